@@ -1,0 +1,37 @@
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from .models import User
+
+
+class RegisterForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email already exists.")
+        return email
+
+
+class LoginForm(AuthenticationForm):
+    """Accepts a username or an email address."""
+
+    username = forms.CharField(label="Username or email", max_length=254)
+
+    def clean(self):
+        ident = (self.cleaned_data.get("username") or "").strip()
+        if "@" in ident:
+            found = User.objects.filter(email__iexact=ident).values_list("username", flat=True).first()
+            if found:
+                self.cleaned_data["username"] = found
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username and password:
+            self.user_cache = authenticate(self.request, username=username, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

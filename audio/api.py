@@ -1,0 +1,195 @@
+import base64
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sonicai.api import get_owned
+
+from . import services, storage
+from .actors import analyse_upload
+from .jobs import cancel_job, start_job
+from .models import AudioFile, ProcessingJob
+from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer
+from .validation import UploadRejected
+
+_UPLOADED = inline_serializer(
+    "Uploaded", {"audio_file": AudioFileSerializer(), "id": serializers.UUIDField(), "job_id": serializers.UUIDField()}
+)
+
+
+def owned_audio(request, pk) -> AudioFile:
+    return get_owned(AudioFile.objects.all(), request.user, pk)
+
+
+def start_analysis(user, af: AudioFile) -> ProcessingJob:
+    return start_job(user, ProcessingJob.Type.ANALYSIS, analyse_upload, audio_file=af)
+
+
+class UploadView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=UploadSerializer, responses={201: _UPLOADED})
+    def post(self, request):
+        uploaded = request.FILES.get("file")
+        if uploaded is None:
+            raise UploadRejected("Send the audio in a multipart field named 'file'.")
+        af = services.accept_upload(request.user, uploaded)
+        try:
+            job = start_analysis(request.user, af)
+        except Exception:
+            services.delete_audio(af)
+            raise
+        data = AudioFileSerializer(af).data
+        return Response({"id": str(af.id), "audio_file": data, "job_id": str(job.id), **data},
+                        status=status.HTTP_201_CREATED)
+
+
+class AudioListView(generics.ListAPIView):
+    serializer_class = AudioFileSerializer
+
+    def get_queryset(self):
+        return AudioFile.objects.filter(user=self.request.user).order_by("-created_at")
+
+
+class AudioDetailView(APIView):
+    @extend_schema(responses=AudioFileSerializer)
+    def get(self, request, pk):
+        return Response(AudioFileSerializer(owned_audio(request, pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk):
+        services.delete_audio(owned_audio(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DownloadView(APIView):
+    @extend_schema(responses=inline_serializer("DownloadLink", {"url": serializers.URLField(),
+                                                                "expires_in": serializers.IntegerField()}))
+    def get(self, request, pk):
+        af = owned_audio(request, pk)
+        from django.conf import settings
+
+        return Response({"url": storage.download_url(request, af.s3_key, af.original_name),
+                         "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": af.original_name})
+
+
+class WaveformView(APIView):
+    @extend_schema(responses=inline_serializer("Waveform", {"peaks": serializers.ListField(),
+                                                            "duration": serializers.FloatField()}))
+    def get(self, request, pk):
+        return Response(services.ensure_waveform(owned_audio(request, pk)))
+
+
+class SpectrogramView(APIView):
+    @extend_schema(responses=inline_serializer("Spectrogram", {"image": serializers.CharField()}))
+    def get(self, request, pk):
+        png = services.ensure_spectrogram(owned_audio(request, pk))
+        b64 = base64.b64encode(png).decode("ascii")
+        return Response({"format": "png", "encoding": "base64", "image": b64,
+                         "data_url": f"data:image/png;base64,{b64}"})
+
+
+class FeaturesView(APIView):
+    @extend_schema(responses=inline_serializer("Features", {"tempo_bpm": serializers.FloatField()}))
+    def get(self, request, pk):
+        af = owned_audio(request, pk)
+        analysis = services.ensure_analysis(af)
+        mood = af.moods.order_by("-created_at").first()
+        return Response({"audio_file_id": str(af.id), **analysis,
+                         "mood": _mood_summary(mood) if mood else None})
+
+
+def _mood_summary(mood) -> dict:
+    return {"primary": mood.primary_mood, "confidence": mood.confidence, "scores": mood.mood_scores,
+            "valence": mood.valence, "arousal": mood.arousal, "model_version": mood.model_version}
+
+
+class JobListView(generics.ListAPIView):
+    serializer_class = JobSerializer
+
+    def get_queryset(self):
+        qs = ProcessingJob.objects.filter(user=self.request.user).order_by("-created_at")
+        for field in ("status", "job_type"):
+            if value := self.request.query_params.get(field):
+                qs = qs.filter(**{field: value})
+        return qs
+
+
+class JobDetailView(APIView):
+    job_types: tuple[str, ...] = ()
+
+    def get_job(self, request, pk) -> ProcessingJob:
+        qs = ProcessingJob.objects.all()
+        if self.job_types:
+            qs = qs.filter(job_type__in=self.job_types)
+        return get_owned(qs, request.user, pk)
+
+    @extend_schema(responses=JobSerializer)
+    def get(self, request, pk):
+        return Response(JobSerializer(self.get_job(request, pk)).data)
+
+
+class JobCancelView(JobDetailView):
+    @extend_schema(responses=JobSerializer)
+    def delete(self, request, pk):
+        job = self.get_job(request, pk)
+        with transaction.atomic():
+            cancelled = cancel_job(job)
+        if not cancelled:
+            return Response({"detail": f"The job has already ended ({job.status}).", **JobSerializer(job).data},
+                            status=status.HTTP_409_CONFLICT)
+        return Response(JobSerializer(job).data)
+
+
+class AudioJobRequest(serializers.Serializer):
+    """Common body of job-starting endpoints: a file of the user's and an optional region."""
+
+    audio_file_id = serializers.UUIDField()
+    start = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    end = serializers.FloatField(required=False, allow_null=True, min_value=0)
+
+    def validate(self, attrs):
+        start, end = attrs.get("start"), attrs.get("end")
+        if start is not None and end is not None and end - start < 1.0:
+            raise serializers.ValidationError("A region must be at least 1 s long (end - start >= 1).")
+        return attrs
+
+
+def owned_audio_for(request, data: dict) -> AudioFile:
+    af = owned_audio(request, data["audio_file_id"])
+    end = data.get("end")
+    if end is not None and af.duration and end > af.duration + 0.05:
+        raise serializers.ValidationError({"end": f"The file lasts {af.duration:.2f} s."})
+    if data.get("start") is not None and af.duration and data["start"] >= af.duration:
+        raise serializers.ValidationError({"start": f"The file lasts {af.duration:.2f} s."})
+    return af
+
+
+def job_started(job: ProcessingJob) -> Response:
+    return Response({"job_id": str(job.id), "status": job.status, "job_type": job.job_type},
+                    status=status.HTTP_202_ACCEPTED)
+
+
+class JobDownloadView(JobDetailView):
+    """A time-limited link to a stored result of a completed job (e.g. a stem mix)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        keys = job.result_s3_keys if isinstance(job.result_s3_keys, dict) else {}
+        if job.status != ProcessingJob.Status.COMPLETED or not keys:
+            return Response({"detail": f"The job is {job.status} and has no file to download."}, status=409)
+        name = request.query_params.get("name") or next(iter(keys))
+        if name not in keys:
+            return Response({"detail": f"No result named {name!r}; results: {', '.join(keys)}."}, status=404)
+        key = keys[name]
+        from django.conf import settings
+
+        filename = f"{job.job_type}-{name}{'.' + key.rsplit('.', 1)[-1] if '.' in key else ''}"
+        return Response({"url": storage.download_url(request, key, filename), "name": name,
+                         "expires_in": settings.DOWNLOAD_URL_EXPIRY})

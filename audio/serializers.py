@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from .jobs import job_payload
+from .models import AudioFile, ProcessingJob
+
+
+class AudioFileSerializer(serializers.ModelSerializer):
+    analysis_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AudioFile
+        fields = ["id", "original_name", "file_size", "duration", "format", "sample_rate", "channels", "bit_depth",
+                  "source", "parent", "created_at", "analysis_status"]
+
+    def get_analysis_status(self, obj) -> str:
+        if obj.analysis:
+            return "completed"
+        job = obj.jobs.filter(job_type=ProcessingJob.Type.ANALYSIS).order_by("-created_at").first()
+        return job.status if job else "none"
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProcessingJob
+        fields = ["id", "job_type", "status", "progress", "stage", "error_message", "audio_file", "input_params",
+                  "result", "created_at", "started_at", "completed_at"]
+
+    def to_representation(self, instance):
+        data = job_payload(instance)
+        data["input_params"] = instance.input_params
+        return data
+
+
+class JobStartedSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    status = serializers.CharField()

@@ -1,0 +1,178 @@
+"""Audio library operations: accepting uploads, derived data, deletion."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from sonicai.music.audio_io import load_audio, probe, write_audio
+
+from . import dsp, storage
+from .models import AudioFile, ProcessingJob
+from .validation import UploadRejected, check_audio_file, clean_filename
+
+log = logging.getLogger(__name__)
+
+
+def accept_upload(user, uploaded) -> AudioFile:
+    """Validate an uploaded file and store it. Nothing is stored if it is rejected.
+
+    ``uploaded`` is a Django UploadedFile. Raises :class:`UploadRejected`.
+    """
+    size = uploaded.size or 0
+    if size > settings.MAX_UPLOAD_SIZE:
+        raise UploadRejected(
+            f"The file is {size / 1e6:.1f} MB; the limit is {settings.MAX_UPLOAD_SIZE / 1e6:.0f} MB."
+        )
+    fd, tmp = tempfile.mkstemp(prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+        checked = check_audio_file(
+            tmp,
+            size,
+            max_size=settings.MAX_UPLOAD_SIZE,
+            max_duration=settings.MAX_AUDIO_DURATION_SECONDS,
+            allowed_formats=settings.ALLOWED_AUDIO_FORMATS,
+        )
+        key = storage.save_path(storage.new_key(user.pk, "audio", checked.container), tmp)
+    finally:
+        os.unlink(tmp)
+    info = checked.info
+    try:
+        return AudioFile.objects.create(
+            user=user,
+            original_name=clean_filename(getattr(uploaded, "name", "") or "audio"),
+            s3_key=key,
+            s3_bucket=storage.bucket_name(),
+            file_size=size,
+            duration=info.duration,
+            format=checked.container,
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            bit_depth=info.bit_depth,
+        )
+    except Exception:
+        storage.delete_quietly(key)
+        raise
+
+
+def save_result_audio(user, audio: np.ndarray, sr: int, name: str, source: str, parent: AudioFile | None = None,
+                      fmt: str = "wav", ctx=None) -> AudioFile:
+    """Store engine output as a new library item that can itself be analysed, separated
+    or remixed. ``ctx`` (a JobContext) deletes the object again if the job fails."""
+    tmpdir = tempfile.mkdtemp(prefix="result-")
+    try:
+        path = write_audio(Path(tmpdir) / f"out.{fmt}", audio, sr)
+        info = probe(path)
+        key = storage.save_path(storage.new_key(user.pk, "audio", fmt), path)
+        if ctx is not None:
+            ctx.track(key)
+        size = path.stat().st_size
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return AudioFile.objects.create(
+        user=user,
+        original_name=clean_filename(name),
+        s3_key=key,
+        s3_bucket=storage.bucket_name(),
+        file_size=size,
+        duration=info.duration,
+        format=fmt,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        bit_depth=info.bit_depth,
+        source=source,
+        parent=parent,
+    )
+
+
+def load(af: AudioFile, sr: int | None = None, mono: bool = False, start: float | None = None,
+         end: float | None = None) -> tuple[np.ndarray, int]:
+    """Decode a stored audio file, optionally a region of it."""
+    offset = start or 0.0
+    duration = None if end is None else max(0.0, end - offset)
+    with storage.local_copy(af.s3_key) as path:
+        return load_audio(path, sr=sr, mono=mono, offset=offset, duration=duration)
+
+
+def ensure_waveform(af: AudioFile) -> dict:
+    if not af.waveform_data:
+        audio, sr = load(af)
+        af.waveform_data = dsp.waveform_peaks(audio, sr)
+        AudioFile.objects.filter(pk=af.pk).update(waveform_data=af.waveform_data)
+    return af.waveform_data
+
+
+def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
+    """PNG bytes of the spectrogram, computed once and kept in storage."""
+    if af.spectrogram_key and storage.exists(af.spectrogram_key):
+        from django.core.files.storage import default_storage
+
+        with default_storage.open(af.spectrogram_key, "rb") as fh:
+            return fh.read()
+    audio, sr = load(af)
+    png = dsp.spectrogram_png(audio, sr)
+    key = storage.save_bytes(storage.new_key(af.user_id, "derived", "png"), png)
+    if ctx is not None:
+        ctx.track(key)
+    updated = AudioFile.objects.filter(pk=af.pk, spectrogram_key=af.spectrogram_key).update(spectrogram_key=key)
+    if updated:
+        storage.delete_quietly(af.spectrogram_key)
+        af.spectrogram_key = key
+    else:  # another process stored one first; keep theirs
+        storage.delete_quietly(key)
+        af.refresh_from_db()
+    return png
+
+
+def compute_analysis(audio: np.ndarray, sr: int, progress=None) -> dict:
+    """Tempo, key, loudness and features of a signal (see mood.analysis)."""
+    from mood.analysis.pipeline import analyze_signal
+
+    return analyze_signal(audio, sr, progress=progress)
+
+
+def ensure_analysis(af: AudioFile, progress=None) -> dict:
+    if not af.analysis:
+        audio, sr = load(af)
+        af.analysis = compute_analysis(audio, sr, progress=progress)
+        AudioFile.objects.filter(pk=af.pk).update(analysis=af.analysis)
+    return af.analysis
+
+
+def derived_keys(af: AudioFile) -> list[str]:
+    """Every stored object derived from this file that belongs to it alone."""
+    keys = [af.spectrogram_key]
+    keys += list(af.stems.values_list("s3_key", flat=True))
+    for result_keys in ProcessingJob.objects.filter(audio_file=af).values_list("result_s3_keys", flat=True):
+        if isinstance(result_keys, dict):
+            keys += [k for k in result_keys.values() if isinstance(k, str)]
+        elif isinstance(result_keys, list):
+            keys += [k for k in result_keys if isinstance(k, str)]
+    return [k for k in keys if k]
+
+
+def delete_audio(af: AudioFile) -> None:
+    """Delete the file, its stored object and every derived object; cancel its jobs.
+
+    Results saved as their own library items (remixes, generated tracks) stay: they
+    are the user's files now, listed in the library on their own.
+    """
+    from .jobs import cancel_job
+
+    for job in ProcessingJob.objects.filter(audio_file=af, status__in=ProcessingJob.ACTIVE):
+        cancel_job(job)
+    keys = [af.s3_key, *derived_keys(af)]
+    with transaction.atomic():
+        af.delete()
+    for key in keys:
+        storage.delete_quietly(key)

@@ -1,0 +1,90 @@
+"""Checking that an uploaded file really is audio we accept, before anything is stored.
+
+The extension and the browser's MIME type are ignored: the container is identified
+from its magic bytes, then the whole stream is decoded for real.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sonicai.music.audio_io import AudioDecodeError, AudioInfo, probe
+
+
+class UploadRejected(ValueError):
+    """The upload is not acceptable; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class CheckedAudio:
+    container: str  # wav | flac | ogg | mp3 | m4a | aac
+    info: AudioInfo
+
+
+def sniff_container(head: bytes) -> str | None:
+    """Identify an audio container from its first bytes (at least 12)."""
+    if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[:3] == b"ID3":
+        return "mp3"
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "m4a"
+    if len(head) >= 2 and head[0] == 0xFF:
+        if head[1] & 0xF6 == 0xF0:  # ADTS sync word, layer bits 00: raw AAC
+            return "aac"
+        if head[1] & 0xE0 == 0xE0 and head[1] & 0x06 != 0:  # MPEG audio frame sync, layer I-III
+            return "mp3"
+    return None
+
+
+def _format_name(container: str, info: AudioInfo) -> str:
+    if container == "ogg":
+        return "opus" if "opus" in info.codec.lower() else "ogg"
+    return container
+
+
+def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_duration: float,
+                     allowed_formats: list[str]) -> CheckedAudio:
+    """Validate the file at ``path``; raises :class:`UploadRejected` with a reason."""
+    if size <= 0:
+        raise UploadRejected("The file is empty.")
+    if size > max_size:
+        raise UploadRejected(f"The file is {size / 1e6:.1f} MB; the limit is {max_size / 1e6:.0f} MB.")
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    container = sniff_container(head)
+    if container is None:
+        raise UploadRejected("This is not an audio file we recognise (MP3, WAV, FLAC, OGG/Opus, M4A/AAC).")
+    try:
+        info = probe(path)
+    except AudioDecodeError as exc:
+        raise UploadRejected(f"The file looks like {container.upper()} but could not be decoded: {exc}") from None
+    fmt = _format_name(container, info)
+    if fmt not in allowed_formats and container not in allowed_formats:
+        raise UploadRejected(f"{fmt.upper()} files are not accepted here; allowed: {', '.join(allowed_formats)}.")
+    if info.duration < 0.1:
+        raise UploadRejected("The file holds less than 0.1 s of audio.")
+    if info.duration > max_duration:
+        raise UploadRejected(f"The audio lasts {info.duration:.0f} s; the limit is {max_duration:.0f} s.")
+    return CheckedAudio(container=fmt, info=info)
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def clean_filename(name: str, fallback: str = "audio") -> str:
+    """A display name safe to store and show: no path, no control characters, ≤255 chars."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().strip(".") or fallback
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 250 - len(ext)] + "." + ext) if dot and len(ext) <= 10 else name[:255]
+    return name

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SonicaiConfig(AppConfig):
+    name = "sonicai"
+    verbose_name = "SonicAI platform"

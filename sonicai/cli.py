@@ -1,0 +1,57 @@
+"""Shared behaviour of the operator commands (analyze, separate, generate, remix):
+bad input ends with one line on stderr (Django prints ``CommandError: ...``) and exit
+status 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class AudioCommand(BaseCommand):
+    requires_migrations_checks = False
+    requires_system_checks: list = []
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except CommandError:
+            raise
+        except (ValueError, FileNotFoundError, PermissionError, RuntimeError) as exc:
+            raise CommandError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+    @staticmethod
+    def input_file(path: str) -> Path:
+        p = Path(path)
+        if not p.exists():
+            raise CommandError(f"{path}: no such file")
+        if not p.is_file():
+            raise CommandError(f"{path}: not a file")
+        return p
+
+    def print_json(self, data: dict) -> None:
+        self.stdout.write(json.dumps(data, indent=None, separators=(",", ":"), default=_json_default))
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def load_cli_audio(path: Path, **kwargs):
+    """Decode an input file, turning decoder errors into one-line command errors."""
+    from sonicai.music.audio_io import AudioDecodeError, load_audio
+
+    try:
+        return load_audio(path, **kwargs)
+    except AudioDecodeError as exc:
+        raise CommandError(f"{path}: not a readable audio file ({exc})") from None

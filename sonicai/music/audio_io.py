@@ -1,0 +1,190 @@
+"""Reading and writing audio as numpy arrays.
+
+Every engine in SonicAI works on float32 arrays shaped ``(channels, samples)``.
+This module is the one place that turns files into such arrays and back.
+
+libsndfile (through soundfile) handles WAV, FLAC, OGG/Vorbis, Opus and MP3;
+PyAV (bundled FFmpeg) handles everything else we accept, such as M4A/AAC.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+#: Formats we write, mapped to (soundfile format, subtype) or "av" for PyAV.
+_WRITE_FORMATS = {
+    "wav": ("WAV", "PCM_16"),
+    "wav24": ("WAV", "PCM_24"),
+    "wavf": ("WAV", "FLOAT"),
+    "flac": ("FLAC", "PCM_16"),
+    "flac24": ("FLAC", "PCM_24"),
+    "ogg": ("OGG", "VORBIS"),
+    "mp3": ("MP3", None),
+}
+
+
+class AudioDecodeError(ValueError):
+    """The file is not audio we can decode."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    format: str
+    duration: float
+    sample_rate: int
+    channels: int
+    bit_depth: int | None
+    codec: str
+
+
+def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    if sr_in == sr_out:
+        return audio
+    import soxr
+
+    return np.ascontiguousarray(soxr.resample(audio.T, sr_in, sr_out, quality="HQ").T, dtype=np.float32)
+
+
+def _load_av(path: str) -> tuple[np.ndarray, int]:
+    import av
+
+    try:
+        with av.open(path) as container:
+            streams = [s for s in container.streams if s.type == "audio"]
+            if not streams:
+                raise AudioDecodeError("no audio stream")
+            stream = streams[0]
+            sr = stream.rate or stream.codec_context.sample_rate
+            channels = stream.codec_context.channels or 1
+            resampler = av.AudioResampler(format="fltp", layout=stream.layout.name if stream.layout else None, rate=sr)
+            chunks = []
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+    except AudioDecodeError:
+        raise
+    except Exception as exc:  # PyAV raises many error types for corrupt input
+        raise AudioDecodeError(str(exc)) from exc
+    if not chunks:
+        raise AudioDecodeError("no decodable audio frames")
+    audio = np.concatenate(chunks, axis=1).astype(np.float32)
+    if audio.shape[0] != channels and audio.shape[0] > 0:
+        channels = audio.shape[0]
+    return audio, int(sr)
+
+
+def load_audio(
+    path: str | os.PathLike,
+    sr: int | None = None,
+    mono: bool = False,
+    offset: float = 0.0,
+    duration: float | None = None,
+) -> tuple[np.ndarray, int]:
+    """Decode ``path`` into a float32 ``(channels, samples)`` array.
+
+    ``sr`` resamples, ``mono`` averages channels, ``offset``/``duration`` (seconds)
+    select a region. Raises :class:`AudioDecodeError` when the data is not audio.
+    """
+    path = os.fspath(path)
+    try:
+        info = sf.info(path)
+        start = int(round(offset * info.samplerate))
+        frames = -1 if duration is None else int(round(duration * info.samplerate))
+        data, file_sr = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
+        audio = np.ascontiguousarray(data.T)
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        audio, file_sr = _load_av(path)
+        start = int(round(offset * file_sr))
+        stop = None if duration is None else start + int(round(duration * file_sr))
+        audio = audio[:, start:stop]
+    if audio.size == 0:
+        raise AudioDecodeError("the file holds no audio samples")
+    if not np.all(np.isfinite(audio)):
+        raise AudioDecodeError("the decoded audio contains invalid samples")
+    if mono and audio.shape[0] > 1:
+        audio = audio.mean(axis=0, keepdims=True)
+    if sr is not None:
+        audio = _resample(audio, file_sr, sr)
+        file_sr = sr
+    return audio.astype(np.float32, copy=False), int(file_sr)
+
+
+def probe(path: str | os.PathLike) -> AudioInfo:
+    """Read container metadata, decoding the stream to get an exact duration."""
+    path = os.fspath(path)
+    try:
+        info = sf.info(path)
+        fmt = info.format.lower()
+        subtype = info.subtype or ""
+        bit_depth = {"PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "PCM_U8": 8, "PCM_S8": 8, "FLOAT": 32, "DOUBLE": 64}.get(
+            subtype
+        )
+        fmt = {"mpeg": "mp3", "oggs": "ogg"}.get(fmt, fmt)
+        codec = subtype.lower()
+        if fmt == "ogg" and "opus" in codec:
+            fmt = "opus"
+        # Some containers (VBR MP3 without a header) report an estimate: decode to be sure.
+        audio, sr = load_audio(path)
+        return AudioInfo(fmt, audio.shape[1] / sr, sr, audio.shape[0], bit_depth, codec)
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass
+    import av
+
+    try:
+        with av.open(path) as container:
+            fmt = (container.format.name or "").split(",")[0]
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise AudioDecodeError("no audio stream")
+            codec = stream.codec_context.name
+    except AudioDecodeError:
+        raise
+    except Exception as exc:
+        raise AudioDecodeError(str(exc)) from exc
+    audio, sr = _load_av(path)
+    fmt = {"mov": "m4a", "mp4": "m4a", "adts": "aac"}.get(fmt, fmt)
+    return AudioInfo(fmt, audio.shape[1] / sr, sr, audio.shape[0], None, codec)
+
+
+def write_audio(path: str | os.PathLike, audio: np.ndarray, sr: int, fmt: str | None = None) -> Path:
+    """Write ``(channels, samples)`` audio atomically (temp file, then rename).
+
+    The format comes from ``fmt`` or the file extension: wav, flac, ogg, mp3; also
+    wav24, wavf (32-bit float) and flac24.
+    Samples are clipped to [-1, 1] only for integer and lossy formats.
+    """
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in _WRITE_FORMATS:
+        raise ValueError(f"cannot write format {fmt!r}; choose one of {sorted(_WRITE_FORMATS)}")
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim == 1:
+        audio = audio[None, :]
+    sf_format, subtype = _WRITE_FORMATS[fmt]
+    if fmt != "wavf":
+        audio = np.clip(audio, -1.0, 1.0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    os.close(fd)
+    try:
+        sf.write(tmp, audio.T, sr, format=sf_format, subtype=subtype)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def to_mono(audio: np.ndarray) -> np.ndarray:
+    """Average channels into a 1-D array."""
+    audio = np.asarray(audio, dtype=np.float32)
+    return audio if audio.ndim == 1 else audio.mean(axis=0)

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .health import health
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("audio.api_urls")),
+    path("", include("stems.api_urls")),
+    path("", include("mood.api_urls")),
+    path("", include("remix.api_urls")),
+    path("", include("generation.api_urls")),
+]
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("accounts/", include("accounts.urls")),
+    path("stems/", include("stems.urls")),
+    path("mood/", include("mood.urls")),
+    path("remix/", include("remix.urls")),
+    path("generate/", include("generation.urls")),
+    path("", include("audio.urls")),
+]

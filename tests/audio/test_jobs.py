@@ -1,0 +1,157 @@
+"""The job life cycle through a real Dramatiq worker: progress, failure with a reason,
+cancellation, time limits, and dead workers."""
+
+import threading
+import time
+from datetime import timedelta
+
+import dramatiq
+import pytest
+from django.utils import timezone
+
+from audio.jobs import JobError, reap_stale_jobs, run_job, start_job
+from audio.models import ProcessingJob
+from sonicai.broker import DEFAULT_QUEUE
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+seen_progress: list[int] = []
+started = threading.Event()
+
+
+def _steps(ctx):
+    for pct in (10, 40, 70, 90):
+        ctx.progress(pct, f"step {pct}")
+        seen_progress.append(ctx.job.progress)
+        time.sleep(0.6)  # longer than the progress write interval
+    return {"answer": 42}
+
+
+def _fails(ctx):
+    ctx.progress(20, "about to fail")
+    raise JobError("The model weights are missing: put them in models/x.")
+
+
+def _crashes(ctx):
+    return {}["missing"]
+
+
+def _waits_for_cancel(ctx):
+    started.set()
+    for _ in range(200):
+        ctx.progress(min(90, ctx.job.progress + 1), "working")
+        ctx.check_cancelled()
+        time.sleep(0.05)
+    return {}
+
+
+def _too_slow(ctx):
+    for _ in range(100):
+        time.sleep(0.05)
+    return {}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_steps(job_id):
+    run_job(job_id, _steps)
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_fails(job_id):
+    run_job(job_id, _fails)
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_crashes(job_id):
+    run_job(job_id, _crashes)
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_waits(job_id):
+    run_job(job_id, _waits_for_cancel)
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0, time_limit=1000)
+def t_slow(job_id):
+    run_job(job_id, _too_slow)
+
+
+def test_job_reports_progress_and_completes(user, api, run_jobs):
+    seen_progress.clear()
+    job = start_job(user, "analysis", t_steps, params={"x": 1})
+    assert job.task_id
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "completed" and job.progress == 100 and job.result == {"answer": 42}
+    assert seen_progress == [10, 40, 70, 90]
+    assert job.started_at and job.completed_at and job.completed_at >= job.started_at
+    body = api.get(f"/api/v1/jobs/{job.id}").json()
+    assert {"id", "job_type", "status", "progress", "error_message"} <= set(body)
+    assert body["status"] == "completed"
+
+
+def test_failures_keep_a_reason(user, run_jobs):
+    a = start_job(user, "analysis", t_fails)
+    b = start_job(user, "analysis", t_crashes)
+    run_jobs()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.status == "failed" and "weights are missing" in a.error_message
+    assert b.status == "failed" and "KeyError" in b.error_message
+
+
+def test_time_limit_fails_the_job(user, run_jobs):
+    job = start_job(user, "analysis", t_slow)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and "time limit" in job.error_message
+
+
+def test_cancel_pending_job_via_api(user, api, run_jobs):
+    job = start_job(user, "analysis", t_steps)
+    res = api.delete(f"/api/v1/jobs/{job.id}")
+    assert res.status_code == 200 and res.json()["status"] == "cancelled"
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and job.result is None
+    assert api.delete(f"/api/v1/jobs/{job.id}").status_code == 409
+
+
+def test_cancel_running_job(user, api, run_jobs):
+    started.clear()
+    job = start_job(user, "analysis", t_waits)
+    runner = threading.Thread(target=run_jobs)
+    runner.start()
+    assert started.wait(30)
+    assert api.delete(f"/api/v1/jobs/{job.id}").json()["status"] == "cancelled"
+    runner.join(60)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert job.progress < 100
+
+
+def test_dead_worker_leaves_failed_job(user):
+    job = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        status="processing", heartbeat_at=timezone.now() - timedelta(minutes=10))
+    assert reap_stale_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped responding" in job.error_message
+
+
+def test_redelivered_job_is_failed_not_rerun(user, run_jobs):
+    seen_progress.clear()
+    job = start_job(user, "analysis", t_steps)
+    # As if a worker had claimed it and died: the broker redelivers the message.
+    ProcessingJob.objects.filter(pk=job.pk).update(status="processing", heartbeat_at=timezone.now())
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped" in job.error_message
+    assert seen_progress == []
+
+
+def test_job_list_filters(user, api, other_user):
+    start_job(user, "analysis", t_steps)
+    start_job(user, "remix", t_steps)
+    start_job(other_user, "remix", t_steps)
+    assert api.get("/api/v1/jobs").json()["count"] == 2
+    assert api.get("/api/v1/jobs?job_type=remix").json()["count"] == 1

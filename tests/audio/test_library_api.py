@@ -1,0 +1,94 @@
+"""List, metadata, waveform, spectrogram, download and delete; and isolation between users."""
+
+import base64
+import os
+
+import numpy as np
+import pytest
+
+from audio.models import AudioFile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_is_paginated_and_own_only(api, other_api, upload):
+    for _ in range(3):
+        upload("wav", seconds=1.0)
+    upload("wav", seconds=1.0, client=other_api)
+    body = api.get("/api/v1/audio").json()
+    assert body["count"] == 3 and len(body["results"]) == 3
+    assert other_api.get("/api/v1/audio").json()["count"] == 1
+
+
+def test_waveform_peaks_follow_the_signal(api, upload):
+    body = upload("flac", seconds=2.0)
+    wf = api.get(f"/api/v1/audio/{body['id']}/waveform").json()
+    assert wf["duration"] == pytest.approx(2.0, abs=0.01)
+    peaks = np.array(wf["peaks"])
+    assert peaks.shape[0] == 2
+    # the test tone is 0.3 * (0.6..1.0) in amplitude
+    assert 0.25 < peaks.max() < 0.35
+    assert AudioFile.objects.get(pk=body["id"]).waveform_data is not None  # cached on the row
+
+
+def test_spectrogram_is_a_png(api, upload):
+    body = upload("mp3", seconds=1.5)
+    res = api.get(f"/api/v1/audio/{body['id']}/spectrogram").json()
+    png = base64.b64decode(res["image"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert res["data_url"].startswith("data:image/png;base64,")
+
+
+def test_download_link_is_signed_and_expires(api, client, upload, settings):
+    body = upload("wav", seconds=1.0, name="My Song.wav")
+    link = api.get(f"/api/v1/audio/{body['id']}/download").json()
+    assert link["expires_in"] == settings.DOWNLOAD_URL_EXPIRY
+    res = client.get(link["url"])
+    assert res.status_code == 200
+    data = b"".join(res.streaming_content)
+    assert data[:4] == b"RIFF"
+    assert 'filename="My Song.wav"' in res["Content-Disposition"]
+    tampered = link["url"][:-3] + ("AAA" if not link["url"].endswith("AAA") else "BBB")
+    assert client.get(tampered).status_code == 404
+    settings.DOWNLOAD_URL_EXPIRY = -1
+    assert client.get(link["url"]).status_code == 404
+
+
+def test_delete_removes_object_and_derived_files(api, upload, settings):
+    body = upload("wav", seconds=1.0)
+    api.get(f"/api/v1/audio/{body['id']}/spectrogram")
+    af = AudioFile.objects.get(pk=body["id"])
+    paths = [os.path.join(settings.MEDIA_ROOT, af.s3_key), os.path.join(settings.MEDIA_ROOT, af.spectrogram_key)]
+    assert all(os.path.exists(p) for p in paths)
+    assert api.delete(f"/api/v1/audio/{body['id']}").status_code == 204
+    assert not any(os.path.exists(p) for p in paths)
+    assert api.get(f"/api/v1/audio/{body['id']}").status_code == 404
+    from audio.models import ProcessingJob
+
+    assert ProcessingJob.objects.get(pk=body["job_id"]).status == "cancelled"
+
+
+def test_other_user_gets_404_everywhere(api, other_api, upload, client, other_user):
+    body = upload("wav", seconds=1.0)
+    aid, jid = body["id"], body["job_id"]
+    for path in (f"/api/v1/audio/{aid}", f"/api/v1/audio/{aid}/download", f"/api/v1/audio/{aid}/waveform",
+                 f"/api/v1/audio/{aid}/spectrogram", f"/api/v1/audio/{aid}/features", f"/api/v1/jobs/{jid}"):
+        assert other_api.get(path).status_code == 404, path
+    assert other_api.delete(f"/api/v1/audio/{aid}").status_code == 404
+    assert other_api.delete(f"/api/v1/jobs/{jid}").status_code == 404
+    client.force_login(other_user)
+    for path in (f"/files/{aid}/", f"/files/{aid}/stream"):
+        assert client.get(path).status_code == 404, path
+    assert client.post(f"/files/{aid}/delete").status_code == 404
+    assert AudioFile.objects.filter(pk=aid).exists()
+    for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+        assert api.get(f"/api/v1/audio/{bad}").status_code == 404
+
+
+def test_stream_supports_byte_ranges(client, user, upload):
+    body = upload("wav", seconds=1.0)
+    client.force_login(user)
+    res = client.get(f"/files/{body['id']}/stream", HTTP_RANGE="bytes=0-99")
+    assert res.status_code == 206
+    assert len(b"".join(res.streaming_content)) == 100
+    assert res["Content-Range"].startswith("bytes 0-99/")

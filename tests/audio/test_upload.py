@@ -1,0 +1,85 @@
+"""Uploads of real files of every accepted format, and of hostile ones."""
+
+import os
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audio.models import AudioFile, ProcessingJob
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files(root) -> list[str]:
+    return [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+
+
+@pytest.mark.parametrize("fmt,expected", [("wav", "wav"), ("flac", "flac"), ("mp3", "mp3"), ("ogg", "ogg"),
+                                          ("opus", "opus"), ("m4a", "m4a")])
+def test_upload_every_accepted_format(upload, fmt, expected):
+    body = upload(fmt, seconds=2.0)
+    af = AudioFile.objects.get(pk=body["id"])
+    assert af.format == expected
+    assert af.duration == pytest.approx(2.0, abs=0.1)
+    assert af.channels == 2
+    assert af.sample_rate in (44100, 48000)
+    if fmt in ("wav", "flac"):
+        assert af.bit_depth == 16
+    assert body["job_id"]
+    job = ProcessingJob.objects.get(pk=body["job_id"])
+    assert job.job_type == "analysis" and job.status == "pending" and job.audio_file_id == af.id
+
+
+def _post(api, name, data):
+    return api.post("/api/v1/audio/upload", {"file": SimpleUploadedFile(name, data)}, format="multipart")
+
+
+def test_hostile_uploads_are_refused_and_leave_nothing(api, make_audio_bytes, settings):
+    mp3 = make_audio_bytes("mp3", 2.0)
+    cases = {
+        "renamed.mp3": b"This is plain text pretending to be an mp3 file.\n" * 20,
+        "empty.wav": b"",
+        "truncated.mp3": mp3[:200],
+        "fake.wav": b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 40,
+        "image.flac": b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,
+    }
+    for name, data in cases.items():
+        res = _post(api, name, data)
+        assert res.status_code == 400, (name, res.content)
+        assert res.json()["detail"], name
+    assert AudioFile.objects.count() == 0
+    assert ProcessingJob.objects.count() == 0
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_missing_file_field(api):
+    res = api.post("/api/v1/audio/upload", {"upload": SimpleUploadedFile("a.wav", b"x")}, format="multipart")
+    assert res.status_code == 400
+    assert "file" in res.json()["detail"]
+
+
+def test_size_and_duration_limits(api, make_audio_bytes, settings):
+    settings.MAX_UPLOAD_SIZE = 50_000
+    res = _post(api, "big.wav", make_audio_bytes("wav", 2.0))
+    assert res.status_code == 400 and "limit" in res.json()["detail"]
+    settings.MAX_UPLOAD_SIZE = 100 * 1024 * 1024
+    settings.MAX_AUDIO_DURATION_SECONDS = 1.0
+    res = _post(api, "long.flac", make_audio_bytes("flac", 2.0))
+    assert res.status_code == 400 and "limit" in res.json()["detail"]
+    assert AudioFile.objects.count() == 0
+
+
+def test_odd_file_names_are_cleaned(upload):
+    body = upload("wav", name="../../etc/pass\x00wd<script>.wav")
+    af = AudioFile.objects.get(pk=body["id"])
+    assert "/" not in af.original_name and "\x00" not in af.original_name
+    assert ".." not in af.s3_key and af.s3_key.startswith("audio/")
+    body = upload("wav", name="Ünïcødé — 歌 " + "x" * 400 + ".wav")
+    name = AudioFile.objects.get(pk=body["id"]).original_name
+    assert len(name) <= 255 and name.endswith(".wav") and name.startswith("Ünïcødé")
+
+
+def test_disallowed_format(api, make_audio_bytes, settings):
+    settings.ALLOWED_AUDIO_FORMATS = ["wav"]
+    res = _post(api, "a.flac", make_audio_bytes("flac"))
+    assert res.status_code == 400 and "FLAC" in res.json()["detail"]

@@ -1,0 +1,67 @@
+"""Job progress over the /ws/jobs/{id} WebSocket (Channels), with ownership checks."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from audio.jobs import JobContext, job_payload
+from audio.models import ProcessingJob
+from sonicai.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+@sync_to_async
+def token(user):
+    return str(RefreshToken.for_user(user).access_token)
+
+
+@sync_to_async
+def make_job(user):
+    return ProcessingJob.objects.create(user=user, job_type="analysis", status="processing")
+
+
+@sync_to_async
+def advance(job, pct, stage):
+    JobContext(job).progress(pct, stage)
+
+
+@pytest.mark.asyncio
+async def test_progress_is_pushed_to_the_owner(user):
+    job = await make_job(user)
+    comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}")
+    connected, _ = await comm.connect()
+    assert connected
+    first = await comm.receive_json_from(timeout=5)
+    assert first["id"] == str(job.id) and first["status"] == "processing"
+    await advance(job, 35, "separating")
+    msg = await comm.receive_json_from(timeout=5)
+    assert msg["progress"] == 35 and msg["stage"] == "separating"
+    await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_other_users_and_anonymous_are_refused(user, other_user):
+    job = await make_job(user)
+    for path in (f"/ws/jobs/{job.id}/?token={await token(other_user)}", f"/ws/jobs/{job.id}/",
+                 "/ws/jobs/not-a-uuid/?token=" + await token(user), f"/ws/jobs/{job.id}/?token=garbage"):
+        comm = WebsocketCommunicator(application, path)
+        await comm.connect()
+        out = await comm.receive_output(timeout=5)
+        assert out == {"type": "websocket.close", "code": 4404}, path
+        await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_cross_site_origin_is_refused(user):
+    job = await make_job(user)
+    comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}",
+                                 headers=[(b"origin", b"https://evil.example")])
+    connected, _ = await comm.connect()
+    assert not connected
+
+
+def test_payload_has_contract_fields(user):
+    job = ProcessingJob.objects.create(user=user, job_type="analysis")
+    assert {"id", "job_type", "status", "progress", "error_message"} <= set(job_payload(job))

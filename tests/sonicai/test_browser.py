@@ -1,0 +1,44 @@
+"""A real browser (headless Chromium driven by Playwright) against the running studio:
+register, upload, see the waveform, watch the analysis job finish live."""
+
+import shutil
+
+import pytest
+
+from tests.conftest import SR, encode, tone
+from tests.studio import Studio
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make chromium)")]
+
+
+def test_register_upload_waveform_and_live_analysis(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    song = tmp_path / "browser song.flac"
+    song.write_bytes(encode(tone(6.0), SR, "flac"))
+    with Studio(tmp_path) as studio, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page()
+        page.goto(f"{studio.url}/accounts/register/")
+        page.fill("input[name=username]", "browseruser")
+        page.fill("input[name=email]", "browser@example.com")
+        page.fill("input[name=password1]", "listen-to-this-42")
+        page.fill("input[name=password2]", "listen-to-this-42")
+        page.click("button[type=submit]")
+        expect(page.locator("h1")).to_have_text("Your library")
+        page.set_input_files("#file-input", str(song))
+        page.wait_for_url("**/files/**", timeout=30_000)
+        expect(page.locator(".file-name")).to_have_text("browser song.flac")
+        # the waveform player draws the peaks and becomes ready to play
+        expect(page.locator("#player")).to_have_attribute("data-ready", "1", timeout=30_000)
+        assert page.evaluate("window.sonicPlayer.getDuration()") == pytest.approx(6.0, abs=0.1)
+        # the analysis job's progress arrives over the WebSocket; the page then shows the results
+        expect(page.locator("#tempo")).to_contain_text("BPM", timeout=120_000)
+        expect(page.locator("#key")).not_to_be_empty()
+        page.screenshot(path=str(tmp_path / "file-page.png"), full_page=True)
+        page.goto(f"{studio.url}/jobs/")
+        expect(page.locator(".job-status").first).to_have_text("completed")
+        browser.close()

@@ -1,0 +1,37 @@
+"""Every studio page renders for its owner and answers 404 to anyone else."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_render_for_the_owner_only(client, user, other_user, upload):
+    body = upload("wav", seconds=2.0)
+    aid = body["id"]
+    client.force_login(user)
+    for path in ("/library/", f"/files/{aid}/", "/jobs/", f"/stems/{aid}/", f"/mood/{aid}/", "/mood/",
+                 f"/remix/{aid}/", "/generate/"):
+        res = client.get(path)
+        assert res.status_code == 200, path
+    page = client.get(f"/files/{aid}/").content.decode()
+    assert "song.wav" in page and 'id="waveform"' in page
+    client.force_login(other_user)
+    for path in (f"/files/{aid}/", f"/stems/{aid}/", f"/mood/{aid}/", f"/remix/{aid}/"):
+        assert client.get(path).status_code == 404, path
+    assert "song.wav" not in client.get("/library/").content.decode()
+
+
+def test_pages_need_login(client):
+    for path in ("/library/", "/jobs/", "/generate/", "/mood/"):
+        res = client.get(path)
+        assert res.status_code == 302 and "/accounts/login/" in res.url
+
+
+def test_library_is_paginated_with_htmx(client, user, upload):
+    for _ in range(13):
+        upload("wav", seconds=0.5)
+    client.force_login(user)
+    first = client.get("/library/").content.decode()
+    assert "Page 1 of 2" in first
+    partial = client.get("/library/?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Page 2 of 2" in partial

@@ -1,0 +1,145 @@
+"""Evaluate tempo, beat and key estimation against baselines on the synthetic set.
+
+    python bench/eval_analysis.py --set /tmp/sonicai_eval            # renders it if missing
+    python bench/eval_analysis.py --set /tmp/sonicai_eval_b --seed 11  # a second set
+    python bench/eval_analysis.py --set /tmp/sonicai_eval_hard --seed 23 --random-mix  # held out, harder
+
+Prints, for our method and the baselines in the same run:
+- tempo Acc1 (within 4 %) and Acc2 (also octave and 3:1 errors allowed);
+- beat F-measure (mir_eval, 70 ms window);
+- MIREX weighted key score (1 exact, 0.5 fifth, 0.3 relative, 0.2 parallel).
+Baselines: librosa.beat.beat_track with default settings; mean chroma-CQT correlated
+with Krumhansl-Kessler profiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def acc1(est: float, ref: float) -> bool:
+    return abs(est - ref) <= 0.04 * ref
+
+
+def acc2(est: float, ref: float) -> bool:
+    return any(acc1(est, ref * f) for f in (1, 2, 0.5, 3, 1 / 3))
+
+
+def mirex_key_score(est_tonic: str, est_mode: str, ref_tonic: str, ref_mode: str) -> float:
+    from mood.analysis.key import key_to_index
+
+    e, r = key_to_index(est_tonic), key_to_index(ref_tonic)
+    if e == r and est_mode == ref_mode:
+        return 1.0
+    if est_mode == ref_mode and (e - r) % 12 in (5, 7):
+        return 0.5
+    # Relative: C major <-> A minor.
+    if est_mode != ref_mode:
+        if ref_mode == "major" and (e - r) % 12 == 9:
+            return 0.3
+        if ref_mode == "minor" and (e - r) % 12 == 3:
+            return 0.3
+        if e == r:
+            return 0.2
+    return 0.0
+
+
+def baseline_key(y: np.ndarray, sr: int) -> tuple[str, str]:
+    import librosa
+
+    from mood.analysis.key import KEY_NAMES, KRUMHANSL, _corr_all_keys
+
+    chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
+    best = max((float(_corr_all_keys(chroma, KRUMHANSL[m])[k]), k, m) for m in KRUMHANSL for k in range(12))
+    return KEY_NAMES[best[1]], best[2]
+
+
+def main() -> None:
+    import librosa
+    import mir_eval
+    import soundfile as sf
+
+    from mood.analysis.key import estimate_key
+    from mood.analysis.tempo import estimate_tempo
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", default="/tmp/sonicai_eval")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--n", type=int, default=48)
+    ap.add_argument("--random-mix", action="store_true", help="when rendering: random channel volumes")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    set_dir = Path(args.set)
+    if not (set_dir / "labels.json").exists():
+        from make_eval_set import write_set
+
+        print(f"rendering evaluation set (seed {args.seed}) into {set_dir}")
+        write_set(set_dir, n=args.n, seed=args.seed, random_mix=args.random_mix)
+    labels = json.loads((set_dir / "labels.json").read_text())["pieces"]
+
+    rows = []
+    t_ours = t_base = 0.0
+    for lab in labels:
+        y, sr = sf.read(set_dir / lab["file"], dtype="float32")
+        y = y.mean(axis=1) if y.ndim == 2 else y
+        ref_beats = mir_eval.beat.trim_beats(np.asarray(lab["beats"]))
+        t0 = time.perf_counter()
+        tempo = estimate_tempo(y, sr)
+        key = estimate_key(y, sr)
+        t_ours += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        b_tempo, b_frames = librosa.beat.beat_track(y=y, sr=sr)
+        b_tonic, b_mode = baseline_key(y, sr)
+        t_base += time.perf_counter() - t0
+        b_bpm = float(np.atleast_1d(b_tempo)[0])
+        b_times = librosa.frames_to_time(b_frames, sr=sr)
+        row = {
+            "file": lab["file"], "style": lab["style"], "ref_bpm": lab["bpm"],
+            "bpm": tempo.bpm, "base_bpm": b_bpm,
+            "acc1": acc1(tempo.bpm, lab["bpm"]), "acc2": acc2(tempo.bpm, lab["bpm"]),
+            "base_acc1": acc1(b_bpm, lab["bpm"]), "base_acc2": acc2(b_bpm, lab["bpm"]),
+            "beat_f": mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(tempo.beats)),
+            "base_beat_f": mir_eval.beat.f_measure(ref_beats, mir_eval.beat.trim_beats(b_times)),
+            "key": f"{key.tonic} {key.mode}", "ref_key": f"{lab['tonic']} {lab['mode']}",
+            "key_score": mirex_key_score(key.tonic, key.mode, lab["tonic"], lab["mode"]),
+            "base_key_score": mirex_key_score(b_tonic, b_mode, lab["tonic"], lab["mode"]),
+        }
+        rows.append(row)
+        if args.verbose:
+            print(f"{row['file']:36s} ref {row['ref_bpm']:6.1f} ours {row['bpm']:6.1f} base {b_bpm:6.1f} "
+                  f"F {row['beat_f']:.2f}/{row['base_beat_f']:.2f}  key {row['ref_key']:9s} ours {row['key']:9s} "
+                  f"base {b_tonic} {b_mode}")
+
+    def mean(k: str, subset=None) -> float:
+        rs = subset if subset is not None else rows
+        return float(np.mean([float(r[k]) for r in rs]))
+
+    print(f"\n{len(rows)} synthetic pieces from {set_dir}")
+    print(f"{'metric':22s} {'ours':>7s} {'baseline':>9s}")
+    for name, k in (("tempo Acc1", "acc1"), ("tempo Acc2", "acc2"), ("beat F-measure", "beat_f"),
+                    ("MIREX key score", "key_score")):
+        print(f"{name:22s} {mean(k):7.3f} {mean('base_' + k):9.3f}")
+    print(f"{'seconds (all pieces)':22s} {t_ours:7.1f} {t_base:9.1f}")
+    by_style = defaultdict(list)
+    for r in rows:
+        by_style[r["style"]].append(r)
+    print("\nper style: n  Acc1 ours/base  Acc2 ours/base  key ours/base")
+    for style, rs in sorted(by_style.items()):
+        print(f"  {style:10s} {len(rs):2d}  {mean('acc1', rs):.2f}/{mean('base_acc1', rs):.2f}"
+              f"  {mean('acc2', rs):.2f}/{mean('base_acc2', rs):.2f}"
+              f"  {mean('key_score', rs):.2f}/{mean('base_key_score', rs):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+import time
+
+from django.conf import settings
+
+from sonicai.cli import AudioCommand
+
+
+class Command(AudioCommand):
+    help = ("Train a mood classifier on folder-per-mood audio (DIR/<mood>/*.wav ...): prints cross-validated "
+            "accuracy and saves a new model version that the studio uses from then on.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("dir", help="one sub-folder per mood (happy, sad, calm, nostalgic, tender, ...)")
+        parser.add_argument("--model-version", dest="model_version", help="model version name (default: mood-head-<UTC time>)")
+        parser.add_argument("--out", help="models folder (default: MODELS_DIR/mood, which the studio reads)")
+
+    def handle(self, *args, **opts):
+        from pathlib import Path
+
+        from mood.mood_model import train_mood_head
+        from mood.services import mood_training_set
+
+        version = opts["model_version"] or time.strftime("mood-head-%Y%m%d-%H%M%S", time.gmtime())
+        out = Path(opts["out"]) if opts["out"] else settings.MODELS_DIR / "mood"
+
+        def progress(i, n, path):
+            self.stderr.write(f"[{i + 1}/{n}] {path}")
+
+        X, labels, skipped = mood_training_set(opts["dir"], progress=progress)
+        for line in skipped:
+            self.stderr.write(f"skipped {line}")
+        report = train_mood_head(X, labels, version, out)
+        classes = ", ".join(f"{c}={labels.count(c)}" for c in report.classes)
+        self.stdout.write(f"trained {report.version} on {report.n} files ({classes}); "
+                          f"{report.folds}-fold cross-validated accuracy {report.cv_accuracy:.3f}; "
+                          f"saved {report.path}")

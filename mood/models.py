@@ -1,0 +1,37 @@
+import uuid
+
+from django.db import models
+
+from audio.models import AudioFile, ProcessingJob
+
+
+class MoodClassification(models.Model):
+    class Mood(models.TextChoices):
+        HAPPY = "happy"
+        SAD = "sad"
+        ENERGETIC = "energetic"
+        CALM = "calm"
+        ANGRY = "angry"
+        MELANCHOLIC = "melancholic"
+        ROMANTIC = "romantic"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    audio_file = models.ForeignKey(AudioFile, on_delete=models.CASCADE, related_name="moods")
+    job = models.ForeignKey(ProcessingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="moods")
+    primary_mood = models.CharField(max_length=50, choices=Mood.choices)
+    confidence = models.FloatField()
+    mood_scores = models.JSONField()
+    valence = models.FloatField(null=True, blank=True)
+    arousal = models.FloatField(null=True, blank=True)
+    tags = models.JSONField(null=True, blank=True, help_text="Tagger probabilities (50 MSD tags)")
+    audio_features = models.JSONField(null=True, blank=True)
+    model_version = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "mood_classifications"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["audio_file"], name="idx_mood_class_audio_file")]
+
+    def __str__(self) -> str:
+        return f"{self.primary_mood} ({self.confidence:.2f})"

@@ -1,0 +1,76 @@
+"""MoodModel: one interface over the circumplex prior and trained heads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .features import mood_feature_vector
+from .head import load_mood_head
+from .prior import MOODS, PRIOR_VERSION, prior_scores, valence_arousal
+
+
+@dataclass
+class MoodResult:
+    primary: str
+    confidence: float  # probability of the primary mood
+    scores: dict[str, float]  # every mood in MOODS, sums to 1
+    valence: float  # 0 = negative .. 1 = positive
+    arousal: float  # 0 = calm .. 1 = excited
+    model_version: str
+    ranked: list[str] = field(default_factory=list)  # moods by descending score
+
+
+def _result(scores: dict[str, float], valence: float, arousal: float, version: str) -> MoodResult:
+    total = sum(scores.values())
+    scores = {m: float(scores.get(m, 0.0)) / total for m in MOODS}
+    ranked = sorted(MOODS, key=lambda m: -scores[m])
+    return MoodResult(ranked[0], scores[ranked[0]], scores, valence, arousal, version, ranked)
+
+
+class MoodModel:
+    """``predict(tags, embedding, features, tempo_bpm, mode) -> MoodResult``. With ``head=None`` this is the
+    'mood-prior-1' circumplex model; with a loaded head, the head's probabilities give the scores while valence
+    and arousal still come from the interpretable prior."""
+
+    def __init__(self, head: Callable[[np.ndarray], dict[str, float]] | None = None) -> None:
+        self.head = head
+        self.version = getattr(head, "version", PRIOR_VERSION) if head is not None else PRIOR_VERSION
+
+    def predict(self, tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping | None,
+                tempo_bpm: float | None, mode: str | None) -> MoodResult:
+        features = features or {}
+        valence, arousal = valence_arousal(tags, features, tempo_bpm, mode)
+        if self.head is None:
+            scores = prior_scores(tags, valence, arousal)
+        else:
+            scores = self.head(mood_feature_vector(tags, embedding, features, tempo_bpm, mode))
+        return _result(scores, valence, arousal, self.version)
+
+
+def predict_mood(tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping | None,
+                 tempo_bpm: float | None, mode: str | None,
+                 head: Callable[[np.ndarray], dict[str, float]] | None = None) -> MoodResult:
+    """Mood of one track from musicnn tags/embedding, analysis features, tempo and mode ('major'/'minor')."""
+    return MoodModel(head).predict(tags, embedding, features, tempo_bpm, mode)
+
+
+def load_mood_model(models_dir: Path | None = None) -> MoodModel:
+    """The most recently trained head in ``models_dir`` (by its metadata 'created' time), else the prior."""
+    if models_dir is None or not Path(models_dir).is_dir():
+        return MoodModel()
+    candidates = []
+    for meta_path in Path(models_dir).glob("*.json"):
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and "version" in meta and meta_path.with_suffix(".joblib").is_file():
+            candidates.append((float(meta.get("created", 0.0)), meta_path.with_suffix(".joblib")))
+    if not candidates:
+        return MoodModel()
+    return MoodModel(load_mood_head(max(candidates)[1]))

@@ -1,0 +1,132 @@
+"""Music understanding for the studio: analysis + tagger + mood model, and their rows."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def tagger():
+    """The pretrained musicnn tagger, loaded once per worker process."""
+    from mood.tagger.musicnn import MusicnnTagger
+
+    return MusicnnTagger.load(device=_device())
+
+
+def _device() -> str:
+    if settings.TORCH_DEVICE != "auto":
+        return settings.TORCH_DEVICE
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def mood_model():
+    """The newest trained mood model in MODELS_DIR/mood, else the documented prior."""
+    from mood.mood_model import load_mood_model
+
+    return load_mood_model(settings.MODELS_DIR / "mood")
+
+
+def understand(audio: np.ndarray, sr: int, progress=None, analysis: dict | None = None) -> dict:
+    """Analysis (tempo, key, loudness, features) plus tags and mood, as one JSON-able dict."""
+    from mood.analysis.pipeline import analyze_signal
+
+    def report(pct, stage):
+        if progress:
+            progress(pct, stage)
+
+    if analysis is None:
+        analysis = analyze_signal(audio, sr, progress=lambda p, s: report(0.6 * p, s))
+    report(60, "tagging")
+    mono = audio.mean(axis=0) if audio.ndim == 2 else audio
+    tagged = tagger().tag(mono, sr)
+    report(90, "mood")
+    features = {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
+    mood = mood_model().predict(tagged.tags, tagged.embedding, features, analysis["tempo_bpm"], analysis["mode"])
+    return {
+        **analysis,
+        "tags": {k: round(float(v), 4) for k, v in tagged.tags.items()},
+        "mood": {
+            "primary": mood.primary,
+            "confidence": float(mood.confidence),
+            "scores": {k: float(v) for k, v in mood.scores.items()},
+            "valence": float(mood.valence),
+            "arousal": float(mood.arousal),
+            "model_version": mood.model_version,
+        },
+    }
+
+
+def classify_audio_file(ctx, af):
+    """The mood job: full understanding of one stored file, saved as a MoodClassification."""
+    from audio import services as audio_services
+
+    from .models import MoodClassification
+
+    audio, sr = audio_services.load(af)
+    ctx.progress(5, "analysing")
+    analysis = af.analysis or None
+    result = understand(audio, sr, progress=lambda p, s: ctx.progress(5 + 0.9 * p, s), analysis=analysis)
+    if not af.analysis:
+        af.analysis = {k: v for k, v in result.items() if k not in ("tags", "mood")}
+        type(af).objects.filter(pk=af.pk).update(analysis=af.analysis)
+    mood = result["mood"]
+    row = MoodClassification.objects.create(
+        audio_file=af, job=ctx.job, primary_mood=mood["primary"], confidence=mood["confidence"],
+        mood_scores=mood["scores"], valence=mood["valence"], arousal=mood["arousal"], tags=result["tags"],
+        audio_features={**result["features"], "tempo_bpm": result["tempo_bpm"], "key": result["key"],
+                        "mode": result["mode"], "loudness": result.get("loudness")},
+        model_version=mood["model_version"],
+    )
+    return {"mood_classification_id": str(row.id), "primary_mood": row.primary_mood,
+            "confidence": row.confidence, "valence": row.valence, "arousal": row.arousal}
+
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"}
+
+
+def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[str]]:
+    """Rows of ``mood_feature_vector`` and labels from folder-per-mood audio (``root/<mood>/<file>``).
+
+    Returns (X, labels, skipped): unreadable files are reported in ``skipped`` rather than aborting a
+    long feature-extraction run over a large collection."""
+    from pathlib import Path
+
+    from mood.analysis.pipeline import analyze_signal
+    from mood.mood_model import mood_feature_vector
+    from mood.mood_model.head import normalize_label
+    from sonicai.music.audio_io import AudioDecodeError, load_audio
+
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such directory")
+    items = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        label = normalize_label(folder.name)  # unknown folder names fail before any audio is decoded
+        items += [(f, label) for f in sorted(folder.rglob("*")) if f.suffix.lower() in AUDIO_SUFFIXES]
+    if not items:
+        raise ValueError(f"{root}: no audio found; expected one folder per mood, e.g. {root}/calm/song.wav")
+    rows, labels, skipped = [], [], []
+    for i, (path, label) in enumerate(items):
+        if progress:
+            progress(i, len(items), path)
+        try:
+            audio, sr = load_audio(path)
+        except AudioDecodeError as exc:
+            skipped.append(f"{path}: {exc}")
+            continue
+        analysis = analyze_signal(audio, sr)
+        mono = audio.mean(axis=0) if audio.ndim == 2 else audio
+        tagged = tagger().tag(mono, sr)
+        features = {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
+        rows.append(mood_feature_vector(tagged.tags, tagged.embedding, features, analysis["tempo_bpm"],
+                                        analysis["mode"]))
+        labels.append(label)
+    return np.stack(rows) if rows else np.zeros((0, 0), np.float32), labels, skipped

@@ -1,0 +1,59 @@
+"""Loudness, true peak and loudness range against signals with known values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from mood.analysis.loudness import measure_loudness
+
+SR = 48000
+
+
+def normalise_to(audio: np.ndarray, target: float) -> np.ndarray:
+    meter = pyloudnorm.Meter(SR)
+    return pyloudnorm.normalize.loudness(audio.T, meter.integrated_loudness(audio.T.copy()), target).T
+
+
+@pytest.mark.parametrize("kind", ["noise", "sine"])
+def test_minus_23_lufs(kind):
+    t = np.arange(SR * 5) / SR
+    if kind == "noise":
+        x = np.random.default_rng(0).standard_normal((2, len(t))) * 0.05
+    else:
+        x = np.stack([0.2 * np.sin(2 * np.pi * 440 * t)] * 2)
+    m = measure_loudness(normalise_to(x, -23.0), SR)
+    assert abs(m["integrated_lufs"] + 23.0) <= 0.5
+    assert m["true_peak_dbtp"] >= m["sample_peak_dbfs"]
+
+
+def test_997hz_sine_reference_level():
+    # BS.1770: a 0 dB FS 997 Hz sine in one channel reads -3.01 LKFS; at -6 dB FS, -9.03.
+    t = np.arange(SR * 4) / SR
+    m = measure_loudness(0.5 * np.sin(2 * np.pi * 997 * t), SR)
+    assert abs(m["integrated_lufs"] + 9.03) <= 0.1
+
+
+def test_true_peak_catches_inter_sample_peak():
+    # A sine at fs/4 sampled 45 degrees off its crest: samples reach 0.707, the wave reaches 1.0.
+    n = np.arange(SR)
+    x = np.sin(2 * np.pi * n / 4 + np.pi / 4)
+    m = measure_loudness(x, SR)
+    assert abs(m["sample_peak_dbfs"] + 3.01) < 0.05
+    assert m["true_peak_dbtp"] > -0.5
+
+
+def test_loudness_range_of_two_level_programme():
+    # 20 s at one level then 20 s 10 dB quieter: short-term loudness spans ~10 LU.
+    x = np.random.default_rng(1).standard_normal((2, SR * 20)) * 0.05
+    prog = np.concatenate([x, x * 10 ** (-10 / 20)], axis=1)
+    m = measure_loudness(prog, SR)
+    assert 9.0 <= m["loudness_range_lu"] <= 11.0
+    steady = measure_loudness(x, SR)
+    assert steady["loudness_range_lu"] < 1.0
+
+
+def test_silence_is_none_not_minus_infinity():
+    m = measure_loudness(np.zeros((2, SR)), SR)
+    assert m["integrated_lufs"] is None and m["sample_peak_dbfs"] is None

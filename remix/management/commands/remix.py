@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from sonicai.cli import AudioCommand, load_cli_audio
+
+
+class Command(AudioCommand):
+    help = "Remix an audio file: genre transformation, tempo, pitch and effects (applied in that order)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--out", required=True, help="output file (.wav, .flac, .mp3, .ogg)")
+        parser.add_argument("--genre", default=None)
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--tempo-change", type=float, default=None, help="percent, -50 to +100")
+        group.add_argument("--target-bpm", type=float, default=None)
+        parser.add_argument("--pitch", type=float, default=0.0, help="semitones, -12 to +12")
+        parser.add_argument("--preserve-formants", action="store_true")
+        parser.add_argument("--effects", default=None, help="JSON list of effects, or a preset name")
+        parser.add_argument("--start", type=float, default=None)
+        parser.add_argument("--end", type=float, default=None)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, **opts):
+        from remix.pipeline import RemixParams, run_remix
+        from sonicai.music.audio_io import write_audio
+
+        path = self.input_file(opts["file"])
+        out = Path(opts["out"])
+        if out.suffix.lower().lstrip(".") not in ("wav", "flac", "mp3", "ogg"):
+            raise CommandError(f"{out}: the output must end in .wav, .flac, .mp3 or .ogg")
+        effects = opts["effects"]
+        if effects:
+            try:
+                effects = json.loads(effects)
+            except json.JSONDecodeError:
+                pass  # a preset name
+        params = RemixParams(genre=opts["genre"], tempo_change=opts["tempo_change"], target_bpm=opts["target_bpm"],
+                             pitch=opts["pitch"], preserve_formants=opts["preserve_formants"], effects=effects,
+                             start=opts["start"], end=opts["end"], seed=opts["seed"])
+        params.validate()
+        audio, sr = load_cli_audio(path)
+        result = run_remix(audio, sr, params)
+        write_audio(out, result.audio, result.sr)
+        self.print_json({"out": str(out), "sample_rate": result.sr, **result.summary})

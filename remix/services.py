@@ -1,0 +1,74 @@
+"""Remix jobs: run the pipeline on a stored file and save the result as a new file."""
+
+from __future__ import annotations
+
+from audio import services as audio_services
+from audio.models import AudioFile
+
+from .models import Remix
+from .pipeline import RemixParams, run_remix
+
+NAME_SUFFIX = {"remix": "remix", "tempo": "tempo", "pitch": "pitch", "effects": "fx"}
+
+
+def params_from(data: dict) -> RemixParams:
+    return RemixParams(
+        genre=data.get("genre") or None, tempo_change=data.get("tempo_change"), target_bpm=data.get("target_bpm"),
+        pitch=float(data.get("pitch") or 0.0), preserve_formants=bool(data.get("preserve_formants")),
+        effects=data.get("effects") or None, start=data.get("start"), end=data.get("end"),
+        seed=int(data.get("seed") or 0),
+    )
+
+
+def _stems_of(af: AudioFile) -> dict | None:
+    """Stems from the newest completed separation of the whole file, if there is one."""
+    from audio import storage
+    from sonicai.music.audio_io import load_audio
+    from stems.models import Stem
+
+    stem = Stem.objects.filter(audio_file=af, stem_type="vocals", job__status="completed").order_by(
+        "-created_at").first()
+    if stem is None or (stem.job.input_params or {}).get("start") is not None:
+        return None
+    out = {}
+    for s in Stem.objects.filter(job=stem.job):
+        with storage.local_copy(s.s3_key) as path:
+            out[s.stem_type] = load_audio(path)[0]
+    return out
+
+
+def remix_audio_file(ctx, af: AudioFile) -> dict:
+    from audio.actors import analyse_upload
+    from audio.jobs import start_job
+
+    params = params_from(ctx.params)
+    ctx.progress(2, "loading audio")
+    audio, sr = audio_services.load(af)
+    stems = _stems_of(af) if params.genre and params.start is None and params.end is None else None
+    analysis = af.analysis or None
+    source_bpm = (analysis or {}).get("tempo_bpm")
+    out = run_remix(audio, sr, params, source_bpm=source_bpm, stems=stems, analysis=analysis,
+                    progress=lambda p, s: ctx.progress(5 + 0.85 * p, s))
+    ctx.progress(92, "saving")
+    stem_name = af.original_name.rsplit(".", 1)[0]
+    label = params.genre or NAME_SUFFIX.get(ctx.job.job_type, "remix")
+    result = audio_services.save_result_audio(ctx.job.user, out.audio, out.sr, f"{stem_name} ({label}).wav",
+                                              source=AudioFile.Source.REMIX, parent=af, ctx=ctx)
+    remix = Remix.objects.create(
+        user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",
+        tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None)
+    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=result)
+    return {"remix_id": str(remix.id), "result_file_id": str(result.id), **_jsonable(out.summary)}
+
+
+def _percent(summary: dict) -> float:
+    rate = summary.get("tempo_ratio")
+    if rate is None and summary.get("source_bpm") and summary.get("tempo_bpm"):
+        rate = summary["tempo_bpm"] / summary["source_bpm"]
+    return round((rate - 1.0) * 100, 3) if rate else 0.0
+
+
+def _jsonable(d):
+    import json
+
+    return json.loads(json.dumps(d, default=lambda v: v.item() if hasattr(v, "item") else str(v)))

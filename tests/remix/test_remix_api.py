@@ -1,0 +1,94 @@
+"""Remix jobs through the API and worker, and the remix command."""
+
+import json
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audio.models import AudioFile
+from remix.models import Remix
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+def run(api, run_jobs, path, body):
+    res = api.post(path, body, format="json")
+    assert res.status_code == 202, res.content
+    job_id = res.json()["job_id"]
+    run_jobs()
+    job = api.get(f"/api/v1/remix/jobs/{job_id}").json()
+    assert job["status"] == "completed", job
+    return job
+
+
+def test_tempo_change_makes_a_new_library_file(api, upload, run_jobs):
+    body = upload("wav", seconds=4.0)
+    job = run(api, run_jobs, "/api/v1/remix/tempo", {"audio_file_id": body["id"], "tempo_change": 25})
+    result = AudioFile.objects.get(pk=job["result"]["result_file_id"])
+    assert result.source == "remix" and str(result.parent_id) == body["id"]
+    assert result.duration == pytest.approx(4.0 / 1.25, abs=0.01)
+    remix = Remix.objects.get(pk=job["remix"]["id"])
+    assert remix.tempo_change == pytest.approx(25.0)
+    # the result is analysed like an upload and can be remixed again
+    assert result.analysis is not None
+    again = run(api, run_jobs, "/api/v1/remix/pitch", {"audio_file_id": str(result.id), "semitones": -2})
+    assert AudioFile.objects.get(pk=again["result"]["result_file_id"]).duration == pytest.approx(3.2, abs=0.01)
+    assert api.get("/api/v1/remix/history").json()["count"] == 2
+
+
+def test_effects_and_region(api, upload, run_jobs, settings):
+    from sonicai.music.audio_io import load_audio
+
+    body = upload("flac", seconds=5.0)
+    job = run(api, run_jobs, "/api/v1/remix/effects", {
+        "audio_file_id": body["id"], "start": 1.0, "end": 3.0,
+        "effects": [{"type": "gain", "gain_db": -6.0}]})
+    result = AudioFile.objects.get(pk=job["result"]["result_file_id"])
+    assert result.duration == pytest.approx(2.0, abs=0.01)
+    src, sr = load_audio(f"{settings.MEDIA_ROOT}/{AudioFile.objects.get(pk=body['id']).s3_key}")
+    out, _ = load_audio(f"{settings.MEDIA_ROOT}/{result.s3_key}")
+    region = src[:, sr:3 * sr]
+    assert np.sqrt(np.mean(out ** 2)) / np.sqrt(np.mean(region ** 2)) == pytest.approx(0.5, rel=0.02)
+
+
+def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
+    body = upload("wav", seconds=2.0)
+    aid = body["id"]
+    cases = [
+        ("/api/v1/remix/tempo", {"audio_file_id": aid, "tempo_change": 150}),
+        ("/api/v1/remix/tempo", {"audio_file_id": aid, "tempo_change": 10, "target_bpm": 120}),
+        ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 13}),
+        ("/api/v1/remix/effects", {"audio_file_id": aid, "effects": [{"type": "flanger-9000"}]}),
+        ("/api/v1/remix/genre", {"audio_file_id": aid, "genre": "polka-metal"}),
+    ]
+    from audio.models import ProcessingJob
+
+    before = ProcessingJob.objects.count()
+    for path, payload in cases:
+        res = api.post(path, payload, format="json")
+        assert res.status_code == 400, (path, payload, res.content)
+    assert ProcessingJob.objects.count() == before
+    assert other_api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1},
+                          format="json").status_code == 404
+
+
+def test_remix_command(tmp_path, capsys):
+    import soundfile as sf
+
+    from tests.conftest import tone
+
+    src = tmp_path / "in.wav"
+    sf.write(src, tone(3.0).T, 44100)
+    out = tmp_path / "out.wav"
+    call_command("remix", str(src), "--out", str(out), "--tempo-change", "-25", "--pitch", "2",
+                 "--effects", json.dumps([{"type": "lowpass", "cutoff_hz": 4000}]))
+    summary = json.loads(capsys.readouterr().out)
+    data, sr = sf.read(out)
+    assert data.shape[0] == round(3.0 * 44100 / 0.75)
+    assert summary["pitch"] == 2
+    with pytest.raises(CommandError):
+        call_command("remix", str(src), "--out", str(out), "--pitch", "20")
+    with pytest.raises(CommandError):
+        call_command("remix", str(tmp_path / "none.wav"), "--out", str(out))

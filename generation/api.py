@@ -1,0 +1,85 @@
+import secrets
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audio import storage
+from audio.api import JobDetailView, job_started
+from audio.jobs import start_job
+from audio.models import ProcessingJob
+from audio.serializers import JobSerializer, JobStartedSerializer
+
+from . import services
+from .actors import generate_music
+from .models import GeneratedTrack
+
+
+class GenerateRequest(serializers.Serializer):
+    prompt = serializers.CharField(max_length=1000)
+    duration = serializers.FloatField(default=30.0)
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
+    model = serializers.CharField(required=False, default=services.DEFAULT_MODEL)
+    guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
+    temperature = serializers.FloatField(required=False, default=1.0, min_value=0.05, max_value=2.0)
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GeneratedTrack
+        fields = ["id", "job", "prompt", "duration", "model_used", "seed", "model_params", "result_file",
+                  "created_at"]
+
+
+class TextToMusicView(APIView):
+    @extend_schema(request=GenerateRequest, responses={202: JobStartedSerializer})
+    def post(self, request):
+        body = GenerateRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        if d.get("seed") is None:
+            d["seed"] = secrets.randbelow(2**31)
+        services.validate_request(d["prompt"], d["duration"], d["model"])
+        return job_started(start_job(request.user, ProcessingJob.Type.GENERATE, generate_music, params=d))
+
+
+class GenerateJobView(JobDetailView):
+    job_types = (ProcessingJob.Type.GENERATE,)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        track = job.generated_tracks.first()
+        return Response({**JobSerializer(job).data, "track": TrackSerializer(track).data if track else None})
+
+
+class GenerateDownloadView(GenerateJobView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        keys = job.result_s3_keys or {}
+        if job.status != ProcessingJob.Status.COMPLETED or "audio" not in keys:
+            return Response({"detail": f"The job is {job.status}; the result exists once it has completed."},
+                            status=status.HTTP_409_CONFLICT)
+        name = "generated"
+        out = {"url": storage.download_url(request, keys["audio"], f"{name}.wav"),
+               "expires_in": settings.DOWNLOAD_URL_EXPIRY}
+        if "midi" in keys:
+            out["midi_url"] = storage.download_url(request, keys["midi"], f"{name}.mid")
+        return Response(out)
+
+
+class HistoryView(generics.ListAPIView):
+    serializer_class = TrackSerializer
+
+    def get_queryset(self):
+        return GeneratedTrack.objects.filter(user=self.request.user).order_by("-created_at")
+
+
+class ModelsView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response({"models": services.list_models(), "default": services.DEFAULT_MODEL})

@@ -1,0 +1,1 @@
+"""The offline ``composer`` engine: prompt -> arrangement -> SoundFont render -> mastered audio."""

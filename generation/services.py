@@ -1,0 +1,100 @@
+"""Text-to-music for the studio and the CLI: one entry point over every engine."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+
+from audio.jobs import JobError
+
+DEFAULT_MODEL = "composer"
+DURATION_RANGE = (5.0, 300.0)
+
+
+@dataclass
+class Generated:
+    audio: np.ndarray
+    sr: int
+    summary: dict
+    midi_bytes: bytes | None = None
+    params: dict = field(default_factory=dict)
+
+
+def list_models() -> list[dict]:
+    from generation.engines.registry import list_models as registry_models
+
+    return registry_models(settings.MODELS_DIR)
+
+
+def validate_request(prompt: str, duration: float, model: str) -> None:
+    if not prompt or not prompt.strip():
+        raise ValueError("Describe the music you want in the prompt.")
+    if len(prompt) > 1000:
+        raise ValueError("The prompt is limited to 1000 characters.")
+    if not DURATION_RANGE[0] <= duration <= DURATION_RANGE[1]:
+        raise ValueError(f"The duration must be between {DURATION_RANGE[0]:.0f} and {DURATION_RANGE[1]:.0f} s.")
+    models = {m["model"]: m for m in list_models()}
+    if model not in models:
+        raise ValueError(f"Unknown model {model!r}; choose one of {', '.join(models)}.")
+    if not models[model]["installed"]:
+        raise ValueError(models[model]["message"])
+
+
+def generate(prompt: str, duration: float, seed: int, model: str = DEFAULT_MODEL, guidance_scale: float = 3.0,
+             temperature: float = 1.0, progress=None) -> Generated:
+    validate_request(prompt, duration, model)
+    params = {"guidance_scale": guidance_scale, "temperature": temperature}
+    if model == "composer":
+        from generation.composer.engine import compose
+
+        result = compose(prompt, duration, seed, progress=progress)
+        buf = io.BytesIO()
+        result.midi.write(buf)
+        return Generated(result.audio, result.sr, dict(result.summary), buf.getvalue(), params)
+    from generation.engines.base import EngineUnavailable
+    from generation.engines.registry import get_engine
+
+    device = None if settings.TORCH_DEVICE == "auto" else settings.TORCH_DEVICE
+    try:
+        engine = get_engine(model, settings.MODELS_DIR, device=device)
+        out = engine.generate(prompt, duration, seed, guidance_scale=guidance_scale, temperature=temperature,
+                              progress=progress)
+    except EngineUnavailable as exc:
+        raise JobError(str(exc)) from None
+    return Generated(out.audio, out.sr, dict(out.summary), None, params)
+
+
+def generate_for_job(ctx) -> dict:
+    from audio import services as audio_services
+    from audio import storage
+    from audio.actors import analyse_upload
+    from audio.jobs import start_job
+
+    from .models import GeneratedTrack
+
+    p = ctx.params
+    try:
+        result = generate(p["prompt"], float(p["duration"]), int(p["seed"]), p.get("model", DEFAULT_MODEL),
+                          float(p.get("guidance_scale", 3.0)), float(p.get("temperature", 1.0)),
+                          progress=lambda pct, stage: ctx.progress(pct * 0.9, stage))
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+    ctx.progress(92, "saving")
+    title = " ".join(p["prompt"].split())[:60]
+    af = audio_services.save_result_audio(ctx.job.user, result.audio, result.sr, f"{title}.wav",
+                                          source="generated", ctx=ctx)
+    keys = {"audio": af.s3_key}
+    if result.midi_bytes:
+        keys["midi"] = ctx.track(storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"),
+                                                    result.midi_bytes))
+    ctx.job.result_s3_keys = keys
+    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=keys)
+    track = GeneratedTrack.objects.create(
+        user=ctx.job.user, job=ctx.job, prompt=p["prompt"], duration=af.duration or float(p["duration"]),
+        model_used=p.get("model", DEFAULT_MODEL), result_s3_key=af.s3_key, result_file=af, seed=int(p["seed"]),
+        model_params={**result.params, "summary": result.summary, "midi_key": keys.get("midi")})
+    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=af)
+    return {"track_id": str(track.id), "result_file_id": str(af.id), "has_midi": "midi" in keys, **result.summary}

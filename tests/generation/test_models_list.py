@@ -1,0 +1,63 @@
+"""The model list behind /api/v1/generate/models and get_engine()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generation.engines.base import EngineUnavailable
+from generation.engines.musicgen import MusicGenEngine
+from generation.engines.registry import ComposerEngine, get_engine, list_models
+
+KEYS = {"engine", "model", "installed", "message", "size", "licence", "speed_class", "default", "supports_melody"}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.delenv("SONICAI_ALLOW_DOWNLOADS", raising=False)
+
+
+def test_lists_every_model_with_install_state(tmp_path):
+    models = {m["model"]: m for m in list_models(tmp_path)}
+    assert set(models) == {"composer", "musicgen-small", "musicgen-medium", "musicgen-large", "musicgen-melody",
+                           "stable-audio-open-1.0", "riffusion-v1"}
+    assert all(set(m) == KEYS for m in models.values())
+    assert [m for m in models.values() if m["default"]] == [models["composer"]]
+    assert models["composer"]["installed"]
+    assert models["musicgen-melody"]["supports_melody"] and not models["musicgen-small"]["supports_melody"]
+    small = models["musicgen-small"]
+    assert not small["installed"] and str(tmp_path / "musicgen" / "musicgen-small") in small["message"]
+    assert "CC-BY-NC 4.0" in small["licence"] and "300M" in small["size"]
+    for name in ("stable-audio-open-1.0", "riffusion-v1"):
+        entry = models[name]
+        assert not entry["installed"] and "not runnable" in entry["message"]
+        assert str(tmp_path / name) in entry["message"] and "diffusers==" in entry["message"]
+    assert "OpenRAIL-M" in models["riffusion-v1"]["licence"]
+    assert "Stability AI Community" in models["stable-audio-open-1.0"]["licence"]
+
+
+def test_weights_in_the_folder_mark_musicgen_installed(tmp_path):
+    folder = tmp_path / "musicgen" / "musicgen-small"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    assert not {m["model"]: m for m in list_models(tmp_path)}["musicgen-small"]["installed"]  # config alone
+    (folder / "model.safetensors").write_bytes(b"")
+    assert {m["model"]: m for m in list_models(tmp_path)}["musicgen-small"]["installed"]
+
+
+def test_get_engine(tmp_path):
+    engine = get_engine("musicgen-medium", tmp_path, device="cpu")
+    assert isinstance(engine, MusicGenEngine) and engine.name == "musicgen-medium"
+    assert engine.folder == tmp_path / "musicgen" / "musicgen-medium"
+    assert isinstance(get_engine("composer", tmp_path), ComposerEngine)
+    with pytest.raises(EngineUnavailable, match="riffusion-v1"):
+        get_engine("riffusion-v1", tmp_path)
+    with pytest.raises(ValueError):
+        get_engine("no-such-model", tmp_path)
+
+
+def test_composer_adapter_runs_the_composer():
+    out = get_engine("composer", None).generate("calm lofi piano", 5.0, seed=1)
+    assert out.audio.dtype == np.float32 and out.audio.shape[0] == 2
+    assert out.audio.shape[1] == round(5.0 * out.sr) and np.isfinite(out.audio).all()
+    assert out.midi is not None and out.summary["engine"] == "composer"

@@ -11,7 +11,8 @@ class Command(AudioCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("dir", help="one sub-folder per mood (happy, sad, calm, nostalgic, tender, ...)")
-        parser.add_argument("--model-version", dest="model_version", help="model version name (default: mood-head-<UTC time>)")
+        parser.add_argument("--model-version", dest="model_version",
+                            help="model version name (default: mood-head-<UTC time>)")
         parser.add_argument("--out", help="models folder (default: MODELS_DIR/mood, which the studio reads)")
 
     def handle(self, *args, **opts):

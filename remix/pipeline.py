@@ -77,7 +77,7 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
                              target_bpm=params.target_bpm,
                              progress=lambda p, s: report(0.7 * p, s))
         audio, sr = result.audio, result.sr
-        summary.update(genre=params.genre, **result.summary)
+        summary.update(result.summary)
         source_bpm = result.tempo_bpm
     elif params.tempo_change is not None or params.target_bpm is not None:
         if params.target_bpm is not None and source_bpm is None:

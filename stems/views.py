@@ -1,6 +1,5 @@
 """Studio pages: separation form and the stem mixer."""
 
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -26,7 +25,7 @@ def stems_page(request, pk):
               "url": f"/stems/s/{s.id}/stream"} for s in stems]
     return render(request, "stems/mixer.html", {
         "af": af, "jobs": jobs[:10], "latest": latest, "engines": services.engines(),
-        "default_engine": services.default_engine(), "mixer_json": json.dumps(mixer),
+        "default_engine": services.default_engine(), "mixer": mixer,
     })
 
 

@@ -64,6 +64,33 @@ document.addEventListener("DOMContentLoaded", async () => {
     box.dispatchEvent(new CustomEvent("region", { detail: null }));
   });
 
+  // Beat click track: while the player runs, a click is scheduled on every detected beat ahead of
+  // the play head (Web Audio clock), and rescheduled on pause or seek.
+  const clickBox = document.getElementById("click-beats");
+  const beatData = document.getElementById("beat-times");
+  if (clickBox && beatData) {
+    const beats = JSON.parse(beatData.textContent);
+    let ac = null, clicks = [];
+    const stopClicks = () => { clicks.forEach((o) => { try { o.stop(); } catch (e) { /* already ended */ } }); clicks = []; };
+    const startClicks = () => {
+      stopClicks();
+      if (!clickBox.checked || !ws.isPlaying()) return;
+      ac = ac || new AudioContext();
+      const now = ws.getCurrentTime(), t0 = ac.currentTime + 0.02, rate = ws.getPlaybackRate();
+      beats.forEach((b, i) => {
+        if (b < now || b > now + 120) return;
+        const at = t0 + (b - now) / rate, osc = ac.createOscillator(), g = ac.createGain();
+        osc.frequency.value = i % 4 === 0 ? 1760 : 1320;
+        g.gain.setValueAtTime(0.4, at); g.gain.exponentialRampToValueAtTime(0.001, at + 0.05);
+        osc.connect(g); g.connect(ac.destination); osc.start(at); osc.stop(at + 0.06); clicks.push(osc);
+      });
+    };
+    ws.on("play", startClicks);
+    ws.on("pause", stopClicks);
+    ws.on("seeking", startClicks);
+    clickBox.addEventListener("change", startClicks);
+  }
+
   const specToggle = document.getElementById("show-spec");
   const spec = document.getElementById("spectrogram");
   specToggle.addEventListener("change", async () => {

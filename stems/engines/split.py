@@ -94,8 +94,32 @@ def bass_comb(harm: torch.Tensor, sr: int, n_fft: int = N_FFT) -> torch.Tensor:
     return torch.maximum(comb, sub).clamp(max=1.0)
 
 
+#: Samples of context on each side of a chunk: the analysis window plus the harmonic median's reach
+#: (KERNEL // 2 frames), so the kept middle of every chunk is computed as on the whole song.
+CHUNK_MARGIN = N_FFT + (KERNEL // 2 + 2) * HOP
+#: Samples per chunk (a multiple of HOP, so every chunk's frames fall on the whole song's frame grid).
+CHUNK_SAMPLES = 640 * HOP  # ~15 s at 44.1 kHz
+
+
 def split_accompaniment(acc: np.ndarray, sr: int) -> dict[str, np.ndarray]:
-    """drums, bass and other of an accompaniment (channels, samples); they sum to it."""
+    """drums, bass and other of an accompaniment (channels, samples); they sum to it.
+
+    Works through the song in chunks with overlapping context so memory stays flat on long songs
+    (the whole-song STFT plus the median filters' sliding windows took 13 GB on a 10-minute song)."""
+    n = acc.shape[1]
+    if n <= CHUNK_SAMPLES + 2 * CHUNK_MARGIN:
+        return _split_block(acc, sr)
+    out = {name: np.empty_like(acc, dtype=np.float32) for name in ("drums", "bass", "other")}
+    for start in range(0, n, CHUNK_SAMPLES):
+        end = min(n, start + CHUNK_SAMPLES)
+        lo, hi = max(0, start - CHUNK_MARGIN), min(n, end + CHUNK_MARGIN)
+        parts = _split_block(acc[:, lo:hi], sr)
+        for name, part in parts.items():
+            out[name][:, start:end] = part[:, start - lo : end - lo]
+    return out
+
+
+def _split_block(acc: np.ndarray, sr: int) -> dict[str, np.ndarray]:
     n = acc.shape[1]
     window = torch.hann_window(N_FFT)
     x = torch.from_numpy(np.ascontiguousarray(acc, dtype=np.float32))

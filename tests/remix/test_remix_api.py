@@ -92,3 +92,17 @@ def test_remix_command(tmp_path, capsys):
         call_command("remix", str(src), "--out", str(out), "--pitch", "20")
     with pytest.raises(CommandError):
         call_command("remix", str(tmp_path / "none.wav"), "--out", str(out))
+
+
+
+def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, upload, run_jobs):
+    from audio import services as audio_services
+    from mood.analysis.tempo import estimate_tempo
+
+    body = upload("wav", seconds=8.0)
+    job = run(api, run_jobs, "/api/v1/remix/genre", {"audio_file_id": body["id"], "genre": "edm"})
+    assert job["result"]["genre"] == "edm"
+    result = AudioFile.objects.get(pk=job["result"]["result_file_id"])
+    assert result.source == "remix" and Remix.objects.get(pk=job["remix"]["id"]).genre == "edm"
+    audio, sr = audio_services.load(result)
+    assert estimate_tempo(audio.mean(axis=0), sr).bpm == pytest.approx(job["result"]["tempo_bpm"], abs=2.0)

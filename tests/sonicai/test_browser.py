@@ -38,6 +38,11 @@ def test_register_upload_waveform_and_live_analysis(tmp_path):
         # the analysis job's progress arrives over the WebSocket; the page then shows the results
         expect(page.locator("#tempo")).to_contain_text("BPM", timeout=120_000)
         expect(page.locator("#key")).not_to_be_empty()
+        # the detected beats come with the page, ready for the click track
+        assert len(page.evaluate("JSON.parse(document.getElementById('beat-times').textContent)")) >= 8
+        page.check("#click-beats")
+        page.click("#play")
+        expect(page.locator("#play")).to_have_text("❚❚ Pause")
         page.screenshot(path=str(tmp_path / "file-page.png"), full_page=True)
         page.goto(f"{studio.url}/jobs/")
         expect(page.locator(".job-status").first).to_have_text("completed")

@@ -1,5 +1,7 @@
 """Separation jobs through the API and worker, the stem mixer's export, and the CLI."""
 
+import json
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -97,3 +99,14 @@ def test_separate_command_errors(tmp_path):
     bad.write_bytes(b"not audio at all")
     with pytest.raises(CommandError, match="not a readable audio file"):
         call_command("separate", str(bad), "--out", str(tmp_path / "o"))
+
+
+def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, client, user):
+    body = upload("wav", seconds=3.0)
+    separate(api, run_jobs, body["id"], engine="hpss")
+    client.force_login(user)
+    html = client.get(f"/stems/{body['id']}/").content.decode()
+    raw = html.split('<script id="mixer-data" type="application/json">')[1].split("</script>")[0]
+    stems = json.loads(raw)  # a list the mixer script can map over, not a JSON-encoded string
+    assert isinstance(stems, list) and sorted(s["type"] for s in stems) == ["bass", "drums", "other", "vocals"]
+    assert all(len(s["peaks"][0]) > 10 and s["url"].endswith("/stream") for s in stems)

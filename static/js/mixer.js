@@ -61,7 +61,8 @@
         <canvas class="stem-wave"></canvas>
         <meter class="stem-meter" min="0" max="1" value="0"></meter>
         <label class="inline"><input type="range" class="stem-gain" min="-30" max="12" step="0.5" value="0"> <span class="gain-db mono">0.0 dB</span></label>
-        <button type="button" class="stem-mute">M</button><button type="button" class="stem-solo">S</button>`;
+        <button type="button" class="stem-mute">M</button><button type="button" class="stem-solo">S</button>
+        <button type="button" class="stem-export" title="Export this stem in the chosen format">⤓</button>`;
       root.appendChild(row);
       drawPeaks(row.querySelector("canvas"), s.peaks);
       const gain = ac.createGain();
@@ -77,7 +78,7 @@
       const data = await (await fetch(t.url)).arrayBuffer();
       t.buffer = await ac.decodeAudioData(data);
     }));
-    status.textContent = "";
+    if (status.textContent === "loading stems…") status.textContent = "";  // keep an export started meanwhile
     root.dataset.ready = "1";
     const duration = Math.max(...tracks.map((t) => t.buffer.duration));
 
@@ -137,9 +138,8 @@
     })();
     applyGains();
 
-    document.getElementById("export-mix").addEventListener("click", async () => {
-      const gains = {};
-      tracks.forEach((t) => { gains[t.type] = { gain_db: t.db, mute: t.mute, solo: t.solo }; });
+    // One render path for both: the whole mix with the mixer's settings, or one stem alone at 0 dB.
+    async function exportMix(gains, label) {
       const fmt = document.getElementById("export-format").value;
       const res = await fetch(`/api/v1/stems/jobs/${root.dataset.jobId}/mix`, {
         method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
@@ -147,15 +147,27 @@
       });
       const out = await res.json();
       if (res.status !== 202) { status.textContent = out.detail || "export failed"; return; }
-      status.textContent = "rendering mix…";
+      status.textContent = `rendering ${label}…`;
       window.SonicAI.watchJob(out.job_id, async (job) => {
-        status.textContent = `${job.status} ${job.progress} %`;
+        status.textContent = `${label}: ${job.status} ${job.progress} %`;
         if (job.status === "completed") {
           const link = await (await fetch(`/api/v1/jobs/${out.job_id}/download`)).json();
-          status.innerHTML = `<a href="${link.url}">Download mix (${fmt.toUpperCase()})</a>`;
+          status.innerHTML = `<a href="${link.url}">Download ${label} (${fmt.toUpperCase()})</a>`;
         } else if (job.status === "failed") {
           status.textContent = job.error_message;
         }
+      });
+    }
+    document.getElementById("export-mix").addEventListener("click", () => {
+      const gains = {};
+      tracks.forEach((t) => { gains[t.type] = { gain_db: t.db, mute: t.mute, solo: t.solo }; });
+      exportMix(gains, "mix");
+    });
+    tracks.forEach((t) => {
+      t.row.querySelector(".stem-export").addEventListener("click", () => {
+        const gains = {};
+        tracks.forEach((o) => { gains[o.type] = { gain_db: 0, mute: o !== t, solo: false }; });
+        exportMix(gains, t.type);
       });
     });
   }

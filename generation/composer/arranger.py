@@ -242,7 +242,9 @@ def _harmony(w: _Writer, st: Style, chords, sections, total_beats):
             for p in voiced:
                 w.note(inst, p, b0, n * 0.98, vel - (15 if st.voicing == "pad" else 0))
         elif st.voicing == "shell":
-            shell = voiced[1:] if len(voiced) > 3 else voiced
+            # a shell voicing leaves out the fifth; the third and seventh define the chord (and, on the
+            # tonic, the mode: dropping the lowest voice instead lost the minor third in first inversion)
+            shell = [p for p in voiced if (p - ch.root) % 12 != 7] if len(voiced) > 3 else voiced
             hits = [(0.0, 1.4), (1.5, 0.4), (2.5, 1.3)] if sec.intensity > 0.5 else [(0.0, n * 0.95)]
             for off, dur in hits:
                 if off < n:
@@ -308,6 +310,7 @@ def _melody(w: _Writer, st: Style, chords, sections, key_tonic: int, mode: str, 
     else:
         choices = [0.5, 1.0, 1.5, 0.5, 1.0] if density < 0.6 else [0.25, 0.5, 0.5, 1.0]
     motifs: dict[str, list[tuple[float, float, int]]] = {}
+    tonic_centre = min((p for p in pool if p % 12 == key_tonic % 12), key=lambda p: abs(p - 69))
     for i in range(0, len(chords), 2):
         pair = chords[i:i + 2]
         sec = _section_at(sections, pair[0].start_beat)
@@ -323,7 +326,9 @@ def _melody(w: _Writer, st: Style, chords, sections, key_tonic: int, mode: str, 
                     rhythm.append((t, min(dur, span - t), int(w.rng.integers(-2, 3))))
                 t += dur
             motifs[key] = rhythm
-        center = 69 if sec.name != "chorus" else 74
+        # the tune gravitates around the tonic (the chorus a third higher): a fixed centre pitch put
+        # some keys' melodies on the dominant, and the analysis then heard the dominant's key
+        center = tonic_centre + (0 if sec.name != "chorus" else (3 if mode == "minor" else 4))
         current = min(pool, key=lambda p: abs(p - center))
         for off, dur, move in motifs[key]:
             beat = pair[0].start_beat + off

@@ -41,6 +41,11 @@ def validate_request(prompt: str, duration: float, model: str) -> None:
         raise ValueError(f"Unknown model {model!r}; choose one of {', '.join(models)}.")
     if not models[model]["installed"]:
         raise ValueError(models[model]["message"])
+    from generation.engines.registry import max_duration
+
+    limit = max_duration(model)
+    if limit is not None and duration > limit:  # refused here so the request fails before a job is queued
+        raise ValueError(f"{model} makes at most {limit:.0f} s in one piece.")
 
 
 def generate(prompt: str, duration: float, seed: int, model: str = DEFAULT_MODEL, guidance_scale: float = 3.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,6 +12,12 @@ import numpy as np
 ProgressFn = Callable[[int, str], None]
 
 DOWNLOADS_ENV = "SONICAI_ALLOW_DOWNLOADS"
+
+# Loaded models, shared by every engine so that only one is in memory at a time: a job worker generates many
+# pieces with the same model, and two multi-GB models at once would not fit the machines this targets.
+# Each engine keys its entries with its own tuple shape and clears the whole cache before loading.
+MODEL_CACHE: dict[tuple, object] = {}
+MODEL_CACHE_LOCK = threading.Lock()
 
 
 class EngineUnavailable(RuntimeError):

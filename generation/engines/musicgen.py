@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .base import EngineUnavailable, GenerationOutput, ProgressFn, downloads_allowed
+from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, ProgressFn, downloads_allowed
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,9 @@ MODELS: dict[str, MusicGenModel] = {
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 
-# One loaded model at a time: a job worker generates many pieces with the same model, and two multi-GB
-# models in memory at once would not fit the machines this targets.
-_CACHE: dict[tuple, tuple] = {}
-_CACHE_LOCK = threading.Lock()
+# One loaded model at a time, across engines (see base.MODEL_CACHE); the old names stay for callers and tests.
+_CACHE = MODEL_CACHE
+_CACHE_LOCK = MODEL_CACHE_LOCK
 
 
 def weights_dir(models_dir: Path | str | None, name: str) -> Path:

@@ -10,11 +10,15 @@ import numpy as np
 from .base import EngineUnavailable, GenerationOutput, ProgressFn
 from .musicgen import MODELS as MUSICGEN_MODELS
 from .musicgen import MusicGenEngine, has_weights, install_hint, weights_dir
+from .stable_audio import REQUIRED as STABLE_AUDIO_REQUIRED
+from .stable_audio import StableAudioEngine
 
 DEFAULT_MODEL = "composer"
-DIFFUSERS_PIN = "diffusers==0.42.1"  # checked with `pip index versions diffusers`
+DIFFUSERS_PIN = STABLE_AUDIO_REQUIRED["diffusers"]  # checked with `pip index versions diffusers`
 
-# Listed so users can see what exists and how to add it; there is no engine for them in this build.
+# Diffusion models: stable-audio-open-1.0 runs through StableAudioEngine; the others are listed so users can
+# see what exists, but there is no engine for them in this build.
+RUNNABLE_DIFFUSION = {"stable-audio-open-1.0": StableAudioEngine}
 DIFFUSION_MODELS = {
     "stable-audio-open-1.0": {
         "repo": "stabilityai/stable-audio-open-1.0", "size": "1.2B params, ≈4.9 GB",
@@ -66,22 +70,36 @@ def list_models(models_dir: Path | str | None) -> list[dict]:
     root = Path(models_dir) if models_dir is not None else Path("models")
     diffusers_present = importlib.util.find_spec("diffusers") is not None
     for name, info in DIFFUSION_MODELS.items():
-        folder = root / name
-        weights = folder.is_dir() and any(folder.iterdir())
-        missing = []
-        if not diffusers_present:
-            missing.append(f"`pip install {DIFFUSERS_PIN}`")
-        if not weights:
-            missing.append(f"put the weights in {folder} (`huggingface-cli download {info['repo']} "
-                           f"--local-dir {folder}` on a connected machine)")
-        message = ("listed but not runnable in this build: SonicAI has no diffusers engine yet"
-                   + (f"; it would also need {' and '.join(missing)}" if missing else ""))
+        if name in RUNNABLE_DIFFUSION:
+            ok, message = RUNNABLE_DIFFUSION[name](name, models_dir).available()
+            message = f"ready ({message})" if ok else message
+        else:
+            ok, message = False, _listed_only_message(name, info, root / name, diffusers_present)
         entries.append({
-            "engine": "diffusers", "model": name, "installed": False, "message": message,
+            "engine": "diffusers", "model": name, "installed": ok, "message": message,
             "size": info["size"], "licence": info["licence"], "speed_class": info["speed_class"],
             "default": False, "supports_melody": False,
         })
     return entries
+
+
+def _listed_only_message(name: str, info: dict, folder: Path, diffusers_present: bool) -> str:
+    weights = folder.is_dir() and any(folder.iterdir())
+    missing = []
+    if not diffusers_present:
+        missing.append(f"`pip install {DIFFUSERS_PIN}`")
+    if not weights:
+        missing.append(f"put the weights in {folder} (`huggingface-cli download {info['repo']} "
+                       f"--local-dir {folder}` on a connected machine)")
+    # Riffusion makes spectrogram images that need their own image-to-audio inversion; no engine does that yet
+    return (f"listed but not runnable in this build: SonicAI has no engine for {name} (only stable-audio-open-1.0 "
+            "runs through diffusers)" + (f"; it would also need {' and '.join(missing)}" if missing else ""))
+
+
+def max_duration(name: str) -> float | None:
+    """The longest piece a model makes in one request, or None when the engine has no limit of its own."""
+    info = DIFFUSION_MODELS.get(name)
+    return float(info["max_seconds"]) if info else None
 
 
 class ComposerEngine:
@@ -115,6 +133,8 @@ def get_engine(name: str, models_dir: Path | str | None, device: str | None = No
         return ComposerEngine()
     if name in MUSICGEN_MODELS:
         return MusicGenEngine(name, models_dir, device=device)
+    if name in RUNNABLE_DIFFUSION:
+        return RUNNABLE_DIFFUSION[name](name, models_dir, device=device)
     if name in DIFFUSION_MODELS:
         entry = next(e for e in list_models(models_dir) if e["model"] == name)
         raise EngineUnavailable(f"{name}: {entry['message']}")

@@ -8,6 +8,7 @@ import pytest
 from generation.engines.base import EngineUnavailable
 from generation.engines.musicgen import MusicGenEngine
 from generation.engines.registry import ComposerEngine, get_engine, list_models
+from generation.engines.stable_audio import StableAudioEngine
 
 KEYS = {"engine", "model", "installed", "message", "size", "licence", "speed_class", "default", "supports_melody"}
 
@@ -28,10 +29,13 @@ def test_lists_every_model_with_install_state(tmp_path):
     small = models["musicgen-small"]
     assert not small["installed"] and str(tmp_path / "musicgen" / "musicgen-small") in small["message"]
     assert "CC-BY-NC 4.0" in small["licence"] and "300M" in small["size"]
-    for name in ("stable-audio-open-1.0", "riffusion-v1"):
-        entry = models[name]
-        assert not entry["installed"] and "not runnable" in entry["message"]
-        assert str(tmp_path / name) in entry["message"] and "diffusers==" in entry["message"]
+    stable = models["stable-audio-open-1.0"]
+    assert stable["engine"] == "diffusers" and not stable["installed"]
+    assert str(tmp_path / "stable-audio-open-1.0") in stable["message"]
+    assert "huggingface-cli download stabilityai/stable-audio-open-1.0" in stable["message"]
+    riffusion = models["riffusion-v1"]
+    assert not riffusion["installed"] and "not runnable" in riffusion["message"]
+    assert str(tmp_path / "riffusion-v1") in riffusion["message"]
     assert "OpenRAIL-M" in models["riffusion-v1"]["licence"]
     assert "Stability AI Community" in models["stable-audio-open-1.0"]["licence"]
 
@@ -52,6 +56,8 @@ def test_get_engine(tmp_path):
     assert isinstance(get_engine("composer", tmp_path), ComposerEngine)
     with pytest.raises(EngineUnavailable, match="riffusion-v1"):
         get_engine("riffusion-v1", tmp_path)
+    stable = get_engine("stable-audio-open-1.0", tmp_path, device="cpu")
+    assert isinstance(stable, StableAudioEngine) and stable.folder == tmp_path / "stable-audio-open-1.0"
     with pytest.raises(ValueError):
         get_engine("no-such-model", tmp_path)
 

@@ -4,6 +4,7 @@ its own SQLite file, media folder and embedded Redis, on a free loopback port.""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,3 +70,16 @@ class Studio:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.log.close()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def register_in_browser(page, studio: Studio, username: str, password: str = "listen-to-this-42") -> None:
+    """Create an account through the studio's register page; the browser ends up logged in on the library."""
+    page.goto(f"{studio.url}/accounts/register/")
+    for field, value in (("username", username), ("email", f"{username}@example.com"),
+                         ("password1", password), ("password2", password)):
+        page.fill(f"input[name={field}]", value)
+    page.click("button[type=submit]")

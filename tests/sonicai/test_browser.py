@@ -1,14 +1,11 @@
 """A real browser (headless Chromium driven by Playwright) against the running studio:
 register, upload, see the waveform, watch the analysis job finish live."""
 
-import shutil
-
 import pytest
 
 from tests.conftest import SR, encode, tone
-from tests.studio import Studio
+from tests.studio import CHROMIUM, CHROMIUM_ARGS, Studio, register_in_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make chromium)")]
 
@@ -19,15 +16,9 @@ def test_register_upload_waveform_and_live_analysis(tmp_path):
     song = tmp_path / "browser song.flac"
     song.write_bytes(encode(tone(6.0), SR, "flac"))
     with Studio(tmp_path) as studio, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{studio.url}/accounts/register/")
-        page.fill("input[name=username]", "browseruser")
-        page.fill("input[name=email]", "browser@example.com")
-        page.fill("input[name=password1]", "listen-to-this-42")
-        page.fill("input[name=password2]", "listen-to-this-42")
-        page.click("button[type=submit]")
+        register_in_browser(page, studio, "browseruser")
         expect(page.locator("h1")).to_have_text("Your library")
         page.set_input_files("#file-input", str(song))
         page.wait_for_url("**/files/**", timeout=30_000)

@@ -1,13 +1,10 @@
 """The stem mixer in headless Chromium: separate, see four stem strips, export one stem and the mix."""
 
-import shutil
-
 import pytest
 
 from tests.conftest import SR, encode, tone
-from tests.studio import Studio
+from tests.studio import CHROMIUM, CHROMIUM_ARGS, Studio, register_in_browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make chromium)")]
 
@@ -18,14 +15,9 @@ def test_separate_then_mix_and_export_in_the_browser(tmp_path):
     song = tmp_path / "mixer song.wav"
     song.write_bytes(encode(tone(6.0), SR, "wav"))
     with Studio(tmp_path) as studio, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{studio.url}/accounts/register/")
-        for field, value in (("username", "mixeruser"), ("email", "mixer@example.com"),
-                             ("password1", "listen-to-this-42"), ("password2", "listen-to-this-42")):
-            page.fill(f"input[name={field}]", value)
-        page.click("button[type=submit]")
+        register_in_browser(page, studio, "mixeruser")
         page.set_input_files("#file-input", str(song))
         page.wait_for_url("**/files/**", timeout=30_000)
         page.click("text=Stems & mixer")

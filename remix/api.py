@@ -16,6 +16,8 @@ from .pipeline import RemixParams
 
 class GenreRequest(AudioJobRequest):
     genre = serializers.CharField()
+    genre_engine = serializers.ChoiceField(choices=["arranger", "musicgen-melody"], default="arranger",
+                                           help_text="musicgen-melody needs its weights installed")
     target_bpm = serializers.FloatField(required=False, allow_null=True)
     seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
     effects = serializers.JSONField(required=False, allow_null=True)
@@ -62,9 +64,20 @@ def _start(request, body_cls, job_type, actor, to_params):
 class GenreView(APIView):
     @extend_schema(request=GenreRequest, responses={202: JobStartedSerializer})
     def post(self, request):
-        return _start(request, GenreRequest, ProcessingJob.Type.REMIX, genre_remix, lambda d: {
-            "genre": d["genre"].lower(), "target_bpm": d.get("target_bpm"), "seed": d.get("seed", 0),
-            "effects": d.get("effects")})
+        return _start(request, GenreRequest, ProcessingJob.Type.REMIX, genre_remix, _genre_params)
+
+
+def _genre_params(data: dict) -> dict:
+    if data["genre_engine"] != "arranger":
+        from django.conf import settings
+
+        from .musicgen_genre import genre_engine_state
+
+        state = genre_engine_state(settings.MODELS_DIR)
+        if not state["installed"]:  # refused before a job is queued, with how to install it
+            raise ValueError(state["message"])
+    return {"genre": data["genre"].lower(), "target_bpm": data.get("target_bpm"), "seed": data.get("seed", 0),
+            "effects": data.get("effects"), "genre_engine": data["genre_engine"]}
 
 
 class TempoView(APIView):
@@ -112,8 +125,14 @@ class RemixOptionsView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
+        from django.conf import settings
+
         from remix.dsp.effects import EFFECT_SPECS, PRESETS
         from remix.dsp.genre import GENRES
 
-        return Response({"genres": list(GENRES), "effects": EFFECT_SPECS, "presets": PRESETS,
-                         "tempo_change_range": [-50, 100], "pitch_range": [-12, 12]})
+        from .musicgen_genre import genre_engine_state
+
+        engines = [{"engine": "arranger", "installed": True, "message": "ready: keeps the song's vocals over a new "
+                    "soundfont arrangement"}, genre_engine_state(settings.MODELS_DIR)]
+        return Response({"genres": list(GENRES), "genre_engines": engines, "effects": EFFECT_SPECS,
+                         "presets": PRESETS, "tempo_change_range": [-50, 100], "pitch_range": [-12, 12]})

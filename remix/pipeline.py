@@ -23,13 +23,17 @@ class RemixParams:
     start: float | None = None
     end: float | None = None
     seed: int = 0
+    genre_engine: str = "arranger"  # or "musicgen-melody" when its weights are installed
 
     def validate(self) -> RemixParams:
         from remix.dsp.effects import validate_chain
         from remix.dsp.genre import GENRES
+        from remix.musicgen_genre import GENRE_ENGINES
 
         if self.genre is not None and self.genre not in GENRES:
             raise ValueError(f"Unknown genre {self.genre!r}; choose one of {', '.join(GENRES)}.")
+        if self.genre_engine not in GENRE_ENGINES:
+            raise ValueError(f"Unknown genre engine {self.genre_engine!r}; choose one of {', '.join(GENRE_ENGINES)}.")
         if self.tempo_change is not None and self.target_bpm is not None:
             raise ValueError("Give either a tempo change in percent or a target BPM, not both.")
         if self.tempo_change is not None and not TEMPO_PERCENT_RANGE[0] <= self.tempo_change <= TEMPO_PERCENT_RANGE[1]:
@@ -52,9 +56,10 @@ class RemixOutput:
 
 def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float | None = None,
               stems: dict | None = None, analysis: dict | None = None,
-              progress: Callable[[int, str], None] | None = None) -> RemixOutput:
+              progress: Callable[[int, str], None] | None = None, models_dir=None) -> RemixOutput:
     """Apply ``params`` to ``audio`` (channels, samples). ``source_bpm`` is the song's
-    detected tempo (measured here if a target BPM needs it and none is given)."""
+    detected tempo (measured here if a target BPM needs it and none is given); ``models_dir`` holds the
+    MusicGen weights for the musicgen-melody genre engine."""
     from remix.dsp.effects import apply_chain
     from remix.dsp.pitch import pitch_shift
     from remix.dsp.region import cut_region
@@ -72,10 +77,14 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         stems = None  # stems of the whole song do not line up with a region
     if params.genre:
         from remix.dsp.genre import genre_remix
+        from remix.musicgen_genre import musicgen_genre_remix
 
-        result = genre_remix(audio, sr, params.genre, seed=params.seed, stems=stems, analysis=analysis,
-                             target_bpm=params.target_bpm,
-                             progress=lambda p, s: report(0.7 * p, s))
+        common = {"seed": params.seed, "stems": stems, "analysis": analysis, "target_bpm": params.target_bpm,
+                  "progress": lambda p, s: report(0.7 * p, s)}
+        if params.genre_engine == "arranger":
+            result = genre_remix(audio, sr, params.genre, **common)
+        else:
+            result = musicgen_genre_remix(audio, sr, params.genre, models_dir=models_dir, **common)
         audio, sr = result.audio, result.sr
         summary.update(result.summary)
         source_bpm = result.tempo_bpm

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from audio import services as audio_services
 from audio.models import AudioFile
 
@@ -16,7 +18,7 @@ def params_from(data: dict) -> RemixParams:
         genre=data.get("genre") or None, tempo_change=data.get("tempo_change"), target_bpm=data.get("target_bpm"),
         pitch=float(data.get("pitch") or 0.0), preserve_formants=bool(data.get("preserve_formants")),
         effects=data.get("effects") or None, start=data.get("start"), end=data.get("end"),
-        seed=int(data.get("seed") or 0),
+        seed=int(data.get("seed") or 0), genre_engine=data.get("genre_engine") or "arranger",
     )
 
 
@@ -48,7 +50,7 @@ def remix_audio_file(ctx, af: AudioFile) -> dict:
     analysis = af.analysis or None
     source_bpm = (analysis or {}).get("tempo_bpm")
     out = run_remix(audio, sr, params, source_bpm=source_bpm, stems=stems, analysis=analysis,
-                    progress=lambda p, s: ctx.progress(5 + 0.85 * p, s))
+                    progress=lambda p, s: ctx.progress(5 + 0.85 * p, s), models_dir=settings.MODELS_DIR)
     ctx.progress(92, "saving")
     stem_name = af.original_name.rsplit(".", 1)[0]
     label = params.genre or NAME_SUFFIX.get(ctx.job.job_type, "remix")

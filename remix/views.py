@@ -1,5 +1,6 @@
 """The remix studio page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -13,11 +14,12 @@ from .models import Remix
 def studio(request, pk):
     from remix.dsp.effects import PRESETS
     from remix.dsp.genre import GENRES
+    from remix.musicgen_genre import genre_engine_state
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     remixes = Remix.objects.filter(original_file=af, user=request.user).select_related("result_file", "job")[:20]
     return render(request, "remix/studio.html", {
         "af": af, "genres": GENRES, "presets": sorted(PRESETS), "remixes": remixes,
         "source_bpm": (af.analysis or {}).get("tempo_bpm"), "key": (af.analysis or {}).get("key"),
-        "mode": (af.analysis or {}).get("mode"),
+        "mode": (af.analysis or {}).get("mode"), "melody_engine": genre_engine_state(settings.MODELS_DIR),
     })

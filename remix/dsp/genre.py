@@ -69,7 +69,8 @@ def _key_index(tonic: str | int) -> int:
 
 def _analyse(mono: np.ndarray, sr: int, analysis: dict | None) -> tuple[float, np.ndarray, int, str]:
     analysis = analysis or {}
-    bpm, beats = analysis.get("bpm"), analysis.get("beats")
+    # the studio's stored analysis names it tempo_bpm; callers of this module may say bpm
+    bpm, beats = analysis.get("bpm") or analysis.get("tempo_bpm"), analysis.get("beats")
     if not bpm or beats is None or len(beats) < 4:
         from mood.analysis.tempo import estimate_tempo
 

@@ -54,7 +54,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const fx = $("effects").value.trim();
     if (fx) body.effects = JSON.parse(fx);
     const pitch = parseFloat($("pitch").value);
-    if (genre) return ["/api/v1/remix/genre", { ...body, genre, target_bpm: bpmTouched ? parseFloat(bpm.value) : null }, pitch];
+    if (genre) return ["/api/v1/remix/genre", { ...body, genre, genre_engine: $("genre-engine").value, target_bpm: bpmTouched ? parseFloat(bpm.value) : null }, pitch];
     if (bpmTouched) return ["/api/v1/remix/tempo", { ...body, target_bpm: parseFloat(bpm.value), preserve_formants: $("formants").checked }, pitch];
     if (pitch) return ["/api/v1/remix/pitch", { ...body, semitones: pitch, preserve_formants: $("formants").checked }, 0];
     if (fx) return ["/api/v1/remix/effects", body, 0];
@@ -85,7 +85,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const dur = parseFloat(root.dataset.duration);
     const start = Math.max(0, Math.min(parseFloat($("start").value) || dur * 0.3, dur - 12));
     try {
-      const jobId = await post("/api/v1/remix/genre", { audio_file_id: audioId, genre, start, end: Math.min(dur, start + 12) });
+      const jobId = await post("/api/v1/remix/genre", { audio_file_id: audioId, genre, genre_engine: $("genre-engine").value, start, end: Math.min(dur, start + 12) });
       track(jobId, `Preview ${genre}`, (job) => {
         const a = $("genre-preview"); a.src = `/files/${job.result.result_file_id}/stream`; a.hidden = false; a.play();
       });

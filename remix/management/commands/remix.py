@@ -13,6 +13,8 @@ class Command(AudioCommand):
         parser.add_argument("file")
         parser.add_argument("--out", required=True, help="output file (.wav, .flac, .mp3, .ogg)")
         parser.add_argument("--genre", default=None)
+        parser.add_argument("--genre-engine", default="arranger", choices=["arranger", "musicgen-melody"],
+                            help="musicgen-melody re-performs the melody with MusicGen (weights in MODELS_DIR)")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--tempo-change", type=float, default=None, help="percent, -50 to +100")
         group.add_argument("--target-bpm", type=float, default=None)
@@ -39,9 +41,12 @@ class Command(AudioCommand):
                 pass  # a preset name
         params = RemixParams(genre=opts["genre"], tempo_change=opts["tempo_change"], target_bpm=opts["target_bpm"],
                              pitch=opts["pitch"], preserve_formants=opts["preserve_formants"], effects=effects,
-                             start=opts["start"], end=opts["end"], seed=opts["seed"])
+                             start=opts["start"], end=opts["end"], seed=opts["seed"],
+                             genre_engine=opts["genre_engine"])
         params.validate()
         audio, sr = load_cli_audio(path)
-        result = run_remix(audio, sr, params)
+        from django.conf import settings
+
+        result = run_remix(audio, sr, params, models_dir=settings.MODELS_DIR)
         write_audio(out, result.audio, result.sr)
         self.print_json({"out": str(out), "sample_rate": result.sr, **result.summary})

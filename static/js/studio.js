@@ -7,7 +7,13 @@ function csrfToken() {
 }
 
 // Watch one job: calls onUpdate(job) for every message; reconnects until the job ends.
+// One WebSocket per job, however many parts of the page follow it (a job row and the page's own handler).
+const jobWatches = new Map();
+
 function watchJob(jobId, onUpdate) {
+  if (jobWatches.has(jobId)) { jobWatches.get(jobId).add(onUpdate); return; }
+  const listeners = new Set([onUpdate]);
+  jobWatches.set(jobId, listeners);
   const proto = location.protocol === "https:" ? "wss" : "ws";
   let ended = false;
   let retry = 500;
@@ -17,11 +23,11 @@ function watchJob(jobId, onUpdate) {
       const msg = JSON.parse(ev.data);
       if (msg.type !== "job") return;
       retry = 500;
-      onUpdate(msg.job);
-      if (["completed", "failed", "cancelled"].includes(msg.job.status)) { ended = true; ws.close(); }
+      if (["completed", "failed", "cancelled"].includes(msg.job.status)) { ended = true; jobWatches.delete(jobId); ws.close(); }
+      listeners.forEach((fn) => fn(msg.job));
     };
     ws.onclose = (ev) => {
-      if (ended || ev.code === 4404) return;
+      if (ended || ev.code === 4404) { jobWatches.delete(jobId); return; }
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };

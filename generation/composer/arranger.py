@@ -161,7 +161,6 @@ def _drums(w: _Writer, st: Style, sections: list[Section], total_beats: float, e
 
 def _bass(w: _Writer, st: Style, chords: list[ChordEvent], sections, key_tonic: int, mode: str):
     inst = pretty_midi.Instrument(st.bass_program, name="bass")
-    scale = scale_pcs(key_tonic, mode)
     for i, ch in enumerate(chords):
         root = 36 + (ch.root - 36) % 12  # C2..B2
         fifth = root + 7
@@ -196,7 +195,7 @@ def _bass(w: _Writer, st: Style, chords: list[ChordEvent], sections, key_tonic: 
             w.note(inst, root + 12 if root + 12 < 60 else root, b0 + 3.5, 0.4, vel - 15)
         else:  # syncopated
             pattern = [(0.0, 0.7, root), (0.75, 0.25, root), (1.5, 0.45, fifth), (2.5, 0.45, root),
-                       (3.0, 0.4, root + 12), (3.5, 0.45, scale[4] + 36 if scale else fifth)]
+                       (3.0, 0.4, root + 12), (3.5, 0.45, 36 + (nxt - 36) % 12)]  # anticipates the next chord
             if w.tempo < 82:
                 # The tempo is felt mostly in the low end: below ~80 BPM, off-beat bass notes
                 # turn the groove into a double-time pulse, so the slow line keeps to the beats.

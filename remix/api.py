@@ -11,12 +11,13 @@ from audio.serializers import JobSerializer, JobStartedSerializer
 
 from .actors import dsp_remix, genre_remix
 from .models import Remix
+from .musicgen_genre import GENRE_ENGINES
 from .pipeline import RemixParams
 
 
 class GenreRequest(AudioJobRequest):
     genre = serializers.CharField()
-    genre_engine = serializers.ChoiceField(choices=["arranger", "musicgen-melody"], default="arranger",
+    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default="arranger",
                                            help_text="musicgen-melody needs its weights installed")
     target_bpm = serializers.FloatField(required=False, allow_null=True)
     seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)

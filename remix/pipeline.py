@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -56,7 +57,8 @@ class RemixOutput:
 
 def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float | None = None,
               stems: dict | None = None, analysis: dict | None = None,
-              progress: Callable[[int, str], None] | None = None, models_dir=None) -> RemixOutput:
+              progress: Callable[[int, str], None] | None = None,
+              models_dir: Path | str | None = None) -> RemixOutput:
     """Apply ``params`` to ``audio`` (channels, samples). ``source_bpm`` is the song's
     detected tempo (measured here if a target BPM needs it and none is given); ``models_dir`` holds the
     MusicGen weights for the musicgen-melody genre engine."""

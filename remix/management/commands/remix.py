@@ -13,7 +13,9 @@ class Command(AudioCommand):
         parser.add_argument("file")
         parser.add_argument("--out", required=True, help="output file (.wav, .flac, .mp3, .ogg)")
         parser.add_argument("--genre", default=None)
-        parser.add_argument("--genre-engine", default="arranger", choices=["arranger", "musicgen-melody"],
+        from remix.musicgen_genre import GENRE_ENGINES
+
+        parser.add_argument("--genre-engine", default="arranger", choices=GENRE_ENGINES,
                             help="musicgen-melody re-performs the melody with MusicGen (weights in MODELS_DIR)")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--tempo-change", type=float, default=None, help="percent, -50 to +100")

@@ -76,3 +76,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = dict(os.environ, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="", DJANGO_SETTINGS_MODULE="sonicai.settings")
     res = subprocess.run([sys.executable, "manage.py", "check"], capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode != 0 and "DJANGO_SECRET_KEY" in res.stderr
+
+
+def test_embedded_default_migrates_on_a_fresh_checkout(tmp_path):
+    """`make run` migrates before anything else has made var/: the SQLite file's folder must appear."""
+    var = tmp_path / "not-yet" / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DATABASE_URL"))}
+    env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=str(var))
+    res = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert (var / "sonicai.sqlite3").stat().st_size > 0

@@ -10,15 +10,17 @@ import numpy as np
 from .base import EngineUnavailable, GenerationOutput, ProgressFn
 from .musicgen import MODELS as MUSICGEN_MODELS
 from .musicgen import MusicGenEngine, has_weights, install_hint, weights_dir
+from .riffusion import MAX_SECONDS as RIFFUSION_MAX_SECONDS
+from .riffusion import RiffusionEngine
 from .stable_audio import REQUIRED as STABLE_AUDIO_REQUIRED
 from .stable_audio import StableAudioEngine
 
 DEFAULT_MODEL = "composer"
 DIFFUSERS_PIN = STABLE_AUDIO_REQUIRED["diffusers"]  # checked with `pip index versions diffusers`
 
-# Diffusion models: stable-audio-open-1.0 runs through StableAudioEngine; the others are listed so users can
-# see what exists, but there is no engine for them in this build.
-RUNNABLE_DIFFUSION = {"stable-audio-open-1.0": StableAudioEngine}
+# Diffusion models and their engines. A model listed in DIFFUSION_MODELS without an engine here is shown so users
+# can see what exists, but reported as not runnable.
+RUNNABLE_DIFFUSION = {"stable-audio-open-1.0": StableAudioEngine, "riffusion-v1": RiffusionEngine}
 DIFFUSION_MODELS = {
     "stable-audio-open-1.0": {
         "repo": "stabilityai/stable-audio-open-1.0", "size": "1.2B params, ≈4.9 GB",
@@ -28,7 +30,9 @@ DIFFUSION_MODELS = {
     },
     "riffusion-v1": {
         "repo": "riffusion/riffusion-model-v1", "size": "1.1B params (Stable Diffusion 1.5), ≈4 GB",
-        "licence": "CreativeML OpenRAIL-M", "speed_class": "GPU recommended", "max_seconds": 5,
+        "licence": "CreativeML OpenRAIL-M", "speed_class": "GPU recommended",
+        # 5.12 s spectrogram images crossfaded (not continued), so the cap is the engine's own
+        "max_seconds": RIFFUSION_MAX_SECONDS,
     },
 }
 
@@ -91,9 +95,9 @@ def _listed_only_message(name: str, info: dict, folder: Path, diffusers_present:
     if not weights:
         missing.append(f"put the weights in {folder} (`huggingface-cli download {info['repo']} "
                        f"--local-dir {folder}` on a connected machine)")
-    # Riffusion makes spectrogram images that need their own image-to-audio inversion; no engine does that yet
-    return (f"listed but not runnable in this build: SonicAI has no engine for {name} (only stable-audio-open-1.0 "
-            "runs through diffusers)" + (f"; it would also need {' and '.join(missing)}" if missing else ""))
+    runnable = ", ".join(RUNNABLE_DIFFUSION)
+    return (f"listed but not runnable in this build: SonicAI has no engine for {name} (only {runnable} "
+            "run through diffusers)" + (f"; it would also need {' and '.join(missing)}" if missing else ""))
 
 
 def max_duration(name: str) -> float | None:

@@ -8,6 +8,7 @@ import pytest
 from generation.engines.base import EngineUnavailable
 from generation.engines.musicgen import MusicGenEngine
 from generation.engines.registry import ComposerEngine, get_engine, list_models
+from generation.engines.riffusion import RiffusionEngine
 from generation.engines.stable_audio import StableAudioEngine
 
 KEYS = {"engine", "model", "installed", "message", "size", "licence", "speed_class", "default", "supports_melody"}
@@ -34,8 +35,9 @@ def test_lists_every_model_with_install_state(tmp_path):
     assert str(tmp_path / "stable-audio-open-1.0") in stable["message"]
     assert "huggingface-cli download stabilityai/stable-audio-open-1.0" in stable["message"]
     riffusion = models["riffusion-v1"]
-    assert not riffusion["installed"] and "not runnable" in riffusion["message"]
+    assert riffusion["engine"] == "diffusers" and not riffusion["installed"]
     assert str(tmp_path / "riffusion-v1") in riffusion["message"]
+    assert "huggingface-cli download riffusion/riffusion-model-v1" in riffusion["message"]
     assert "OpenRAIL-M" in models["riffusion-v1"]["licence"]
     assert "Stability AI Community" in models["stable-audio-open-1.0"]["licence"]
 
@@ -54,8 +56,10 @@ def test_get_engine(tmp_path):
     assert isinstance(engine, MusicGenEngine) and engine.name == "musicgen-medium"
     assert engine.folder == tmp_path / "musicgen" / "musicgen-medium"
     assert isinstance(get_engine("composer", tmp_path), ComposerEngine)
+    riffusion = get_engine("riffusion-v1", tmp_path, device="cpu")
+    assert isinstance(riffusion, RiffusionEngine) and riffusion.folder == tmp_path / "riffusion-v1"
     with pytest.raises(EngineUnavailable, match="riffusion-v1"):
-        get_engine("riffusion-v1", tmp_path)
+        riffusion.generate("calm piano", 5.0, seed=1)
     stable = get_engine("stable-audio-open-1.0", tmp_path, device="cpu")
     assert isinstance(stable, StableAudioEngine) and stable.folder == tmp_path / "stable-audio-open-1.0"
     with pytest.raises(ValueError):

@@ -26,18 +26,15 @@ starts from a fixed phase (librosa's ``init=None``), so the same seed gives the 
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import threading
 import time
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, ProgressFn, downloads_allowed
-from .musicgen import _Progress, resolve_device
-from .stable_audio import WEIGHT_PATTERNS, weights_dir
+from .base import GenerationOutput, ProgressFn
+from .diffusers_engine import DiffusersEngine
+from .musicgen import _Progress
 
 NAME = "riffusion-v1"
 REPO = "riffusion/riffusion-model-v1"
@@ -60,51 +57,6 @@ PEAK = 10 ** (-1 / 20)  # -1 dBFS: the spectrogram scale is arbitrary, so each c
 # The pipeline's scheduler keeps per-call state (timesteps, step index), so two jobs must not denoise through
 # the same cached pipeline at once.
 _RUN_LOCK = threading.Lock()
-# components without which the pipeline cannot draw; safety_checker and feature_extractor are not loaded
-_WEIGHTED = ("unet", "vae", "text_encoder")
-_OPTIONAL = ("safety_checker", "feature_extractor", "image_encoder")
-
-
-def missing_parts(folder: Path) -> list[str]:
-    """What the diffusers layout lacks: model_index.json, or a component folder the pipeline needs.
-
-    Checked up front because from_pretrained does not always fail on a missing component cleanly.
-    """
-    index = folder / "model_index.json"
-    if not index.is_file():
-        return ["model_index.json"]
-    try:
-        components = json.loads(index.read_text())
-    except ValueError:
-        return ["a readable model_index.json"]
-    missing = []
-    for part, spec in components.items():
-        if part.startswith("_") or part in _OPTIONAL or not isinstance(spec, list) or None in spec:
-            continue
-        sub = folder / part
-        if not (sub.is_dir() and any(sub.iterdir())):
-            missing.append(f"{part}/")
-        elif part in _WEIGHTED and not any(any(sub.glob(p)) for p in WEIGHT_PATTERNS):
-            missing.append(f"{part}/ weights")
-    return missing
-
-
-def has_weights(folder: Path) -> bool:
-    return not missing_parts(folder)
-
-
-def missing_packages() -> list[str]:
-    return [pin for module, pin in REQUIRED.items() if importlib.util.find_spec(module) is None]
-
-
-def install_hint(folder: Path) -> str:
-    missing = missing_parts(folder) if folder.is_dir() else []
-    state = (f"are incomplete in {folder} (missing {', '.join(missing)})" if missing and folder.is_dir()
-             and any(folder.iterdir()) else "are not installed")
-    return (f"Riffusion weights {state}: put them in {folder} (on a connected machine: `huggingface-cli download "
-            f"{REPO} --local-dir {folder}`, then copy the folder here), or set SONICAI_ALLOW_DOWNLOADS=1 to let "
-            f"the server download {REPO}.")
-
 
 # -- spectrogram image <-> audio -----------------------------------------------------------------------
 
@@ -220,71 +172,26 @@ def crossfade_join(clips: list[np.ndarray], overlap: int) -> np.ndarray:
     return out
 
 
-class RiffusionEngine:
+class RiffusionEngine(DiffusersEngine):
     """Text to music with Riffusion v1: Stable Diffusion draws mel spectrograms, Griffin-Lim makes them sound."""
 
-    engine = "diffusers"
+    NAME = NAME
+    REPO = REPO
+    LABEL = "Riffusion"
+    REQUIRED = REQUIRED
+    # components without which the pipeline cannot draw; the safety checker and feature extractor are not loaded
+    WEIGHTED = ("unet", "vae", "text_encoder")
+    OPTIONAL = ("safety_checker", "feature_extractor", "image_encoder")
+    DEFAULT_STEPS = 50  # the pipeline's default, as Riffusion's app uses
 
-    def __init__(self, name: str = NAME, models_dir: Path | str | None = None, device: str | None = None,
-                 allow_download: bool | None = None, num_inference_steps: int = 50, half: bool = False):
-        if num_inference_steps < 1:
-            raise ValueError("num_inference_steps must be at least 1")
-        self.name = name
-        self.folder = weights_dir(models_dir, name)
-        self.device = device
-        self.allow_download = downloads_allowed(allow_download)
-        self.num_inference_steps = num_inference_steps  # the pipeline's default, as Riffusion's app uses
-        # fp16 halves memory on GPU; off by default because it changes the output and tests run on CPU
-        self.half = half
+    def pipeline_class(self):
+        from diffusers import StableDiffusionPipeline
 
-    # -- availability and loading ------------------------------------------------------------------
+        return StableDiffusionPipeline
 
-    def available(self) -> tuple[bool, str]:
-        missing = missing_packages()
-        if missing:
-            where = f"weights in {self.folder}" if has_weights(self.folder) else install_hint(self.folder)
-            return False, f"needs `pip install {' '.join(missing)}`; {where}"
-        if has_weights(self.folder):
-            return True, f"weights in {self.folder}"
-        if self.allow_download:
-            return True, f"weights will be downloaded from {REPO} on first use"
-        return False, install_hint(self.folder)
-
-    def _source(self) -> tuple[str, bool]:
-        missing = missing_packages()
-        if missing:
-            raise EngineUnavailable(f"{self.name} needs `pip install {' '.join(missing)}`")
-        if has_weights(self.folder):
-            return str(self.folder), True
-        if self.allow_download:
-            return REPO, False
-        raise EngineUnavailable(install_hint(self.folder))
-
-    def load(self, device: str | None = None):
-        """The StableDiffusionPipeline, cached across calls for the same folder/device/dtype."""
-        import torch
-
-        source, local_only = self._source()
-        device = resolve_device(device or self.device)
-        dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
-        key = ("riffusion", source, device, str(dtype))
-        with MODEL_CACHE_LOCK:
-            if key in MODEL_CACHE:
-                return MODEL_CACHE[key]
-            MODEL_CACHE.clear()  # one multi-GB model in memory at a time, whichever engine loaded it
-            from diffusers import StableDiffusionPipeline
-
-            try:
-                # no safety checker: it would black out spectrograms it mistakes for unsafe pictures
-                pipe = StableDiffusionPipeline.from_pretrained(source, local_files_only=local_only, dtype=dtype,
-                                                               safety_checker=None, requires_safety_checker=False)
-            except (OSError, ValueError) as exc:  # incomplete folder (a component missing) or no cache offline
-                raise EngineUnavailable(f"{install_hint(self.folder)} ({exc})") from exc
-            pipe.to(device)
-            # progress goes through the job's callback; tqdm bars would only clutter worker logs
-            pipe.set_progress_bar_config(disable=True)
-            MODEL_CACHE[key] = pipe
-            return pipe
+    def from_pretrained_kwargs(self) -> dict:
+        # no safety checker: it would black out spectrograms it mistakes for unsafe pictures
+        return {"safety_checker": None, "requires_safety_checker": False}
 
     # -- generation --------------------------------------------------------------------------------
 

@@ -22,147 +22,47 @@ accumulation differ between GPU models and drivers: repeatable on one machine, n
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import threading
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, ProgressFn, downloads_allowed
-from .musicgen import _Progress, resolve_device
+from .base import GenerationOutput, ProgressFn
+from .diffusers_engine import DiffusersEngine
+from .musicgen import _Progress
 
 NAME = "stable-audio-open-1.0"
 REPO = "stabilityai/stable-audio-open-1.0"
 # The pipeline's scheduler (CosineDPMSolverMultistepScheduler, named by the model's model_index.json) draws
 # its SDE noise from a torchsde Brownian tree; diffusers swaps in a stub that fails at run time without it.
 REQUIRED = {"diffusers": "diffusers==0.42.1", "torchsde": "torchsde==0.2.6"}
-WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 
 # The pipeline's scheduler keeps per-call state (timesteps, step index, noise sampler), so two jobs must not
 # denoise through the same cached pipeline at once.
 _RUN_LOCK = threading.Lock()
 
 
-def weights_dir(models_dir: Path | str | None, name: str = NAME) -> Path:
-    root = Path(models_dir) if models_dir is not None else Path("models")
-    return root / name
-
-
-def missing_parts(folder: Path) -> list[str]:
-    """What the diffusers layout lacks: model_index.json, or a component folder it names.
-
-    Checked up front because from_pretrained does not always fail on a missing component: without
-    tokenizer/ it loads a tokenizer from elsewhere that then breaks mid-generation.
-    """
-    index = folder / "model_index.json"
-    if not index.is_file():
-        return ["model_index.json"]
-    try:
-        components = json.loads(index.read_text())
-    except ValueError:
-        return ["a readable model_index.json"]
-    missing = []
-    for part, spec in components.items():
-        if part.startswith("_") or not isinstance(spec, list) or None in spec:
-            continue  # metadata (_class_name, _diffusers_version) or an optional component left out
-        sub = folder / part
-        if not (sub.is_dir() and any(sub.iterdir())):
-            missing.append(f"{part}/")
-        elif part in ("transformer", "vae", "text_encoder") and not any(any(sub.glob(p)) for p in WEIGHT_PATTERNS):
-            missing.append(f"{part}/ weights")
-    return missing
-
-
-def has_weights(folder: Path) -> bool:
-    return not missing_parts(folder)
-
-
-def missing_packages() -> list[str]:
-    return [pin for module, pin in REQUIRED.items() if importlib.util.find_spec(module) is None]
-
-
-def install_hint(folder: Path) -> str:
-    missing = missing_parts(folder) if folder.is_dir() else []
-    state = (f"are incomplete in {folder} (missing {', '.join(missing)})" if missing and folder.is_dir()
-             and any(folder.iterdir()) else "are not installed")
-    return (f"Stable Audio Open weights {state}: put them in {folder} (on a connected machine, after "
-            f"accepting the licence at huggingface.co/{REPO}: `huggingface-cli download {REPO} --local-dir "
-            f"{folder}`, then copy the folder here), or set SONICAI_ALLOW_DOWNLOADS=1 with a Hugging Face token "
-            f"to let the server download {REPO}.")
-
-
-class StableAudioEngine:
+class StableAudioEngine(DiffusersEngine):
     """Text to music (and sound) with Stable Audio Open through diffusers' StableAudioPipeline."""
 
-    engine = "diffusers"
+    NAME = NAME
+    REPO = REPO
+    LABEL = "Stable Audio Open"
+    REQUIRED = REQUIRED
+    WEIGHTED = ("transformer", "vae", "text_encoder")
+    # 100 is the pipeline's default; the model card uses 200 for its best quality at twice the time
+    DEFAULT_STEPS = 100
+    DOWNLOAD_NOTE = "with a Hugging Face token"
+    LICENCE_STEP = f"after accepting the licence at huggingface.co/{REPO}: "
 
-    def __init__(self, name: str = NAME, models_dir: Path | str | None = None, device: str | None = None,
-                 allow_download: bool | None = None, num_inference_steps: int = 100, half: bool = False):
-        if num_inference_steps < 1:
-            raise ValueError("num_inference_steps must be at least 1")
-        self.name = name
-        self.folder = weights_dir(models_dir, name)
-        self.device = device
-        self.allow_download = downloads_allowed(allow_download)
-        # 100 is the pipeline's default; the model card uses 200 for its best quality at twice the time
-        self.num_inference_steps = num_inference_steps
-        # fp16 halves memory on GPU (the model card runs it that way); off by default because it changes the
-        # output and this build's tests run on CPU only
-        self.half = half
+    def pipeline_class(self):
+        from diffusers import StableAudioPipeline
 
-    # -- availability and loading ------------------------------------------------------------------
-
-    def available(self) -> tuple[bool, str]:
-        missing = missing_packages()
-        if missing:
-            where = f"weights in {self.folder}" if has_weights(self.folder) else install_hint(self.folder)
-            return False, f"needs `pip install {' '.join(missing)}`; {where}"
-        if has_weights(self.folder):
-            return True, f"weights in {self.folder}"
-        if self.allow_download:
-            return True, f"weights will be downloaded from {REPO} on first use (needs a Hugging Face token)"
-        return False, install_hint(self.folder)
-
-    def _source(self) -> tuple[str, bool]:
-        missing = missing_packages()
-        if missing:
-            raise EngineUnavailable(f"{self.name} needs `pip install {' '.join(missing)}`")
-        if has_weights(self.folder):
-            return str(self.folder), True
-        if self.allow_download:
-            return REPO, False
-        raise EngineUnavailable(install_hint(self.folder))
-
-    def load(self, device: str | None = None):
-        """The StableAudioPipeline, cached across calls for the same folder/device/dtype."""
-        import torch
-
-        source, local_only = self._source()
-        device = resolve_device(device or self.device)
-        dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
-        key = ("stable-audio", source, device, str(dtype))
-        with MODEL_CACHE_LOCK:
-            if key in MODEL_CACHE:
-                return MODEL_CACHE[key]
-            MODEL_CACHE.clear()  # one multi-GB model in memory at a time, whichever engine loaded it
-            from diffusers import StableAudioPipeline
-
-            # The scheduler's last step goes to sigma 0, below the Brownian tree's sigma_min; torchsde warns on
-            # every such query although the noise it returns is unused there. Silence just that message.
-            warnings.filterwarnings("ignore", message=r"Should have (ta|tb)", module=r"torchsde\.")
-
-            try:
-                pipe = StableAudioPipeline.from_pretrained(source, local_files_only=local_only, dtype=dtype)
-            except (OSError, ValueError) as exc:  # incomplete folder (a component missing) or no cache offline
-                raise EngineUnavailable(f"{install_hint(self.folder)} ({exc})") from exc
-            pipe.to(device)
-            # progress goes through the job's callback; tqdm bars would only clutter worker logs
-            pipe.set_progress_bar_config(disable=True)
-            MODEL_CACHE[key] = pipe
-            return pipe
+        # The scheduler's last step goes to sigma 0, below the Brownian tree's sigma_min; torchsde warns on
+        # every such query although the noise it returns is unused there. Silence just that message.
+        warnings.filterwarnings("ignore", message=r"Should have (ta|tb)", module=r"torchsde\.")
+        return StableAudioPipeline
 
     # -- generation --------------------------------------------------------------------------------
 

@@ -147,7 +147,8 @@ def test_incomplete_folder_is_unavailable_not_a_crash(models_dir, tmp_path):
 
 
 def test_missing_packages_are_named(models_dir, monkeypatch):
-    monkeypatch.setattr(riffusion, "missing_packages", lambda: ["diffusers==0.42.1"])
+    # a module name that cannot be found stands in for diffusers not being installed
+    monkeypatch.setattr(RiffusionEngine, "REQUIRED", {"sonicai_absent_diffusers": "diffusers==0.42.1"})
     ok, message = engine(models_dir).available()
     assert not ok and "pip install diffusers==0.42.1" in message
     with pytest.raises(EngineUnavailable, match="diffusers==0.42.1"):

@@ -11,7 +11,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("torchsde")
 
-from generation.engines import stable_audio  # noqa: E402
 from generation.engines.base import EngineUnavailable  # noqa: E402
 from generation.engines.registry import get_engine, list_models  # noqa: E402
 from generation.engines.stable_audio import NAME, StableAudioEngine  # noqa: E402
@@ -135,7 +134,9 @@ def test_incomplete_folder_is_unavailable_not_a_crash(models_dir, tmp_path):
 
 
 def test_missing_packages_are_named(models_dir, monkeypatch):
-    monkeypatch.setattr(stable_audio, "missing_packages", lambda: ["torchsde==0.2.6"])
+    # a module name that cannot be found stands in for torchsde not being installed
+    monkeypatch.setattr(StableAudioEngine, "REQUIRED", {"diffusers": "diffusers==0.42.1",
+                                                        "sonicai_absent_torchsde": "torchsde==0.2.6"})
     ok, message = engine(models_dir).available()
     assert not ok and "pip install torchsde==0.2.6" in message
     with pytest.raises(EngineUnavailable, match="torchsde==0.2.6"):

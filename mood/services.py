@@ -34,6 +34,13 @@ def mood_model():
     return load_mood_model(settings.MODELS_DIR / "mood")
 
 
+def _tags_and_features(audio: np.ndarray, sr: int, analysis: dict):
+    """The tagger's output and the feature dict the mood model reads: the one definition of the mood model's
+    inputs, for prediction and for training alike."""
+    mono = audio.mean(axis=0) if audio.ndim == 2 else audio
+    return tagger().tag(mono, sr), {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
+
+
 def understand(audio: np.ndarray, sr: int, progress=None, analysis: dict | None = None) -> dict:
     """Analysis (tempo, key, loudness, features) plus tags and mood, as one JSON-able dict."""
     from mood.analysis.pipeline import analyze_signal
@@ -45,10 +52,8 @@ def understand(audio: np.ndarray, sr: int, progress=None, analysis: dict | None 
     if analysis is None:
         analysis = analyze_signal(audio, sr, progress=lambda p, s: report(0.6 * p, s))
     report(60, "tagging")
-    mono = audio.mean(axis=0) if audio.ndim == 2 else audio
-    tagged = tagger().tag(mono, sr)
+    tagged, features = _tags_and_features(audio, sr, analysis)
     report(90, "mood")
-    features = {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
     mood = mood_model().predict(tagged.tags, tagged.embedding, features, analysis["tempo_bpm"], analysis["mode"])
     return {
         **analysis,
@@ -89,9 +94,6 @@ def classify_audio_file(ctx, af):
             "confidence": row.confidence, "valence": row.valence, "arousal": row.arousal}
 
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"}
-
-
 def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[str]]:
     """Rows of ``mood_feature_vector`` and labels from folder-per-mood audio (``root/<mood>/<file>``).
 
@@ -104,13 +106,14 @@ def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[
     from mood.mood_model.head import normalize_label
     from sonicai.music.audio_io import AudioDecodeError, load_audio
 
+    suffixes = {f".{fmt}" for fmt in settings.ALLOWED_AUDIO_FORMATS}  # what the studio accepts as uploads
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such directory")
     items = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         label = normalize_label(folder.name)  # unknown folder names fail before any audio is decoded
-        items += [(f, label) for f in sorted(folder.rglob("*")) if f.suffix.lower() in AUDIO_SUFFIXES]
+        items += [(f, label) for f in sorted(folder.rglob("*")) if f.suffix.lower() in suffixes]
     if not items:
         raise ValueError(f"{root}: no audio found; expected one folder per mood, e.g. {root}/calm/song.wav")
     rows, labels, skipped = [], [], []
@@ -123,9 +126,7 @@ def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[
             skipped.append(f"{path}: {exc}")
             continue
         analysis = analyze_signal(audio, sr)
-        mono = audio.mean(axis=0) if audio.ndim == 2 else audio
-        tagged = tagger().tag(mono, sr)
-        features = {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
+        tagged, features = _tags_and_features(audio, sr, analysis)
         rows.append(mood_feature_vector(tagged.tags, tagged.embedding, features, analysis["tempo_bpm"],
                                         analysis["mode"]))
         labels.append(label)

@@ -13,9 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-from remix.dsp._arrays import as_channels
+from remix.dsp._arrays import as_channels, fit_length
 from remix.dsp.chords import NOTE_NAMES
-from remix.dsp.genre import TARGET_LUFS, GenreError, GenreRemixResult, _analyse, _vocals_and_backing, choose_tempo
+from remix.dsp.genre import (
+    TARGET_LUFS,
+    GenreError,
+    GenreRemixResult,
+    _analyse,
+    _vocals_and_backing,
+    choose_tempo,
+    stereo_source,
+)
 
 ENGINE_NAME = "musicgen-melody"
 GENRE_ENGINES = ("arranger", ENGINE_NAME)
@@ -58,11 +66,7 @@ def musicgen_genre_remix(
     ok, message = engine.available()
     if not ok:
         raise EngineUnavailable(message)
-    x, _ = as_channels(audio)
-    if x.shape[0] == 1:
-        x = np.repeat(x, 2, axis=0)
-    if x.shape[1] < 3 * sr:
-        raise GenreError("a genre remix needs at least 3 s of audio")
+    x = stereo_source(audio, sr)
     vocals, _ = _vocals_and_backing(x, sr, stems, progress)
     say(20, "detecting tempo and key")
     source_bpm, _, key_tonic, mode = _analyse(x.mean(axis=0), sr, analysis)
@@ -82,7 +86,7 @@ def musicgen_genre_remix(
     if out.sr != OUT_SR:
         wave = _resample(wave, out.sr, OUT_SR)
     n_out = int(round(duration * OUT_SR))
-    wave = wave[:, :n_out] if wave.shape[1] >= n_out else np.pad(wave, ((0, 0), (0, n_out - wave.shape[1])))
+    wave = fit_length(wave, n_out)
     say(92, "mastering")
     mixed = np.ascontiguousarray(master(wave, OUT_SR, target_lufs=TARGET_LUFS), dtype=np.float32)
     summary = {

@@ -67,6 +67,16 @@ def _key_index(tonic: str | int) -> int:
     return NOTE_NAMES.index(name)
 
 
+def stereo_source(audio: np.ndarray, sr: int) -> np.ndarray:
+    """The song as (2, samples) float32, refused when it is too short to find a beat in."""
+    x, _ = as_channels(audio)
+    if x.shape[0] == 1:
+        x = np.repeat(x, 2, axis=0)
+    if x.shape[1] < 3 * sr:
+        raise GenreError("a genre remix needs at least 3 s of audio")
+    return x
+
+
 def _analyse(mono: np.ndarray, sr: int, analysis: dict | None) -> tuple[float, np.ndarray, int, str]:
     analysis = analysis or {}
     # the studio's stored analysis names it tempo_bpm; callers of this module may say bpm
@@ -124,11 +134,7 @@ def genre_remix(
     if genre not in STYLES:
         raise GenreError(f"unknown genre {genre!r}; expected one of: {', '.join(sorted(STYLES))}")
     style = STYLES[genre]
-    x, _ = as_channels(audio)
-    if x.shape[0] == 1:
-        x = np.repeat(x, 2, axis=0)
-    if x.shape[1] < 3 * sr:
-        raise GenreError("a genre remix needs at least 3 s of audio")
+    x = stereo_source(audio, sr)
     say = progress or (lambda pct, msg: None)
 
     vocals, backing = _vocals_and_backing(x, sr, stems, progress)

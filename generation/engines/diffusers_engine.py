@@ -114,6 +114,15 @@ class DiffusersEngine:
             return self.REPO, False
         raise EngineUnavailable(self.install_hint(self.folder))
 
+    def check_request(self, prompt: str, duration: float, melody) -> None:
+        """Refuse what no diffusers engine can do, before the model is loaded."""
+        if not prompt or not prompt.strip():
+            raise ValueError("The prompt is empty.")
+        if not duration > 0:
+            raise ValueError("duration must be positive")
+        if melody is not None:
+            raise ValueError(f"{self.name} does not take a melody; use musicgen-melody.")
+
     # -- loading -----------------------------------------------------------------------------------
 
     def pipeline_class(self):

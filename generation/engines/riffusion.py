@@ -201,15 +201,10 @@ class RiffusionEngine(DiffusersEngine):
         # temperature and top_k are token-sampling knobs of autoregressive models; a diffusion model has none
         import torch
 
-        if not prompt or not prompt.strip():
-            raise ValueError("The prompt is empty.")
-        if not duration > 0:
-            raise ValueError("duration must be positive")
+        self.check_request(prompt, duration, melody)
         if duration > MAX_SECONDS:
             raise ValueError(f"{self.name} makes at most {MAX_SECONDS:.0f} s in one piece; ask for "
                              f"{int(MAX_SECONDS)} s or less, or use a MusicGen model or the composer.")
-        if melody is not None:
-            raise ValueError(f"{self.name} does not take a melody; use musicgen-melody.")
         report = _Progress(progress)
         report(1, "loading model")
         t0 = time.perf_counter()

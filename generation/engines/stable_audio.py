@@ -72,12 +72,7 @@ class StableAudioEngine(DiffusersEngine):
         # temperature and top_k are token-sampling knobs of autoregressive models; a diffusion model has none
         import torch
 
-        if not prompt or not prompt.strip():
-            raise ValueError("The prompt is empty.")
-        if not duration > 0:
-            raise ValueError("duration must be positive")
-        if melody is not None:
-            raise ValueError(f"{self.name} does not take a melody; use musicgen-melody.")
+        self.check_request(prompt, duration, melody)
         report = _Progress(progress)
         report(1, "loading model")
         t0 = time.perf_counter()

@@ -58,15 +58,24 @@ def sung_line(notes: list[tuple[float, float, int]], n: int, rng: np.random.Gene
                 break
             gain = sum(np.exp(-0.5 * ((fh - fc) / bw) ** 2) for fc, bw in formants) + 0.03 / h
             note += gain * np.sin(h * phase)
-        breath = np.convolve(rng.normal(0, 1, t.size), np.ones(8) / 8, mode="same") * 0.02
+        breath = np.convolve(rng.normal(0, 1, t.size), np.ones(8) / 8, mode="same")[: t.size] * 0.02
         env = np.minimum(1, np.minimum(t / 0.04, (dur - t) / 0.08).clip(0))
         y[a:b] += (note + breath) * env
     return y / (np.max(np.abs(y)) + 1e-9)
 
 
-def make_song(seed: int, seconds: float = 30.0) -> dict[str, np.ndarray]:
-    """The four stems (2, n) float32 of song ``seed``; their sum is the mix."""
+def bundled_soundfont() -> Path:
+    """pretty_midi's TimGM6mb.sf2: the evaluation set is rendered with it whatever the machine has
+    installed, so the benchmark's numbers do not depend on system SoundFonts."""
+    return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
+
+
+def make_song(seed: int, seconds: float = 30.0, soundfont: Path | None = None,
+              level_jitter_db: float = 0.0) -> dict[str, np.ndarray]:
+    """The four stems (2, n) float32 of song ``seed``; their sum is the mix. ``soundfont`` defaults to
+    TimGM6mb; ``level_jitter_db`` varies each stem's level by up to that much (training data)."""
     rng = np.random.default_rng(seed)
+    soundfont = soundfont or bundled_soundfont()
     tempo = float(rng.integers(78, 146))
     beat = 60 / tempo
     tonic = int(rng.integers(0, 12))
@@ -114,7 +123,7 @@ def make_song(seed: int, seconds: float = 30.0) -> dict[str, np.ndarray]:
     for name, instruments in {"drums": [drums], "bass": [bass], "other": [chords, arp], "choir": [choir]}.items():
         pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
         pm.instruments.extend(instruments)
-        audio = render_midi(pm, SR, duration=seconds)[:, :n]
+        audio = render_midi(pm, SR, soundfont=soundfont, duration=seconds)[:, :n]
         stems[name] = np.pad(audio, ((0, 0), (0, n - audio.shape[1])))
     v = sung_line(lead_notes, n, rng)
     pan = rng.uniform(0.85, 1.0)
@@ -122,6 +131,7 @@ def make_song(seed: int, seconds: float = 30.0) -> dict[str, np.ndarray]:
     choir_audio = choir_audio / (np.sqrt(np.mean(choir_audio**2)) + 1e-9) * np.sqrt(np.mean(v**2)) * 0.35
     stems["vocals"] = np.stack([v * pan, v * (1.85 - pan)]) + choir_audio
     for name, level in LEVELS_DB.items():
+        level += float(rng.uniform(-level_jitter_db, level_jitter_db)) if level_jitter_db else 0.0
         rms = np.sqrt(np.mean(stems[name] ** 2)) + 1e-9
         stems[name] = (stems[name] / rms * 10 ** (level / 20)).astype(np.float32)
     return {name: stems[name] for name in STEM_NAMES}

@@ -59,6 +59,7 @@ def main() -> None:
         return
     engines = {"spleeter": SpleeterEngine(device="cpu"), "hpss": HPSSEngine()}
     engines["spleeter"].model()
+    engines["spleeter"].splitter()
     scores = {name: {s: [] for s in ("vocals", "drums", "bass", "other")} for name in engines}
     speed = {name: 0.0 for name in engines}
     audio_seconds = 0.0

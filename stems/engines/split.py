@@ -1,60 +1,35 @@
-"""Splitting an accompaniment into drums, bass and other.
+"""Splitting Spleeter's accompaniment into drums, bass and other.
 
-Spleeter's pretrained 2stems network gives vocals and accompaniment. The
-accompaniment is split further in the STFT domain (4096-point frames, hop 1024):
+Spleeter's pretrained 2stems network gives vocals and accompaniment. A small U-Net of
+our own (``split_net.py``, trained by ``bench/train_split_net.py``) reads the
+accompaniment and Spleeter's vocals in the STFT domain (4096-point frames, hop 1024)
+and gives soft masks for drums, bass, other and the voice that Spleeter left in the
+accompaniment. Drums, bass and voice are the masked accompaniment inverted; *other*
+is the accompaniment minus those three in the time domain, so the parts sum to the
+accompaniment exactly.
 
-1. Harmonic/percussive separation by median filtering (Fitzgerald 2010) of the
-   accompaniment's magnitude: a median across time estimates the harmonic (steady)
-   part, a median across frequency the percussive (broadband, short) part.
-2. Bass pitch salience: for every frame, the harmonic magnitude is summed at the
-   first harmonics of each candidate bass fundamental (MIDI 24..55, 33-196 Hz);
-   the most salient candidate is the bass note. A comb of soft peaks on its
-   harmonics (up to ``BASS_MAX_HZ``), weighted by how much of the low band the
-   note explains, is the bass's share of the harmonic part. Harmonic energy below
-   ``SUB_HZ`` always belongs to the bass.
-3. Power estimates drums = P^2, bass = (H*comb)^2, other = (H*(1-comb))^2 give
-   Wiener-like soft masks; drums and bass are the masked STFTs inverted, and
-   *other* is the accompaniment minus drums and bass in the time domain, so
-   drums + bass + other equals the accompaniment exactly.
+``bass_weights`` is the HPSS baseline's fixed low-pass crossover (``hpss.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.nn import functional as F
+
+from . import split_net
 
 N_FFT = 4096
 HOP = 1024
-KERNEL = 17
+SAMPLE_RATE = 44100  # the split network's rate
+#: Share of the median-filter/comb masks in the final drums/bass/other masks (see docs/stems.md).
+PRIOR_WEIGHT = 0.25
 SUB_HZ = 90.0
 BASS_MAX_HZ = 1400.0
 BASS_MIDI = np.arange(24, 56)
 BASS_HARMONICS = 8
-# kept for the HPSS baseline's fixed bass crossover
+# the HPSS baseline's fixed bass crossover
 BASS_LOW_HZ = 120.0
 BASS_HIGH_HZ = 260.0
-
-
-def median_filter(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
-    """Running median of a (F, T) tensor along ``dim`` with reflected edges.
-    np.partition over a sliding-window view is ~5x faster here than torch's median
-    or scipy.ndimage.median_filter, and this is the split's most expensive step."""
-    pad = size // 2
-    if x.shape[dim] <= pad:
-        return x.clone()
-    pads = (pad, pad, 0, 0) if dim == 1 else (0, 0, pad, pad)
-    padded = F.pad(x[None], pads, mode="reflect")[0].numpy()
-    windows = np.lib.stride_tricks.sliding_window_view(padded, size, axis=dim)
-    return torch.from_numpy(np.partition(windows, pad, axis=-1)[..., pad])
-
-
-def hpss_masks(mag: torch.Tensor, kernel: int = KERNEL, power: float = 2.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Soft (Wiener-like) harmonic and percussive masks of a (freq, time) magnitude."""
-    harm = median_filter(mag, kernel, dim=1) ** power
-    perc = median_filter(mag, kernel, dim=0) ** power
-    total = harm + perc + 1e-12
-    return harm / total, perc / total
 
 
 def bass_weights(sr: int, n_fft: int = N_FFT) -> np.ndarray:
@@ -68,7 +43,8 @@ def bass_weights(sr: int, n_fft: int = N_FFT) -> np.ndarray:
 
 
 def bass_comb(harm: torch.Tensor, sr: int, n_fft: int = N_FFT) -> torch.Tensor:
-    """Per-bin share (0..1) of the harmonic magnitude ``harm`` (F, T) that belongs to the bass line."""
+    """Per-bin share (0..1) of the harmonic magnitude ``harm`` (F, T) that belongs to the bass line: a comb
+    of soft peaks on the harmonics of the most salient bass fundamental of each frame."""
     bin_hz = sr / n_fft
     n_bins, n_frames = harm.shape
     f0s = 440.0 * 2 ** ((BASS_MIDI - 69) / 12)
@@ -76,13 +52,11 @@ def bass_comb(harm: torch.Tensor, sr: int, n_fft: int = N_FFT) -> torch.Tensor:
     centres = f0s[:, None] * ks[None, :] / bin_hz  # (candidates, harmonics), in bins
     idx = torch.from_numpy(np.clip(np.rint(centres), 0, n_bins - 1).astype(np.int64))
     # the max over +-1 bin tolerates the coarse (10.8 Hz) bin spacing at low notes
-    local = F.max_pool1d(harm.T[:, None, :], 3, 1, 1)[:, 0, :].T  # (F, T)
+    local = torch.nn.functional.max_pool1d(harm.T[:, None, :], 3, 1, 1)[:, 0, :].T  # (F, T)
     weights = torch.from_numpy((0.85 ** (ks - 1)).astype(np.float32))
     valid = torch.from_numpy((centres * bin_hz < BASS_MAX_HZ).astype(np.float32)) * weights
     salience = (local[idx.reshape(-1)].reshape(*idx.shape, n_frames) * valid[..., None]).sum(dim=1)  # (C, T)
-    # a lower octave explains the same peaks; prefer it only when its own fundamental is present
-    best = salience.argmax(dim=0)  # (T,)
-    f0 = torch.from_numpy(f0s.astype(np.float32))[best]  # (T,)
+    f0 = torch.from_numpy(f0s.astype(np.float32))[salience.argmax(dim=0)]  # (T,)
     freqs = torch.arange(n_bins, dtype=torch.float32) * bin_hz
     ratio = freqs[:, None] / f0[None, :]  # (F, T): harmonic number of each bin
     nearest = ratio.round().clamp(min=1)
@@ -94,49 +68,64 @@ def bass_comb(harm: torch.Tensor, sr: int, n_fft: int = N_FFT) -> torch.Tensor:
     return torch.maximum(comb, sub).clamp(max=1.0)
 
 
-#: Samples of context on each side of a chunk: the analysis window plus the harmonic median's reach
-#: (KERNEL // 2 frames), so the kept middle of every chunk is computed as on the whole song.
-CHUNK_MARGIN = N_FFT + (KERNEL // 2 + 2) * HOP
-#: Samples per chunk (a multiple of HOP, so every chunk's frames fall on the whole song's frame grid).
-CHUNK_SAMPLES = 640 * HOP  # ~15 s at 44.1 kHz
+def prior_masks(harm: torch.Tensor, perc: torch.Tensor, sr: int = SAMPLE_RATE) -> torch.Tensor:
+    """Drums, bass and other masks (3, channels, NET_BINS, T) by signal processing alone, from median-filter
+    harmonic and percussive magnitudes (channels, NET_BINS, T) (Fitzgerald 2010): the harmonic part is
+    divided between bass and other by ``bass_comb``; Wiener-like power ratios."""
+    comb = torch.stack([bass_comb(h, sr) for h in harm])
+    powers = torch.stack([perc**2, (harm * comb) ** 2, (harm * (1 - comb)) ** 2])
+    return powers / (powers.sum(dim=0) + 1e-12)
 
 
-def split_accompaniment(acc: np.ndarray, sr: int) -> dict[str, np.ndarray]:
-    """drums, bass and other of an accompaniment (channels, samples); they sum to it.
+def _stft(x: np.ndarray, window: torch.Tensor) -> torch.Tensor:
+    x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return torch.stft(x, N_FFT, HOP, window=window, center=True, return_complex=True)
 
-    Works through the song in chunks with overlapping context so memory stays flat on long songs
-    (the whole-song STFT plus the median filters' sliding windows took 13 GB on a 10-minute song)."""
+
+#: Frames of context on each side of a chunk: beyond the network's and the median filters' reach.
+NET_MARGIN_FRAMES = 96
+NET_CHUNK_FRAMES = 640
+
+
+def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) -> dict[str, np.ndarray]:
+    """drums, bass, other and voice of a 44.1 kHz accompaniment (channels, samples) given Spleeter's vocals
+    of the same mix; they sum to ``acc``. Chunked with context so memory stays flat on long songs."""
     n = acc.shape[1]
-    if n <= CHUNK_SAMPLES + 2 * CHUNK_MARGIN:
-        return _split_block(acc, sr)
-    out = {name: np.empty_like(acc, dtype=np.float32) for name in ("drums", "bass", "other")}
-    for start in range(0, n, CHUNK_SAMPLES):
-        end = min(n, start + CHUNK_SAMPLES)
-        lo, hi = max(0, start - CHUNK_MARGIN), min(n, end + CHUNK_MARGIN)
-        parts = _split_block(acc[:, lo:hi], sr)
-        for name, part in parts.items():
-            out[name][:, start:end] = part[:, start - lo : end - lo]
+    window = torch.hann_window(N_FFT)
+    step, margin = NET_CHUNK_FRAMES * HOP, NET_MARGIN_FRAMES * HOP
+    out = {name: np.empty_like(acc, dtype=np.float32) for name in ("drums", "bass", "voice")}
+    for start in range(0, n, step):
+        end = min(n, start + step)
+        lo, hi = max(0, start - margin), min(n, end + margin)
+        acc_spec, vocal_spec = (_stft(x[:, lo:hi], window) for x in (acc, vocals))
+        acc_mag = acc_spec.abs()
+        harm, perc = split_net.hpss_inputs(acc_mag)
+        m = split_net.masks(net, acc_mag, vocal_spec.abs(), harm, perc)
+        # an ensemble with the signal-processing split: better drums and bass on every test set (docs/stems.md)
+        blended = (1 - PRIOR_WEIGHT) * m[:2] + PRIOR_WEIGHT * prior_masks(harm, perc)[:2] * (1 - m[3:4])
+        m = split_net.carry_up(torch.cat([blended, m[3:4]]), acc_mag.shape[-2])  # drums, bass, voice
+        parts = torch.istft((acc_spec[None] * m).flatten(0, 1), N_FFT, HOP, window=window, center=True,
+                            length=hi - lo).unflatten(0, (3, -1))
+        for k, name in enumerate(("drums", "bass", "voice")):
+            out[name][:, start:end] = parts[k][:, start - lo : end - lo].numpy()
+    out["other"] = (acc - out["drums"] - out["bass"] - out["voice"]).astype(np.float32)
     return out
 
 
-def _split_block(acc: np.ndarray, sr: int) -> dict[str, np.ndarray]:
+def split_accompaniment(acc: np.ndarray, vocals: np.ndarray, sr: int, net: torch.nn.Module) -> dict[str, np.ndarray]:
+    """drums, bass, other and voice of an accompaniment (channels, samples) at any rate, given Spleeter's
+    vocals of the same mix; they sum to ``acc``. The network runs at 44.1 kHz."""
+    if sr == SAMPLE_RATE:
+        return split_with_net(acc, vocals, net)
+    from sonicai.music.audio_io import _resample
+
     n = acc.shape[1]
-    window = torch.hann_window(N_FFT)
-    x = torch.from_numpy(np.ascontiguousarray(acc, dtype=np.float32))
-    spec = torch.stft(x, N_FFT, HOP, window=window, center=True, return_complex=True)  # (ch, F, T)
-    mag = spec.abs().mean(dim=0)
-    harm_med = median_filter(mag, KERNEL, dim=1)
-    perc_med = median_filter(mag, KERNEL, dim=0)
-    comb = bass_comb(harm_med, sr)
-    p_drums = perc_med**2
-    p_bass = (harm_med * comb) ** 2
-    p_other = (harm_med * (1 - comb)) ** 2
-    total = p_drums + p_bass + p_other + 1e-12
+    parts = split_with_net(_resample(acc, sr, SAMPLE_RATE), _resample(vocals, sr, SAMPLE_RATE), net)
 
-    def inverse(mask: torch.Tensor) -> np.ndarray:
-        return torch.istft(spec * mask, N_FFT, HOP, window=window, center=True, length=n).numpy()
+    def back(x: np.ndarray) -> np.ndarray:
+        x = _resample(x, SAMPLE_RATE, sr)
+        return x[:, :n] if x.shape[1] >= n else np.pad(x, ((0, 0), (0, n - x.shape[1])))
 
-    drums = inverse(p_drums / total)
-    bass = inverse(p_bass / total)
-    other = acc - drums - bass
-    return {"drums": drums.astype(np.float32), "bass": bass.astype(np.float32), "other": other.astype(np.float32)}
+    out = {name: back(parts[name]) for name in ("drums", "bass", "voice")}
+    out["other"] = (acc - out["drums"] - out["bass"] - out["voice"]).astype(np.float32)
+    return out

@@ -59,7 +59,29 @@ def make_data(out: Path, first_seed: int, songs: int, seconds: float) -> None:
         print(f"song {seed}: {time.perf_counter() - t:.1f} s", flush=True)
 
 
-def batches(data: list[np.ndarray], batch: int, rng: np.random.Generator):
+def tone_bank(count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Magnitudes (F, PATCH_FRAMES) of pure-sine triads (test tones, the purest synth patches): the songs
+    have none, and without them the network took sine chords for voice."""
+    n = (PATCH_FRAMES - 1) * HOP
+    t = np.arange(n) / SR
+    bank = []
+    for _ in range(count):
+        y = np.zeros(n)
+        start = 0.0
+        while start < t[-1]:
+            dur = rng.uniform(0.4, 3.0)
+            root = int(rng.integers(45, 80))
+            env = ((t >= start) & (t < start + dur)) * np.minimum(1, (t - start).clip(0) / 0.02)
+            for interval in (0, int(rng.choice([3, 4])), 7):
+                y += env * np.sin(2 * np.pi * 440 * 2 ** ((root + interval - 69) / 12) * t)
+            start += dur
+        y *= 10 ** (rng.uniform(-30, -20) / 20) / (np.sqrt(np.mean(y**2)) + 1e-9)
+        bank.append(stft_mag(y[None])[0])
+    return bank
+
+
+def batches(data: list[np.ndarray], batch: int, rng: np.random.Generator, tones: list[np.ndarray],
+            tone_share: float):
     while True:
         items = []
         for _ in range(batch):
@@ -67,20 +89,24 @@ def batches(data: list[np.ndarray], batch: int, rng: np.random.Generator):
             ch = int(rng.integers(song.shape[0]))
             t0 = int(rng.integers(0, song.shape[-1] - PATCH_FRAMES))
             gain = 10 ** (rng.uniform(-12, 6) / 20)
-            items.append(song[ch, :, :, t0 : t0 + PATCH_FRAMES].astype(np.float32) * gain)
-        x = torch.from_numpy(np.stack(items))  # (B, 8, F, T)
-        yield x[:, [0, 1, 6, 7]], x[:, 2:6]
+            item = song[ch, :6, :, t0 : t0 + PATCH_FRAMES].astype(np.float32)
+            if tones and rng.random() < tone_share:
+                # magnitudes add where the tones' few partials land: they are part of 'other'
+                tone = tones[int(rng.integers(len(tones)))]
+                item[0] += tone
+                item[4] += tone
+            items.append(item * gain)
+        x = torch.from_numpy(np.stack(items))  # (B, 6, F, T)
+        harm, perc = split_net.hpss_inputs(x[:, 0])
+        yield torch.stack([x[:, 0], x[:, 1], harm, perc], dim=1), x[:, 2:6]
 
 
 def train(data_dir: Path, steps: int, out: Path, batch: int, lr: float, seed: int, init: Path | None = None,
-          weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)) -> None:
+          weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), tone_share: float = 0.0) -> None:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    data = []
-    for path in sorted(data_dir.glob("song_*.npy")):
-        mags = np.load(path)  # (ch, 6, F, T): acc, vocals, drums, bass, other, voice
-        harm, perc = split_net.hpss_inputs(torch.from_numpy(mags[:, 0].astype(np.float32)))
-        data.append(np.concatenate([mags, harm[:, None].half().numpy(), perc[:, None].half().numpy()], axis=1))
+    data = [np.load(p) for p in sorted(data_dir.glob("song_*.npy"))]  # (ch, 6, F, T): acc, vocals, d, b, o, voice
+    tones = tone_bank(64, rng) if tone_share > 0 else []
     print(f"{len(data)} songs", flush=True)
     net = split_net.load(init) if init else split_net.SplitNet()
     net.train()
@@ -90,7 +116,7 @@ def train(data_dir: Path, steps: int, out: Path, batch: int, lr: float, seed: in
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     t = time.perf_counter()
     running = 0.0
-    for step, (inputs, targets) in zip(range(1, steps + 1), batches(data, batch, rng), strict=False):
+    for step, (inputs, targets) in zip(range(1, steps + 1), batches(data, batch, rng, tones, tone_share), strict=False):
         acc = inputs[:, 0]
         m = split_net.expand(net(split_net.features(*inputs.unbind(dim=1))))  # (B, 4, F, T)
         loss = ((m * acc[:, None] - targets).abs() * weight).mean()
@@ -124,12 +150,13 @@ def main() -> None:
     tr.add_argument("--out", type=Path, default=split_net.WEIGHTS)
     tr.add_argument("--init", type=Path, help="continue from these weights")
     tr.add_argument("--weights", default="1,1,1,1", help="loss weight of drums, bass, other, voice")
+    tr.add_argument("--tone-share", type=float, default=0.0, help="share of excerpts with sine triads added to other")
     args = ap.parse_args()
     if args.cmd == "data":
         make_data(args.dir, args.first_seed, args.songs, args.seconds)
     else:
         train(args.dir, args.steps, args.out, args.batch, args.lr, args.seed, args.init,
-              tuple(float(w) for w in args.weights.split(",")))
+              tuple(float(w) for w in args.weights.split(",")), args.tone_share)
 
 
 if __name__ == "__main__":

@@ -59,11 +59,8 @@ def test_other_sample_rates_come_back_at_their_rate():
 def test_spleeter_finds_the_voice():
     v, acc = voice(6.0), band(6.0)
     mix = np.stack([v + acc, v + acc])
-    engine = SpleeterEngine(device="cpu")
-    # the port's own vocals; the engine's final vocals also get the voice the split network finds in the
-    # accompaniment, which on this test's pure-sine chords is wrong (docs/stems.md, known limits)
-    est = engine.vocals(mix, SR).mean(axis=0)
-    stems = engine.separate(mix, SR)
+    stems = SpleeterEngine(device="cpu").separate(mix, SR)
+    est = stems["vocals"].mean(axis=0)
 
     def sdr(ref, est):
         return 10 * np.log10(np.sum(ref**2) / np.sum((ref - est) ** 2))

@@ -29,18 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.make_stem_set import SR, make_song  # noqa: E402
-from stems.engines import split_net  # noqa: E402
+from stems.engines import split, split_net  # noqa: E402
 from stems.engines.spleeter import SpleeterEngine  # noqa: E402
-from stems.engines.split import HOP, N_FFT  # noqa: E402
 
 SOUNDFONTS = [Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3")]
 PATCH_FRAMES = 256
 
 
 def stft_mag(x: np.ndarray) -> np.ndarray:
-    spec = torch.stft(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), N_FFT, HOP,
-                      window=torch.hann_window(N_FFT), center=True, return_complex=True)
-    return spec.abs()[:, : split_net.NET_BINS].numpy()
+    return split.stft(x, torch.hann_window(split.N_FFT)).abs()[:, : split_net.NET_BINS].numpy()
 
 
 def make_data(out: Path, first_seed: int, songs: int, seconds: float) -> None:
@@ -62,7 +59,7 @@ def make_data(out: Path, first_seed: int, songs: int, seconds: float) -> None:
 def tone_bank(count: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Magnitudes (F, PATCH_FRAMES) of pure-sine triads (test tones, the purest synth patches): the songs
     have none, and without them the network took sine chords for voice."""
-    n = (PATCH_FRAMES - 1) * HOP
+    n = (PATCH_FRAMES - 1) * split.HOP
     t = np.arange(n) / SR
     bank = []
     for _ in range(count):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from remix.dsp._arrays import as_channels, fit_length
+from remix.dsp._arrays import as_channels
 from remix.dsp.chords import NOTE_NAMES
 from remix.dsp.genre import (
     TARGET_LUFS,
@@ -24,6 +24,7 @@ from remix.dsp.genre import (
     choose_tempo,
     stereo_source,
 )
+from sonicai.music.audio_io import fit_length
 
 ENGINE_NAME = "musicgen-melody"
 GENRE_ENGINES = ("arranger", ENGINE_NAME)

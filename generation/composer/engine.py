@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
+from sonicai.music.audio_io import fit_length
 from sonicai.music.master import master
 from sonicai.music.synth import render_tracks
 
@@ -69,7 +70,7 @@ def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = No
     stage(65, "mixing")
     mix = produce(spec.genre, tracks, sr, spec.tempo_bpm, seed, mood=spec.mood)
     n = int(round(duration * sr))
-    mix = mix[:, :n] if mix.shape[1] >= n else np.pad(mix, ((0, 0), (0, n - mix.shape[1])))
+    mix = fit_length(mix, n)
     fade = min(int(FADE_SECONDS * sr), n // 4)
     mix[:, n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32) ** 2
     timings["produce"] = time.perf_counter() - t

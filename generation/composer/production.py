@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pedalboard as pb
 
+from sonicai.music.audio_io import fit_length
+
 from .styles import STYLES
 
 #: Mix levels (dB) of the parts before production.
@@ -60,7 +62,7 @@ def produce(style: str, tracks: dict[str, np.ndarray], sr: int, tempo_bpm: float
     def fit(x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(x).astype(np.float32)
         x = np.repeat(x, 2, axis=0) if x.shape[0] == 1 else x[:2]
-        return np.pad(x, ((0, 0), (0, n - x.shape[1]))) if x.shape[1] < n else x[:, :n]
+        return fit_length(x, n)
 
     parts = {name: fit(t) * _db(LEVELS.get(name, -6.0)) for name, t in tracks.items()}
     if "drums" in parts:

@@ -20,13 +20,3 @@ def as_channels(audio: np.ndarray) -> tuple[np.ndarray, bool]:
 def restore(audio: np.ndarray, was_mono: bool) -> np.ndarray:
     return audio[0] if was_mono else audio
 
-
-def fit_length(audio: np.ndarray, length: int) -> np.ndarray:
-    """Trim or zero-pad the last axis to exactly ``length`` samples."""
-    n = audio.shape[-1]
-    if n == length:
-        return audio
-    if n > length:
-        return np.ascontiguousarray(audio[..., :length])
-    pad = [(0, 0)] * (audio.ndim - 1) + [(0, length - n)]
-    return np.pad(audio, pad)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._arrays import as_channels, fit_length
+from sonicai.music.audio_io import fit_length
+
+from ._arrays import as_channels
 from .chords import NOTE_NAMES, ChordSegment, recognize_chords
 from .stretch import warp_to_grid
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_channels, fit_length, restore
+from sonicai.music.audio_io import fit_length
+
+from ._arrays import as_channels, restore
 
 SEMITONE_RANGE = (-12.0, 12.0)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_channels, fit_length, restore
+from sonicai.music.audio_io import fit_length
+
+from ._arrays import as_channels, restore
 
 PERCENT_RANGE = (-50.0, 100.0)
 BPM_RANGE = (20.0, 300.0)

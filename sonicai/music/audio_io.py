@@ -43,6 +43,17 @@ class AudioInfo:
     codec: str
 
 
+def fit_length(audio: np.ndarray, length: int) -> np.ndarray:
+    """Trim or zero-pad the last axis to exactly ``length`` samples."""
+    n = audio.shape[-1]
+    if n == length:
+        return audio
+    if n > length:
+        return np.ascontiguousarray(audio[..., :length])
+    pad = [(0, 0)] * (audio.ndim - 1) + [(0, length - n)]
+    return np.pad(audio, pad)
+
+
 def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     if sr_in == sr_out:
         return audio

@@ -68,7 +68,7 @@ class DemucsEngine(SeparationEngine):
     def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
         from demucs.apply import apply_model
 
-        from sonicai.music.audio_io import _resample
+        from sonicai.music.audio_io import _resample, fit_length
 
         audio = as_2d(audio)
         channels, n = audio.shape
@@ -100,7 +100,6 @@ class DemucsEngine(SeparationEngine):
                 s = s.mean(axis=0, keepdims=True)
             if sr != msr:
                 s = _resample(s, msr, sr)
-            s = s[:, :n] if s.shape[1] >= n else np.pad(s, ((0, 0), (0, n - s.shape[1])))
-            stems[name] = s.astype(np.float32)
+            stems[name] = fit_length(s, n).astype(np.float32)
         report(progress, 1.0)
         return {name: stems[name] for name in ORDER if name in stems}

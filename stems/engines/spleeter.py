@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from . import split_net
 from .base import EngineUnavailable, Progress, SeparationEngine, as_2d, report
-from .split import split_accompaniment
+from .split import split_with_net
 
 SAMPLE_RATE = 44100
 FRAME_LENGTH = 4096
@@ -234,7 +234,7 @@ class SpleeterEngine(SeparationEngine):
 
     def vocals(self, audio: np.ndarray, sr: int, progress: Progress = None) -> np.ndarray:
         """The vocals of ``audio`` at its own rate and channel count."""
-        from sonicai.music.audio_io import _resample
+        from sonicai.music.audio_io import _resample, fit_length
 
         audio = as_2d(audio)
         channels, n = audio.shape
@@ -247,8 +247,7 @@ class SpleeterEngine(SeparationEngine):
             out = np.vstack([out, np.repeat(out.mean(axis=0, keepdims=True), channels - 2, axis=0)])
         if sr != SAMPLE_RATE:
             out = _resample(out, SAMPLE_RATE, sr)
-        out = out[:, :n] if out.shape[1] >= n else np.pad(out, ((0, 0), (0, n - out.shape[1])))
-        return out.astype(np.float32)
+        return fit_length(out, n).astype(np.float32)
 
     def splitter(self) -> torch.nn.Module:
         if self._split_net is None:
@@ -259,11 +258,20 @@ class SpleeterEngine(SeparationEngine):
         return self._split_net
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
+        from sonicai.music.audio_io import _resample, fit_length
+
         audio = as_2d(audio)
+        if sr != SAMPLE_RATE:
+            # both networks run at 44.1 kHz: resample once each way; other takes the residual at the input's rate
+            stems = self.separate(_resample(audio, sr, SAMPLE_RATE), SAMPLE_RATE, progress)
+            out = {name: fit_length(_resample(stems[name], SAMPLE_RATE, sr), audio.shape[1])
+                   for name in ("vocals", "drums", "bass")}
+            out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
+            return out
         vocals = self.vocals(audio, sr, progress)
         accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
         report(progress, 0.85)
-        parts = split_accompaniment(accompaniment, vocals, sr, self.splitter())
+        parts = split_with_net(accompaniment, vocals, self.splitter())
         report(progress, 1.0)
         # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
         return {"vocals": vocals + parts.pop("voice"), **parts}

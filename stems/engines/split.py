@@ -77,7 +77,8 @@ def prior_masks(harm: torch.Tensor, perc: torch.Tensor, sr: int = SAMPLE_RATE) -
     return powers / (powers.sum(dim=0) + 1e-12)
 
 
-def _stft(x: np.ndarray, window: torch.Tensor) -> torch.Tensor:
+def stft(x: np.ndarray, window: torch.Tensor) -> torch.Tensor:
+    """Complex STFT (channels, F, T) of (channels, samples) audio with the split's frames."""
     x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     return torch.stft(x, N_FFT, HOP, window=window, center=True, return_complex=True)
 
@@ -97,7 +98,7 @@ def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) ->
     for start in range(0, n, step):
         end = min(n, start + step)
         lo, hi = max(0, start - margin), min(n, end + margin)
-        acc_spec, vocal_spec = (_stft(x[:, lo:hi], window) for x in (acc, vocals))
+        acc_spec, vocal_spec = (stft(x[:, lo:hi], window) for x in (acc, vocals))
         acc_mag = acc_spec.abs()
         harm, perc = split_net.hpss_inputs(acc_mag)
         m = split_net.masks(net, acc_mag, vocal_spec.abs(), harm, perc)
@@ -111,21 +112,3 @@ def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) ->
     out["other"] = (acc - out["drums"] - out["bass"] - out["voice"]).astype(np.float32)
     return out
 
-
-def split_accompaniment(acc: np.ndarray, vocals: np.ndarray, sr: int, net: torch.nn.Module) -> dict[str, np.ndarray]:
-    """drums, bass, other and voice of an accompaniment (channels, samples) at any rate, given Spleeter's
-    vocals of the same mix; they sum to ``acc``. The network runs at 44.1 kHz."""
-    if sr == SAMPLE_RATE:
-        return split_with_net(acc, vocals, net)
-    from sonicai.music.audio_io import _resample
-
-    n = acc.shape[1]
-    parts = split_with_net(_resample(acc, sr, SAMPLE_RATE), _resample(vocals, sr, SAMPLE_RATE), net)
-
-    def back(x: np.ndarray) -> np.ndarray:
-        x = _resample(x, SAMPLE_RATE, sr)
-        return x[:, :n] if x.shape[1] >= n else np.pad(x, ((0, 0), (0, n - x.shape[1])))
-
-    out = {name: back(parts[name]) for name in ("drums", "bass", "voice")}
-    out["other"] = (acc - out["drums"] - out["bass"] - out["voice"]).astype(np.float32)
-    return out

@@ -1,5 +1,11 @@
 """Musical key (tonic and mode).
 
+Default: an ensemble of madmom's pretrained key CNN (``key_cnn.py``, Korzeniowski & Widmer 2018, trained on
+real recordings) and the profile method below: ``log p_cnn(key) + PROFILE_WEIGHT * profile_score(key)``.
+The two err differently (the CNN confuses relative and parallel keys on plain synthetic cadences, the
+profiles on real mixes), so the profile decides only where the CNN is unsure (docs/analysis.md has the
+numbers). Without the CNN's weights the profile method alone is used; ``KeyResult.method`` says which.
+
 Compared with the classic mean chroma-CQT + Krumhansl-Kessler template match, this:
 - separates harmonic from percussive energy (median-filter HPSS on the constant-Q
   magnitudes, which is much cheaper than HPSS on the STFT), so drums do not smear the chroma;
@@ -15,6 +21,7 @@ and than log-compressed magnitudes, so those remain available but are not the de
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,12 +53,19 @@ _N_OCTAVES = 7
 _BASS_OCTAVES = 2  # C1..B2 (~33-123 Hz)
 
 
+#: Weight of the profile correlation (in [-1, 1]) against the CNN's log probability (bench/eval_key.py).
+PROFILE_WEIGHT = 15.0
+METHOD_ENSEMBLE = "cnn+profile"
+METHOD_PROFILE = "profile"
+
+
 @dataclass
 class KeyResult:
     tonic: str
     mode: str  # 'major' | 'minor'
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
+    method: str = METHOD_PROFILE
 
     @property
     def label(self) -> str:
@@ -136,9 +150,41 @@ def key_from_constant_q(y: np.ndarray, sr: int) -> KeyResult:
     return KeyResult(tonic, mode, round(confidence, 3), scores)
 
 
+def combine_with_cnn(profile: KeyResult, cnn_scores: dict[str, float]) -> KeyResult:
+    """The ensemble's key from the profile result and the CNN's {"C major": probability, ...}; the
+    scores returned are the ensemble's posterior over the 24 keys."""
+    names = list(cnn_scores)
+    logit = np.array([math.log(cnn_scores[k] + 1e-4) + PROFILE_WEIGHT * profile.scores.get(k, 0.0) for k in names])
+    post = np.exp(logit - logit.max())
+    post /= post.sum()
+    best = int(np.argmax(post))
+    tonic, mode = names[best].split()
+    scores = {k: round(float(p), 5) for k, p in zip(names, post, strict=True)}
+    return KeyResult(tonic, mode, round(float(post[best]), 3), scores, METHOD_ENSEMBLE)
+
+
+def cnn_key_scores(y: np.ndarray, sr: int) -> dict[str, float] | None:
+    """The key CNN's probabilities, or None (logged once) when its weights are not installed or the audio
+    is too short for it."""
+    from sonicai.music.madmom_weights import warn_missing
+
+    from .key_cnn import key_label, key_probabilities
+
+    try:
+        probs = key_probabilities(y, sr)
+    except FileNotFoundError as exc:
+        warn_missing("key CNN (key profiles used alone)", str(exc))
+        return None
+    except ValueError:  # under 1.6 s: nothing for the CNN to average
+        return None
+    return {" ".join(key_label(i)): float(p) for i, p in enumerate(probs)}
+
+
 def estimate_key(y: np.ndarray, sr: int) -> KeyResult:
     """Tonic and mode of a mono signal ``y`` (1-D float array)."""
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ValueError("estimate_key expects mono 1-D audio")
-    return key_from_constant_q(y, sr)
+    profile = key_from_constant_q(y, sr)
+    cnn = cnn_key_scores(y, sr) if np.any(y) else None
+    return combine_with_cnn(profile, cnn) if cnn is not None else profile

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 
 from .features import HOP, N_FFT, features_from_spectra
-from .key import key_from_constant_q
+from .key import cnn_key_scores, combine_with_cnn, key_from_constant_q
 from .loudness import measure_loudness
-from .tempo import onset_envelope_from_mel, tempo_from_onsets
+from .tempo import onset_envelope_from_mel, rnn_activation, tempo_from_activation, tempo_from_onsets
 
 ANALYSIS_SR = 22050
 
@@ -60,11 +60,20 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
     mel = librosa.feature.melspectrogram(S=mag**2, sr=ANALYSIS_SR, n_mels=128, fmax=ANALYSIS_SR / 2)
     lap("spectrogram")
     report(15, "tempo")
-    oenv = onset_envelope_from_mel(mel)
-    tempo = tempo_from_onsets(oenv, ANALYSIS_SR, HOP)
+    # The beat networks and the key CNN read the original channels' mix at 44.1 kHz, not the 22 kHz copy.
+    activation = rnn_activation(a, sr)
+    if activation is not None:
+        from .beat_rnn import FPS
+
+        tempo = tempo_from_activation(activation, FPS)
+    else:
+        tempo = tempo_from_onsets(onset_envelope_from_mel(mel), ANALYSIS_SR, HOP)
     lap("tempo")
     report(40, "key")
     key = key_from_constant_q(y, ANALYSIS_SR)
+    cnn = cnn_key_scores(a, sr) if np.any(y) else None
+    if cnn is not None:
+        key = combine_with_cnn(key, cnn)
     lap("key")
     report(65, "loudness")
     loud = measure_loudness(a, sr)
@@ -78,10 +87,12 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
         "sample_rate": int(sr),
         "tempo_bpm": float(tempo.bpm),
         "tempo_confidence": round(float(tempo.confidence), 3),
+        "tempo_method": tempo.method,
         "beats": [round(float(b), 3) for b in tempo.beats],
         "key": key.tonic,
         "mode": key.mode,
         "key_confidence": float(key.confidence),
+        "key_method": key.method,
         "loudness": loud,
         "loudness_lufs": loud["integrated_lufs"],
         "features": feats,

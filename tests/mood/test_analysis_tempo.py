@@ -78,3 +78,24 @@ def test_beats_are_consistent_with_bpm():
 def test_silence_gives_no_beats():
     res = estimate_tempo(np.zeros(SR * 4, dtype=np.float32), SR)
     assert res.bpm == 0.0 and len(res.beats) == 0
+
+
+def test_rnn_is_the_default_method_and_dsp_the_fallback(monkeypatch):
+    y, ref = drum_pattern(104.0, 12.0)
+    rnn = estimate_tempo(y, SR)
+    assert rnn.method == "rnn"
+    # operators can switch the non-commercial madmom weights off; the answer must stay right
+    monkeypatch.setenv("SONICAI_MADMOM_MODELS", "off")
+    dsp = estimate_tempo(y, SR)
+    assert dsp.method == "dsp"
+    for res in (rnn, dsp):
+        assert abs(res.bpm - 104.0) / 104.0 < 0.02 and beat_f(res.beats, ref) > 0.9
+
+
+def test_beats_follow_a_tempo_change_within_the_chosen_level():
+    # the DBN may change tempo at beat boundaries: 100 BPM for 10 s, then 106 BPM
+    y1, b1 = drum_pattern(100.0, 10.0)
+    y2, b2 = drum_pattern(106.0, 10.0, offset=0.0)
+    y = np.concatenate([y1, y2])
+    ref = np.concatenate([b1, b2 + len(y1) / SR])
+    assert beat_f(estimate_tempo(y, SR).beats, ref) > 0.85

@@ -11,7 +11,10 @@ import numpy as np
 
 from .features import mood_feature_vector
 from .head import load_mood_head
-from .prior import MOODS, PRIOR_VERSION, prior_scores, valence_arousal
+from .prior import CENTROIDS, MOODS, PRIOR_VERSION, prior_scores, valence_arousal
+
+#: The shipped default head (trained on the Emotify listener annotations; docs/mood_model.md).
+DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-emotify-1.json"
 
 
 @dataclass
@@ -34,8 +37,9 @@ def _result(scores: dict[str, float], valence: float, arousal: float, version: s
 
 class MoodModel:
     """``predict(tags, embedding, features, tempo_bpm, mode) -> MoodResult``. With ``head=None`` this is the
-    'mood-prior-1' circumplex model; with a loaded head, the head's probabilities give the scores while valence
-    and arousal still come from the interpretable prior."""
+    'mood-prior-1' circumplex model; with a loaded head, the head's probabilities give the scores, and valence
+    and arousal are the probability-weighted circumplex positions of the moods, so they agree with the
+    primary mood."""
 
     def __init__(self, head: Callable[[np.ndarray], dict[str, float]] | None = None) -> None:
         self.head = head
@@ -45,10 +49,17 @@ class MoodModel:
                 tempo_bpm: float | None, mode: str | None) -> MoodResult:
         features = features or {}
         valence, arousal = valence_arousal(tags, features, tempo_bpm, mode)
+        prior = prior_scores(tags, valence, arousal)
         if self.head is None:
-            scores = prior_scores(tags, valence, arousal)
-        else:
-            scores = self.head(mood_feature_vector(tags, embedding, features, tempo_bpm, mode))
+            return _result(prior, valence, arousal, self.version)
+        scores = self.head(mood_feature_vector(tags, embedding, features, tempo_bpm, mode))
+        # A head may keep a share of the prior (its metadata says how much): the shipped one does, because
+        # its training set has few sad or angry excerpts and the prior's tag evidence knows those moods.
+        w = float(getattr(self.head, "meta", {}).get("prior_weight", 0.0))
+        scores = {m: (1 - w) * scores.get(m, 0.0) + w * prior[m] for m in MOODS}
+        total = sum(scores.values())
+        valence = sum(p * CENTROIDS[m][0] for m, p in scores.items()) / total
+        arousal = sum(p * CENTROIDS[m][1] for m, p in scores.items()) / total
         return _result(scores, valence, arousal, self.version)
 
 
@@ -59,18 +70,20 @@ def predict_mood(tags: Mapping[str, float], embedding: np.ndarray | None, featur
     return MoodModel(head).predict(tags, embedding, features, tempo_bpm, mode)
 
 
-def load_mood_model(models_dir: Path | None = None) -> MoodModel:
-    """The most recently trained head in ``models_dir`` (by its metadata 'created' time), else the prior."""
-    if models_dir is None or not Path(models_dir).is_dir():
-        return MoodModel()
+def load_mood_model(models_dir: Path | None = None, default_head: Path | None = DEFAULT_HEAD) -> MoodModel:
+    """The most recently trained head in ``models_dir`` (by its metadata 'created' time), else the shipped
+    default head, else (``default_head=None`` or missing) the prior."""
     candidates = []
-    for meta_path in Path(models_dir).glob("*.json"):
-        try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(meta, dict) and "version" in meta and meta_path.with_suffix(".joblib").is_file():
-            candidates.append((float(meta.get("created", 0.0)), meta_path.with_suffix(".joblib")))
-    if not candidates:
-        return MoodModel()
-    return MoodModel(load_mood_head(max(candidates)[1]))
+    if models_dir is not None and Path(models_dir).is_dir():
+        for path in Path(models_dir).glob("*.json"):
+            try:
+                meta = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if isinstance(meta, dict) and "version" in meta and "coef" in meta:
+                candidates.append((float(meta.get("created", 0.0)), path))
+    if candidates:
+        return MoodModel(load_mood_head(max(candidates)[1]))
+    if default_head is not None and Path(default_head).is_file():
+        return MoodModel(load_mood_head(default_head))
+    return MoodModel()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import numpy as np
@@ -20,7 +19,11 @@ from mood.mood_model import (
     predict_mood,
     train_mood_head,
 )
+from mood.mood_model.model import DEFAULT_HEAD
+from mood.mood_model.prior import CENTROIDS
 from mood.tagger import MSD_TAGS
+
+DEFAULT_VERSION = DEFAULT_HEAD.stem
 
 BASE_TAGS = {t: 0.02 for t in MSD_TAGS}
 UPBEAT = {**BASE_TAGS, "happy": 0.25, "party": 0.3, "dance": 0.4, "pop": 0.4, "catchy": 0.2}
@@ -117,9 +120,10 @@ def test_trained_head_cross_validates_and_round_trips(tmp_path):
     report = train_mood_head(X, y, "mood-head-test-1", tmp_path)
     assert report.n == 36 and report.version == "mood-head-test-1"
     assert report.cv_accuracy >= 0.9
-    assert report.path.is_file() and report.path.with_suffix(".json").is_file()
-    meta = json.loads(report.path.with_suffix(".json").read_text())
+    assert report.path.is_file() and report.path.suffix == ".json"
+    meta = json.loads(report.path.read_text())
     assert meta["cv_folds"] == 5 and meta["n"] == 36
+    assert not list(tmp_path.glob("*.tmp"))  # written through a temporary file, which is gone
 
     head = load_mood_head(report.path)
     Xt, yt = _synthetic_dataset(5, seed=1)
@@ -133,17 +137,32 @@ def test_trained_head_cross_validates_and_round_trips(tmp_path):
     assert r.model_version == "mood-head-test-1" and sum(r.scores.values()) == pytest.approx(1.0)
 
 
-def test_load_mood_model_picks_newest_or_prior(tmp_path):
-    assert load_mood_model(None).version == PRIOR_VERSION
-    assert load_mood_model(tmp_path).version == PRIOR_VERSION  # empty dir
+def test_load_mood_model_picks_newest_then_default_then_prior(tmp_path):
+    assert load_mood_model(None, default_head=None).version == PRIOR_VERSION
+    assert load_mood_model(tmp_path, default_head=None).version == PRIOR_VERSION  # empty dir
+    assert load_mood_model(tmp_path).version == DEFAULT_VERSION  # empty dir: the shipped head
     X, y = _synthetic_dataset(4)
     train_mood_head(X, y, "older", tmp_path)
     time.sleep(0.01)
     train_mood_head(X, y, "newer", tmp_path)
     assert load_mood_model(tmp_path).version == "newer"
     assert isinstance(load_mood_model(tmp_path), MoodModel)
-    os.remove(tmp_path / "newer.joblib")  # half-written model is ignored, not crashed on
+    newer = tmp_path / "newer.json"
+    newer.write_text(newer.read_text()[:100])  # a damaged file is ignored, not crashed on
     assert load_mood_model(tmp_path).version == "older"
+
+
+def test_shipped_head_is_the_default_and_its_scores_agree_with_valence_arousal():
+    model = load_mood_model(None)
+    assert model.version == DEFAULT_VERSION
+    assert "Emotify" in model.head.meta["training_set"]
+    assert set(model.head.meta["classes"]) <= set(MOODS)
+    up = model.predict(UPBEAT, None, UPBEAT_FEATS, 128.0, "major")
+    assert sum(up.scores.values()) == pytest.approx(1.0)
+    # valence/arousal are the score-weighted circumplex positions, so they follow the primary mood
+    va = {m: CENTROIDS[m] for m in MOODS}
+    assert up.valence == pytest.approx(sum(p * va[m][0] for m, p in up.scores.items()))
+    assert up.arousal == pytest.approx(sum(p * va[m][1] for m, p in up.scores.items()))
 
 
 def test_training_rejects_bad_input(tmp_path):

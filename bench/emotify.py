@@ -1,0 +1,77 @@
+"""The Emotify induced-emotion dataset (Aljanaki, Wiering & Veltkamp 2016) as labelled mood data.
+
+400 one-minute excerpts (classical, rock, pop, electronic), each rated by 11-59 listeners who ticked up to three
+of the nine GEMS emotions they felt. The audio and ``data.csv`` are not part of the repository (research use);
+point ``--emotify DIR`` at a folder with ``data.csv`` and ``emotifymusic/<genre>/<n>.mp3``.
+
+``data.csv`` numbers the tracks 1-400 by genre block (classical 1-100, rock 101-200, electronic 201-300,
+pop 301-400); the file of track ``id`` is ``emotifymusic/<genre>/<id - block start + 1>.mp3``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+GEMS = ("amazement", "solemnity", "tenderness", "nostalgia", "calmness", "power", "joyful_activation",
+        "tension", "sadness")
+_BLOCK_START = {"classical": 1, "rock": 101, "electronic": 201, "pop": 301}
+
+#: The evaluation vocabulary of issue #3 and the product moods that count as a hit for each label.
+EVAL_LABEL = {"calmness": "calm", "power": "energetic", "joyful_activation": "happy", "nostalgia": "nostalgic",
+              "tenderness": "tender"}
+HITS = {"calm": {"calm"}, "energetic": {"energetic"}, "happy": {"happy"}, "nostalgic": {"melancholic", "sad"},
+        "tender": {"romantic", "calm"}}
+
+
+@dataclass
+class Track:
+    key: str  # "<genre>/<n>", unique
+    path: Path
+    genre: str
+    votes: np.ndarray  # share of listeners who ticked each GEMS emotion, in GEMS order
+    listeners: int
+
+    @property
+    def top(self) -> str:
+        """The GEMS emotion ticked by most listeners."""
+        return GEMS[int(np.argmax(self.votes))]
+
+    @property
+    def eval_label(self) -> str | None:
+        """The issue's label (calm, energetic, happy, nostalgic, tender) when the top emotion is one of those five."""
+        return EVAL_LABEL.get(self.top)
+
+
+def load_tracks(root: Path) -> list[Track]:
+    """Every track of ``root/data.csv`` whose audio file exists, with its listeners' vote shares."""
+    root = Path(root)
+    sums: dict[int, np.ndarray] = {}
+    counts: dict[int, int] = {}
+    genres: dict[int, str] = {}
+    with open(root / "data.csv", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader)]
+        cols = [header.index(g) for g in GEMS]
+        for row in reader:
+            tid = int(row[0])
+            genres[tid] = row[1].strip()
+            sums[tid] = sums.get(tid, np.zeros(len(GEMS))) + [float(row[c]) for c in cols]
+            counts[tid] = counts.get(tid, 0) + 1
+    tracks = []
+    for tid in sorted(sums):
+        genre = genres[tid]
+        path = root / "emotifymusic" / genre / f"{tid - _BLOCK_START[genre] + 1}.mp3"
+        if path.is_file():
+            tracks.append(Track(f"{genre}/{path.stem}", path, genre, sums[tid] / counts[tid], counts[tid]))
+    if not tracks:
+        raise FileNotFoundError(f"no Emotify audio under {root / 'emotifymusic'}")
+    return tracks
+
+
+def hit(label: str, ranked: list[str], k: int) -> bool:
+    """Whether one of the first ``k`` ranked moods counts for the issue's ``label``."""
+    return bool(HITS[label] & set(ranked[:k]))

@@ -6,6 +6,9 @@ loudness, brightness, affective tags) are the ones the composer writes to. The s
 on Emotify's recordings and has heard no General-MIDI render: it answers calm or happy for most of them
 (docs/mood_model.md), so for it the test checks only the arousal ordering a listener would agree with."""
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from generation.composer.engine import compose
@@ -14,9 +17,15 @@ from mood.mood_model import PRIOR_VERSION, load_mood_model
 from mood.tagger.musicnn import MusicnnTagger
 
 
+#: The SoundFont every machine has (pretty_midi's), so the pieces do not change with the system's SoundFonts.
+SOUNDFONT = Path(importlib.util.find_spec("pretty_midi").submodule_search_locations[0]) / "TimGM6mb.sf2"
+
+
 @pytest.fixture(scope="module")
 def inputs():
     tagger = MusicnnTagger.load()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SONICAI_SOUNDFONT", str(SOUNDFONT))
 
     def run(prompt):
         r = compose(prompt, 9.0, seed=2)
@@ -25,7 +34,8 @@ def inputs():
         features = {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
         return r, (tagged.tags, tagged.embedding, features, analysis["tempo_bpm"], analysis["mode"])
 
-    return run
+    yield run
+    patch.undo()
 
 
 @pytest.mark.parametrize("prompt,mood", [

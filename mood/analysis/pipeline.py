@@ -15,9 +15,9 @@ import numpy as np
 from .features import HOP, N_FFT, features_from_spectra
 from .key import cnn_key_scores, combine_with_cnn, key_from_constant_q
 from .loudness import measure_loudness
-from .tempo import onset_envelope_from_mel, rnn_activation, tempo_from_activation, tempo_from_onsets
+from .tempo import DSP_SR, onset_envelope_from_mel, rnn_activation, tempo_from_activation, tempo_from_onsets
 
-ANALYSIS_SR = 22050
+ANALYSIS_SR = DSP_SR
 
 Progress = Callable[[int, str], None]
 

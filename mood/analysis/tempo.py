@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 HOP = 512
+#: Rate the signal-processing method works at (the analysis pipeline's ANALYSIS_SR).
+DSP_SR = 22050
 #: Mel band edges for the multi-band onset envelope (bins of a 128-band mel spectrogram).
 BAND_EDGES = (0, 6, 20, 50, 128)
 #: Per-band weights: beats sit mostly on kicks and snares, so low bands count more than hi-hats.
@@ -301,6 +303,11 @@ def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
         from .beat_rnn import FPS
 
         return tempo_from_activation(activation, FPS)
+    # the signal-processing method's constants (hop, mel bands) are set for 22.05 kHz, as the pipeline runs it
+    if sr != DSP_SR:
+        import soxr
+
+        y, sr = soxr.resample(y, sr, DSP_SR, quality="HQ").astype(np.float32), DSP_SR
     return tempo_from_onsets(onset_envelope(y, sr), sr)
 
 

@@ -16,7 +16,6 @@ from mood.analysis.pipeline import analyze_signal
 from mood.mood_model import PRIOR_VERSION, load_mood_model
 from mood.tagger.musicnn import MusicnnTagger
 
-
 #: The SoundFont every machine has (pretty_midi's), so the pieces do not change with the system's SoundFonts.
 SOUNDFONT = Path(importlib.util.find_spec("pretty_midi").submodule_search_locations[0]) / "TimGM6mb.sf2"
 

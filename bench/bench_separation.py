@@ -6,7 +6,16 @@ with a formant-synthesised sung voice doubled by a GM choir; deterministic by se
 plain signal-to-distortion ratio 10*log10(|s|^2 / |s - s_hat|^2) per stem, averaged
 over channels (the "SDR" of recent evaluations, not BSS-eval v3's projection-based one).
 
-Run: .venv/bin/python bench/bench_separation.py [--songs 4] [--seconds 20] [--memory-minutes 10]
+``--varied`` evaluates on bench/varied_song.py's songs instead (seven drum styles and kits, any GM bass in
+seven patterns, one to three accompaniment parts, per-stem effects), also rendered with TimGM6mb; the split
+network never trains on that SoundFont.
+
+``--musdb DIR`` evaluates on real multitrack songs instead: the test split of MUSDB18's 7-second previews
+(bench/musdb_previews.py; not in the repository). The split network is trained on the train split only. The
+row "spleeter-2stems" is Spleeter's own vocals, the issue's reference for the vocal stem.
+
+Run: .venv/bin/python bench/bench_separation.py [--songs 4] [--seconds 20] [--memory-minutes 10] [--varied]
+     .venv/bin/python bench/bench_separation.py --musdb /path/to/musdb18-7 [--songs 50]
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.make_stem_set import make_song  # noqa: E402
+from bench.varied_song import make_varied_song  # noqa: E402
 from stems.engines.hpss import HPSSEngine  # noqa: E402
 from stems.engines.spleeter import SpleeterEngine  # noqa: E402
 
@@ -52,6 +62,8 @@ def main() -> None:
     ap.add_argument("--songs", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--memory-minutes", type=float, default=10.0)
+    ap.add_argument("--varied", action="store_true", help="bench/varied_song.py songs instead of the one band")
+    ap.add_argument("--musdb", type=Path, help="folder with MUSDB18-7's test/*.stem.mp4: real songs instead")
     ap.add_argument("--child", nargs=2)
     args = ap.parse_args()
     if args.child:
@@ -62,22 +74,35 @@ def main() -> None:
     engines["spleeter"].splitter()
     scores = {name: {s: [] for s in ("vocals", "drums", "bass", "other")} for name in engines}
     speed = {name: 0.0 for name in engines}
+    spleeter_vocals: list[float] = []
     audio_seconds = 0.0
-    for seed in range(args.songs):
-        stems = make_song(seed, args.seconds)
+    if args.musdb:
+        from bench.musdb_previews import load_split
+
+        songs = [stems for _, stems in load_split(args.musdb, "test", limit=args.songs)]
+        kind = "MUSDB18-7 test songs (real multitracks)"
+    else:
+        song = make_varied_song if args.varied else make_song
+        songs = (song(seed, args.seconds) for seed in range(args.songs))
+        kind = f"{'varied ' if args.varied else ''}songs x {args.seconds:.0f} s"
+    n_songs = 0
+    for stems in songs:
+        n_songs += 1
         mix = sum(stems.values())
-        audio_seconds += args.seconds
+        audio_seconds += mix.shape[1] / SR
         for name, eng in engines.items():
             t = time.perf_counter()
             est = eng.separate(mix, SR)
             speed[name] += time.perf_counter() - t
             for s in scores[name]:
                 scores[name][s].append(sdr(stems[s], est[s]))
-    print(f"SDR (dB), mean of {args.songs} songs x {args.seconds:.0f} s; 2-core machine")
-    print(f"{'engine':10s} " + " ".join(f"{s:>8s}" for s in ("vocals", "drums", "bass", "other")) + "   x real time")
+        spleeter_vocals.append(sdr(stems["vocals"], engines["spleeter"].vocals(mix, SR)))
+    print(f"SDR (dB), mean of {n_songs} {kind}; 2-core machine")
+    print(f"{'engine':16s} " + " ".join(f"{s:>8s}" for s in ("vocals", "drums", "bass", "other")) + "   x real time")
     for name in engines:
         row = " ".join(f"{np.mean(scores[name][s]):8.2f}" for s in ("vocals", "drums", "bass", "other"))
-        print(f"{name:10s} {row}   {audio_seconds / speed[name]:6.1f}x")
+        print(f"{name:16s} {row}   {audio_seconds / speed[name]:6.1f}x")
+    print(f"{'spleeter-2stems':16s} {np.mean(spleeter_vocals):8.2f}")
     gain = {s: np.mean(scores["spleeter"][s]) - np.mean(scores["hpss"][s]) for s in scores["hpss"]}
     print("spleeter minus baseline: " + ", ".join(f"{s} {g:+.2f} dB" for s, g in gain.items()))
     print(f"speed ratio spleeter/hpss: {speed['hpss'] / speed['spleeter']:.2f}")

@@ -1,18 +1,23 @@
 """Training the drums/bass/other split network (stems/engines/split_net.py).
 
-Training songs are bench/make_stem_set.py songs rendered with *other* SoundFonts than
-the evaluation set (Debian's FluidR3_GM and MuseScore_General; the benchmark uses
-pretty_midi's TimGM6mb), other seeds (1000+) and stem levels varied by +-4 dB, so the
-benchmark measures the network on instruments it has not heard. The input is what the
-network sees in the studio: Spleeter's accompaniment and vocals of the mix.
+Two kinds of training songs, both stored as float16 STFT magnitudes of what the network sees in the
+studio (Spleeter's accompaniment and vocals of the mix) next to the true stems:
 
-  .venv/bin/python bench/train_split_net.py data DIR --first-seed 1000 --songs 80
-  .venv/bin/python bench/train_split_net.py train DIR --steps 3000 [--out stems/engines/weights/split_net.pt]
+- real multitracks: MUSDB18's 7-second previews, train split only (``data-musdb``: the 94 previews as
+  they are, plus remixes of stems drawn from different songs);
+- synthetic songs: bench/make_stem_set.py and bench/varied_song.py songs rendered with *other*
+  SoundFonts than the benchmark (Debian's FluidR3_GM and MuseScore_General; the benchmark uses
+  pretty_midi's TimGM6mb), other seeds (1000+) and stem levels varied by +-4 dB.
+
+  .venv/bin/python bench/train_split_net.py data-musdb DIR --musdb MUSDB18-7 --remixes 400 --seed 0
+  .venv/bin/python bench/train_split_net.py data DIR --first-seed 1000 --songs 60 [--varied]
+  .venv/bin/python bench/train_split_net.py train DIR [DIR ...] --steps 3000 [--init W] [--out W]
 
 ``data`` needs ``apt-get install fluid-soundfont-gm musescore-general-soundfont-small``.
 The loss is the L1 distance between each masked accompaniment magnitude and the true
 stem's magnitude (the voice target is what Spleeter left of the singer in the
 accompaniment), over random 6 s excerpts of one channel with random gain (-12..+6 dB).
+docs/stems.md records the recipe of the shipped weights.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.make_stem_set import SR, make_song  # noqa: E402
+from bench.varied_song import make_varied_song  # noqa: E402
 from stems.engines import split, split_net  # noqa: E402
 from stems.engines.spleeter import SpleeterEngine  # noqa: E402
 
@@ -40,20 +46,50 @@ def stft_mag(x: np.ndarray) -> np.ndarray:
     return split.stft(x, torch.hann_window(split.N_FFT)).abs()[:, : split_net.NET_BINS].numpy()
 
 
-def make_data(out: Path, first_seed: int, songs: int, seconds: float) -> None:
+def _save_song(out: Path, name: str, stems: dict[str, np.ndarray], engine: SpleeterEngine) -> None:
+    mix = sum(stems.values())
+    vocals = engine.vocals(mix, SR)
+    acc = mix - vocals
+    voice_left = acc - stems["drums"] - stems["bass"] - stems["other"]
+    arrays = [acc, vocals, stems["drums"], stems["bass"], stems["other"], voice_left]
+    mags = np.stack([stft_mag(a) for a in arrays], axis=1).astype(np.float16)  # (ch, 6, F, T)
+    np.save(out / f"song_{name}.npy", mags)
+
+
+def make_data(out: Path, first_seed: int, songs: int, seconds: float, varied: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     engine = SpleeterEngine(device="cpu")
     for seed in range(first_seed, first_seed + songs):
         t = time.perf_counter()
-        stems = make_song(seed, seconds, soundfont=SOUNDFONTS[seed % len(SOUNDFONTS)], level_jitter_db=4.0)
-        mix = sum(stems.values())
-        vocals = engine.vocals(mix, SR)
-        acc = mix - vocals
-        voice_left = acc - stems["drums"] - stems["bass"] - stems["other"]
-        arrays = [acc, vocals, stems["drums"], stems["bass"], stems["other"], voice_left]
-        mags = np.stack([stft_mag(a) for a in arrays], axis=1).astype(np.float16)  # (ch, 6, F, T)
-        np.save(out / f"song_{seed}.npy", mags)
+        song = make_varied_song if varied else make_song
+        stems = song(seed, seconds, soundfont=SOUNDFONTS[seed % len(SOUNDFONTS)], level_jitter_db=4.0)
+        _save_song(out, str(seed), stems, engine)
         print(f"song {seed}: {time.perf_counter() - t:.1f} s", flush=True)
+
+
+def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int) -> None:
+    """Real songs: MUSDB18's train-split previews as they are, then ``remixes`` mixtures of stems drawn from
+    different songs (each stem from its own song, level varied by +-4 dB, sometimes left out), the
+    augmentation separation networks are commonly trained with. The test split is never read."""
+    from bench.musdb_previews import load_split
+
+    out.mkdir(parents=True, exist_ok=True)
+    engine = SpleeterEngine(device="cpu")
+    songs = [stems for _, stems in load_split(musdb, "train")]
+    for i, stems in enumerate(songs):
+        _save_song(out, f"musdb{i:03d}", stems, engine)
+    rng = np.random.default_rng(seed)
+    names = ("drums", "bass", "other", "vocals")
+    for i in range(remixes):
+        stems = {}
+        for name in names:
+            src = songs[int(rng.integers(len(songs)))][name]
+            gain = 0.0 if rng.random() < 0.1 else 10 ** (rng.uniform(-4, 4) / 20)
+            stems[name] = src[::-1] if rng.random() < 0.5 else src  # swap the channels half the time
+            stems[name] = stems[name] * gain
+        _save_song(out, f"remix{i:04d}", stems, engine)
+        if i % 50 == 0:
+            print(f"remix {i}", flush=True)
 
 
 def tone_bank(count: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -98,14 +134,16 @@ def batches(data: list[np.ndarray], batch: int, rng: np.random.Generator, tones:
         yield torch.stack([x[:, 0], x[:, 1], harm, perc], dim=1), x[:, 2:6]
 
 
-def train(data_dir: Path, steps: int, out: Path, batch: int, lr: float, seed: int, init: Path | None = None,
-          weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), tone_share: float = 0.0) -> None:
+def train(data_dirs: list[Path], steps: int, out: Path, batch: int, lr: float, seed: int, init: Path | None = None,
+          weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0), tone_share: float = 0.0, width: float = 1.0) -> None:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    data = [np.load(p) for p in sorted(data_dir.glob("song_*.npy"))]  # (ch, 6, F, T): acc, vocals, d, b, o, voice
+    # each (ch, 6, F, T): acc, vocals, drums, bass, other, voice
+    data = [np.load(p) for d in data_dirs for p in sorted(d.glob("song_*.npy"))]
     tones = tone_bank(64, rng) if tone_share > 0 else []
     print(f"{len(data)} songs", flush=True)
-    net = split_net.load(init) if init else split_net.SplitNet()
+    channels = tuple(int(round(c * width)) for c in split_net.CHANNELS)
+    net = split_net.load(init) if init else split_net.SplitNet(channels)
     net.train()
     weight = torch.tensor(weights)[None, :, None, None]
     print(f"{sum(p.numel() for p in net.parameters())} parameters", flush=True)
@@ -138,8 +176,14 @@ def main() -> None:
     d.add_argument("--first-seed", type=int, default=1000)
     d.add_argument("--songs", type=int, default=80)
     d.add_argument("--seconds", type=float, default=20.0)
+    d.add_argument("--varied", action="store_true", help="bench/varied_song.py songs instead of the one band")
+    dm = sub.add_parser("data-musdb", help="real songs: MUSDB18 train previews and remixes of their stems")
+    dm.add_argument("dir", type=Path)
+    dm.add_argument("--musdb", type=Path, required=True, help="folder with train/*.stem.mp4 (MUSDB18-7)")
+    dm.add_argument("--remixes", type=int, default=400)
+    dm.add_argument("--seed", type=int, default=0)
     tr = sub.add_parser("train")
-    tr.add_argument("dir", type=Path)
+    tr.add_argument("dir", type=Path, nargs="+")
     tr.add_argument("--steps", type=int, default=3000)
     tr.add_argument("--batch", type=int, default=8)
     tr.add_argument("--lr", type=float, default=2e-3)
@@ -147,13 +191,16 @@ def main() -> None:
     tr.add_argument("--out", type=Path, default=split_net.WEIGHTS)
     tr.add_argument("--init", type=Path, help="continue from these weights")
     tr.add_argument("--weights", default="1,1,1,1", help="loss weight of drums, bass, other, voice")
+    tr.add_argument("--width", type=float, default=1.0, help="channel multiplier of a network trained from scratch")
     tr.add_argument("--tone-share", type=float, default=0.0, help="share of excerpts with sine triads added to other")
     args = ap.parse_args()
-    if args.cmd == "data":
-        make_data(args.dir, args.first_seed, args.songs, args.seconds)
+    if args.cmd == "data-musdb":
+        make_musdb_data(args.dir, args.musdb, args.remixes, args.seed)
+    elif args.cmd == "data":
+        make_data(args.dir, args.first_seed, args.songs, args.seconds, args.varied)
     else:
         train(args.dir, args.steps, args.out, args.batch, args.lr, args.seed, args.init,
-              tuple(float(w) for w in args.weights.split(",")), args.tone_share)
+              tuple(float(w) for w in args.weights.split(",")), args.tone_share, args.width)
 
 
 if __name__ == "__main__":

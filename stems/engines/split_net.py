@@ -102,14 +102,16 @@ class _Up(nn.Module):
 class SplitNet(nn.Module):
     """U-Net over (B, 4, T, ROWS) log magnitudes -> (B, 4, T, ROWS) masks summing to 1."""
 
-    def __init__(self) -> None:
+    def __init__(self, channels: tuple[int, ...] = CHANNELS) -> None:
         super().__init__()
+        if len(channels) != len(CHANNELS):
+            raise ValueError(f"the split network has {len(CHANNELS)} levels, not {len(channels)}")
         self.norm = nn.BatchNorm2d(INPUTS)
-        chans = (INPUTS, *CHANNELS)
-        self.down = nn.ModuleList(_Down(chans[i], chans[i + 1]) for i in range(len(CHANNELS)))
+        chans = (INPUTS, *channels)
+        self.down = nn.ModuleList(_Down(chans[i], chans[i + 1]) for i in range(len(channels)))
         ups = []
-        for i in reversed(range(len(CHANNELS))):
-            cin = chans[i + 1] * (1 if i == len(CHANNELS) - 1 else 2)
+        for i in reversed(range(len(channels))):
+            cin = chans[i + 1] * (1 if i == len(channels) - 1 else 2)
             ups.append(_Up(cin, max(chans[i], 8)))
         self.up = nn.ModuleList(ups)
         self.head = nn.Conv2d(8 + INPUTS, len(OUTPUTS), 3, padding=1)
@@ -138,7 +140,7 @@ def load(path: Path | None = None, device: str = "cpu") -> SplitNet:
         raise FileNotFoundError(f"split network weights not found at {path} (train them with "
                                 "bench/train_split_net.py)")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    net = SplitNet()
+    net = SplitNet(tuple(state[f"down.{i}.conv.weight"].shape[0] for i in range(len(CHANNELS))))
     net.load_state_dict({k: v.float() for k, v in state.items()})
     # channels-last convolutions run ~2x faster on CPU (oneDNN); the arithmetic is the same
     return net.to(device).to(memory_format=torch.channels_last).eval()

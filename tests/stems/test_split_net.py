@@ -1,6 +1,7 @@
 """The drums/bass/other split network with its trained weights, on a song it was not trained on
-(bench/make_stem_set.py seed 7 with pretty_midi's TimGM6mb; training used seeds 1000+ and other
-SoundFonts)."""
+(bench/make_stem_set.py seed 7 with pretty_midi's TimGM6mb; training used MUSDB18's train previews and
+synthetic seeds 1000+ with other SoundFonts). Its quality on real songs is measured by
+bench/bench_separation.py --musdb (docs/stems.md); the repository holds no real multitracks to test with."""
 
 import numpy as np
 import pytest
@@ -49,15 +50,17 @@ def test_median_filter_is_the_running_median():
 def test_each_stem_is_found(song):
     stems, mix, _, est = song
     acc = mix - stems["vocals"]
-    for name, floor in (("drums", 5.0), ("bass", 4.0), ("other", 2.5)):
+    # "other" keeps half of what Spleeter left of this synthetic singer (split.VOICE_SHARE), hence its floor
+    for name, floor in (("drums", 5.0), ("bass", 4.0), ("other", 1.0)):
         # far closer to the instrument than the whole accompaniment is, and a good estimate outright
         assert sdr(stems[name], est[name]) > sdr(stems[name], acc) + 6.0, name
         assert sdr(stems[name], est[name]) > floor, name
 
 
 def test_returning_the_left_over_voice_improves_the_vocals(song):
+    # Spleeter misses much of this formant-synthesised singer; half of what the network finds is returned
     stems, _, spleeter_vocals, est = song
-    assert sdr(stems["vocals"], est["vocals"]) > sdr(stems["vocals"], spleeter_vocals) + 3.0
+    assert sdr(stems["vocals"], est["vocals"]) > sdr(stems["vocals"], spleeter_vocals) + 2.0
 
 
 def test_chunks_join_seamlessly(monkeypatch):

@@ -36,6 +36,9 @@ BN_EPS = 1e-3  # Keras BatchNormalization default, used by Spleeter
 FILTERS = (16, 32, 64, 128, 256, 512)
 #: Network partitions (512 frames, 11.9 s each) processed at a time: bounds memory on long songs.
 PARTITIONS_PER_CHUNK = 3
+#: Decoder layers from this index on (the two at the highest resolution, with 16 and 1 outputs) run as
+#: polyphase convolutions, see ``polyphase_weight``.
+POLYPHASE_FROM = 4
 
 
 def default_checkpoint() -> Path | None:
@@ -58,6 +61,31 @@ class _BN(nn.Module):
         return x * scale[None, :, None, None] + (self.beta - self.mean * scale)[None, :, None, None]
 
 
+def polyphase_weight(w: torch.Tensor) -> torch.Tensor:
+    """A 5x5 stride-2 transposed-convolution weight (cin, cout, 5, 5) as one 3x3 convolution weight
+    (4 * cout, cin, 3, 3) whose outputs, pixel-shuffled, are the transposed convolution's.
+
+    Output row 2q + a of the transposed convolution is the sum over m of input row q - m times kernel
+    row a + 2m: per output phase (a, b) an ordinary convolution with the kernel's taps of that parity.
+    PyTorch's CPU transposed convolution is slow when it has few output channels (here 16 and 1, at the
+    two highest resolutions); the equivalent convolution runs 1.4-1.7x faster there, same arithmetic.
+    """
+    cin, cout = w.shape[:2]
+    out = w.new_zeros(2, 2, cout, cin, 3, 3)
+    for ka in range(5):
+        for kb in range(5):
+            out[ka % 2, kb % 2, :, :, 2 - ka // 2, 2 - kb // 2] = w[:, :, ka, kb].T
+    # pixel_shuffle reads channel c * 4 + a * 2 + b as output (c, phase a, phase b)
+    return out.permute(2, 0, 1, 3, 4, 5).reshape(cout * 4, cin, 3, 3)
+
+
+def polyphase_deconv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``ConvTranspose2d(cin, cout, 5, stride=2)(x)`` from ``polyphase_weight``, without its last row and
+    column (2H + 2 of 2H + 3; the U-Net keeps rows 1 .. 2H)."""
+    y = F.conv2d(F.pad(x, (2, 1, 2, 1)), weight, bias.repeat_interleave(4))
+    return F.pixel_shuffle(y, 2)
+
+
 class UNet(nn.Module):
     """Spleeter's U-Net for one instrument: magnitude (B, 2, T, F) -> masked magnitude."""
 
@@ -72,6 +100,17 @@ class UNet(nn.Module):
         self.up = nn.ModuleList(nn.ConvTranspose2d(i, o, 5, stride=2) for i, o in zip(dec_ins, outs, strict=True))
         self.up_bn = nn.ModuleList(_BN(o) for o in outs)
         self.last = nn.Conv2d(1, 2, 4, dilation=2, padding=3)
+        self._polyphase: dict[int, tuple[int, torch.Tensor]] = {}
+
+    def _deconv(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        deconv = self.up[i]
+        if i < POLYPHASE_FROM:
+            return deconv(h)
+        key = deconv.weight.data_ptr()  # rebuilt when the weights are loaded again or moved
+        if self._polyphase.get(i, (None,))[0] != key:
+            weight = polyphase_weight(deconv.weight.detach()).contiguous(memory_format=torch.channels_last)
+            self._polyphase[i] = (key, weight)
+        return polyphase_deconv(h, self._polyphase[i][1], deconv.bias)
 
     @staticmethod
     def _same_pad(x: torch.Tensor) -> torch.Tensor:
@@ -85,9 +124,9 @@ class UNet(nn.Module):
             skips.append(c)  # Spleeter concatenates the convolutions' raw outputs
             h = F.leaky_relu(bn(c), 0.2)
         h = skips[-1]
-        for i, (deconv, bn) in enumerate(zip(self.up, self.up_bn, strict=True)):
+        for i, bn in enumerate(self.up_bn):
             size = h.shape[-2:]
-            u = deconv(h)[..., 1 : 1 + 2 * size[0], 1 : 1 + 2 * size[1]]
+            u = self._deconv(i, h)[..., 1 : 1 + 2 * size[0], 1 : 1 + 2 * size[1]]
             u = bn(F.relu(u))
             if i < 5:
                 h = torch.cat([skips[4 - i], u], dim=1)
@@ -149,6 +188,19 @@ def _window() -> tuple[torch.Tensor, torch.Tensor]:
     return window, window / denom
 
 
+def overlap_add(frames: torch.Tensor) -> torch.Tensor:
+    """(channels, FRAME_LENGTH, count) frames at hop FRAME_STEP -> (channels, (count - 1) * hop + length).
+    The frame is a whole number of hops, so this is a few shifted block additions; ``F.fold`` does the
+    same ~10x slower on CPU."""
+    channels, length, count = frames.shape
+    per = length // FRAME_STEP
+    blocks = frames.reshape(channels, per, FRAME_STEP, count)
+    out = frames.new_zeros(channels, FRAME_STEP, count + per - 1)
+    for r in range(per):
+        out[:, :, r : r + count] += blocks[:, r]
+    return out.transpose(1, 2).reshape(channels, -1)
+
+
 @torch.inference_mode()
 def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu",
                     progress: Progress = None) -> np.ndarray:
@@ -187,9 +239,7 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
         full[:, :N_BINS, :] = mask  # mask extension: zeros above the network's bins
         frames_time = torch.fft.irfft(spec * full, n=FRAME_LENGTH, dim=-2) * synthesis[:, None]
         seg_len = (count - 1) * FRAME_STEP + FRAME_LENGTH
-        seg_out = F.fold(frames_time, output_size=(1, seg_len), kernel_size=(1, FRAME_LENGTH),
-                         stride=(1, FRAME_STEP)).reshape(2, seg_len)
-        out[:, f0 * FRAME_STEP : f0 * FRAME_STEP + seg_len] += seg_out
+        out[:, f0 * FRAME_STEP : f0 * FRAME_STEP + seg_len] += overlap_add(frames_time)
         report(progress, f1 / frames)
     return out[:, FRAME_LENGTH : FRAME_LENGTH + n].cpu().numpy()
 

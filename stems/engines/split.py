@@ -111,7 +111,9 @@ def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) ->
         # an ensemble with the signal-processing split: better drums and bass on every test set (docs/stems.md)
         blended = (1 - PRIOR_WEIGHT) * m[:2] + PRIOR_WEIGHT * prior_masks(harm, perc)[:2] * (1 - m[3:4])
         m = split_net.carry_up(torch.cat([blended, m[3:4]]), acc_mag.shape[-2])  # drums, bass, voice
-        parts = torch.istft((acc_spec[None] * m).flatten(0, 1), N_FFT, HOP, window=window, center=True,
+        # real masks on the (re, im) view: broadcasting a real tensor against a complex one converts it first
+        masked = torch.view_as_complex(torch.view_as_real(acc_spec)[None] * m[..., None])
+        parts = torch.istft(masked.flatten(0, 1), N_FFT, HOP, window=window, center=True,
                             length=hi - lo).unflatten(0, (3, -1))
         for k, name in enumerate(("drums", "bass", "voice")):
             out[name][:, start:end] = parts[k][:, start - lo : end - lo].numpy()

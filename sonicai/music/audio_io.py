@@ -10,7 +10,7 @@ PyAV (bundled FFmpeg) handles everything else we accept, such as M4A/AAC.
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,8 +183,9 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sr: int, fmt: str | 
     if fmt != "wavf":
         audio = np.clip(audio, -1.0, 1.0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    os.close(fd)
+    # a fresh name beside the target rather than mkstemp, whose 0600 mode would make every result private
+    # to the writer: the file gets the usual umask-derived mode, and appears under its name only when whole
+    tmp = str(path.with_name(f".{path.name}.{uuid.uuid4().hex}.part"))
     try:
         sf.write(tmp, audio.T, sr, format=sf_format, subtype=subtype)
         os.replace(tmp, path)

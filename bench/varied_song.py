@@ -9,7 +9,8 @@ brass, reeds and synths, panned; a sung line in a low or high register, sometime
 above; and per-stem effects (reverb, compression, drive, EQ shelves, chorus) from pedalboard. Effects
 are applied per stem, so the stems still sum to the mix.
 
-  .venv/bin/python bench/make_stem_set.py OUT --varied   writes such songs like the plain set
+Used by ``bench/train_split_net.py data DIR --varied`` (training, other SoundFonts) and
+``bench/bench_separation.py --varied`` (evaluation, TimGM6mb).
 """
 
 from __future__ import annotations

@@ -100,17 +100,14 @@ class UNet(nn.Module):
         self.up = nn.ModuleList(nn.ConvTranspose2d(i, o, 5, stride=2) for i, o in zip(dec_ins, outs, strict=True))
         self.up_bn = nn.ModuleList(_BN(o) for o in outs)
         self.last = nn.Conv2d(1, 2, 4, dilation=2, padding=3)
-        self._polyphase: dict[int, tuple[int, torch.Tensor]] = {}
 
     def _deconv(self, i: int, h: torch.Tensor) -> torch.Tensor:
         deconv = self.up[i]
         if i < POLYPHASE_FROM:
             return deconv(h)
-        key = deconv.weight.data_ptr()  # rebuilt when the weights are loaded again or moved
-        if self._polyphase.get(i, (None,))[0] != key:
-            weight = polyphase_weight(deconv.weight.detach()).contiguous(memory_format=torch.channels_last)
-            self._polyphase[i] = (key, weight)
-        return polyphase_deconv(h, self._polyphase[i][1], deconv.bias)
+        # rebuilt per call (~1 ms) rather than cached, so it always follows the loaded weights
+        weight = polyphase_weight(deconv.weight.detach()).contiguous(memory_format=torch.channels_last)
+        return polyphase_deconv(h, weight, deconv.bias)
 
     @staticmethod
     def _same_pad(x: torch.Tensor) -> torch.Tensor:

@@ -53,7 +53,7 @@ _N_OCTAVES = 7
 _BASS_OCTAVES = 2  # C1..B2 (~33-123 Hz)
 
 
-#: Weight of the profile correlation (in [-1, 1]) against the CNN's log probability (bench/eval_key.py).
+#: Weight of the profile correlation (in [-1, 1]) against the CNN's log probability (bench/eval_analysis.py).
 PROFILE_WEIGHT = 15.0
 METHOD_ENSEMBLE = "cnn+profile"
 METHOD_PROFILE = "profile"
@@ -185,6 +185,10 @@ def estimate_key(y: np.ndarray, sr: int) -> KeyResult:
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ValueError("estimate_key expects mono 1-D audio")
-    profile = key_from_constant_q(y, sr)
+    return with_cnn(key_from_constant_q(y, sr), y, sr)
+
+
+def with_cnn(profile: KeyResult, y: np.ndarray, sr: int) -> KeyResult:
+    """The ensemble's key when the CNN can read ``y`` (weights installed, not silent), else ``profile``."""
     cnn = cnn_key_scores(y, sr) if np.any(y) else None
     return combine_with_cnn(profile, cnn) if cnn is not None else profile

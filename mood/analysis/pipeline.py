@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 
 from .features import HOP, N_FFT, features_from_spectra
-from .key import cnn_key_scores, combine_with_cnn, key_from_constant_q
+from .key import key_from_constant_q, with_cnn
 from .loudness import measure_loudness
-from .tempo import DSP_SR, onset_envelope_from_mel, rnn_activation, tempo_from_activation, tempo_from_onsets
+from .tempo import DSP_SR, onset_envelope_from_mel, tempo_from_onsets, tempo_from_rnn
 
 ANALYSIS_SR = DSP_SR
 
@@ -61,19 +61,12 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
     lap("spectrogram")
     report(15, "tempo")
     # The beat networks and the key CNN read the original channels' mix at 44.1 kHz, not the 22 kHz copy.
-    activation = rnn_activation(a, sr)
-    if activation is not None:
-        from .beat_rnn import FPS
-
-        tempo = tempo_from_activation(activation, FPS)
-    else:
+    tempo = tempo_from_rnn(a, sr)
+    if tempo is None:
         tempo = tempo_from_onsets(onset_envelope_from_mel(mel), ANALYSIS_SR, HOP)
     lap("tempo")
     report(40, "key")
-    key = key_from_constant_q(y, ANALYSIS_SR)
-    cnn = cnn_key_scores(a, sr) if np.any(y) else None
-    if cnn is not None:
-        key = combine_with_cnn(key, cnn)
+    key = with_cnn(key_from_constant_q(y, ANALYSIS_SR), a, sr)
     lap("key")
     report(65, "loudness")
     loud = measure_loudness(a, sr)

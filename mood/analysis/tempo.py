@@ -53,7 +53,7 @@ COMB_ALPHA = 0.79
 ACT_SMOOTH_SECONDS = 0.14
 HIST_SMOOTH_BINS = 9
 #: Prior over the candidates of the histogram: centre (BPM) and width (octaves). Mild on purpose: it only
-#: decides between metrical levels whose histogram peaks are close (bench/eval_tempo.py, docs/analysis.md).
+#: decides between metrical levels whose histogram peaks are close (bench/eval_analysis.py, docs/analysis.md).
 RNN_PRIOR_BPM = 110.0
 RNN_PRIOR_OCTAVES = 1.0
 #: The DBN tracks beats within this factor of the chosen tempo, so beats and BPM share one metrical level.
@@ -298,11 +298,9 @@ def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1:
         raise ValueError("estimate_tempo expects mono 1-D audio")
-    activation = rnn_activation(y, sr)
-    if activation is not None:
-        from .beat_rnn import FPS
-
-        return tempo_from_activation(activation, FPS)
+    rnn = tempo_from_rnn(y, sr)
+    if rnn is not None:
+        return rnn
     # the signal-processing method's constants (hop, mel bands) are set for 22.05 kHz, as the pipeline runs it
     if sr != DSP_SR:
         import soxr
@@ -311,14 +309,16 @@ def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
     return tempo_from_onsets(onset_envelope(y, sr), sr)
 
 
-def rnn_activation(y: np.ndarray, sr: int) -> np.ndarray | None:
-    """The beat networks' activation of ``y``, or None (logged once) when their weights are not installed."""
+def tempo_from_rnn(y: np.ndarray, sr: int) -> TempoResult | None:
+    """The RNN method's tempo and beats of ``y``, or None (logged once) when the beat networks' weights are
+    not installed."""
     from sonicai.music.madmom_weights import warn_missing
 
-    from .beat_rnn import beat_activation
+    from .beat_rnn import FPS, beat_activation
 
     try:
-        return beat_activation(y, sr)
+        activation = beat_activation(y, sr)
     except FileNotFoundError as exc:
         warn_missing("beat networks (signal-processing tempo used)", str(exc))
         return None
+    return tempo_from_activation(activation, FPS)

@@ -14,8 +14,12 @@ network never trains on that SoundFont.
 (bench/musdb_previews.py; not in the repository). The split network is trained on the train split only. The
 row "spleeter-2stems" is Spleeter's own vocals, the issue's reference for the vocal stem.
 
+``--multitrack DIR`` evaluates on the held-out full-length real multitracks of bench/multitrack_songs.py (three
+band recordings with a voice, whole songs; never trained on).
+
 Run: .venv/bin/python bench/bench_separation.py [--songs 4] [--seconds 20] [--memory-minutes 10] [--varied]
      .venv/bin/python bench/bench_separation.py --musdb /path/to/musdb18-7 [--songs 50]
+     .venv/bin/python bench/bench_separation.py --multitrack /path/to/multitracks
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ def main() -> None:
     ap.add_argument("--memory-minutes", type=float, default=10.0)
     ap.add_argument("--varied", action="store_true", help="bench/varied_song.py songs instead of the one band")
     ap.add_argument("--musdb", type=Path, help="folder with MUSDB18-7's test/*.stem.mp4: real songs instead")
+    ap.add_argument("--multitrack", type=Path, help="folder with bench/multitrack_songs.py's songs: their test split")
     ap.add_argument("--child", nargs=2)
     args = ap.parse_args()
     if args.child:
@@ -81,6 +86,11 @@ def main() -> None:
 
         songs = [stems for _, stems in load_split(args.musdb, "test", limit=args.songs)]
         kind = "MUSDB18-7 test songs (real multitracks)"
+    elif args.multitrack:
+        from bench import multitrack_songs
+
+        songs = [stems for _, stems in multitrack_songs.load_split(args.multitrack, "test")][: args.songs]
+        kind = "full-length real multitracks (bench/multitrack_songs.py test split)"
     else:
         song = make_varied_song if args.varied else make_song
         songs = (song(seed, args.seconds) for seed in range(args.songs))

@@ -4,12 +4,13 @@ Two kinds of training songs, both stored as float16 STFT magnitudes of what the 
 studio (Spleeter's accompaniment and vocals of the mix) next to the true stems:
 
 - real multitracks: MUSDB18's 7-second previews, train split only (``data-musdb``: the 94 previews as
-  they are, plus remixes of stems drawn from different songs);
+  they are, plus remixes of stems drawn from different songs), optionally with the train split of
+  bench/multitrack_songs.py's full-length songs (``--multitrack``);
 - synthetic songs: bench/make_stem_set.py and bench/varied_song.py songs rendered with *other*
   SoundFonts than the benchmark (Debian's FluidR3_GM and MuseScore_General; the benchmark uses
   pretty_midi's TimGM6mb), other seeds (1000+) and stem levels varied by +-4 dB.
 
-  .venv/bin/python bench/train_split_net.py data-musdb DIR --musdb MUSDB18-7 --remixes 400 --seed 0
+  .venv/bin/python bench/train_split_net.py data-musdb DIR --musdb MUSDB18-7 --remixes 400 --seed 0 [--multitrack M]
   .venv/bin/python bench/train_split_net.py data DIR --first-seed 1000 --songs 60 [--varied]
   .venv/bin/python bench/train_split_net.py train DIR [DIR ...] --steps 3000 [--init W] [--out W]
 
@@ -67,10 +68,13 @@ def make_data(out: Path, first_seed: int, songs: int, seconds: float, varied: bo
         print(f"song {seed}: {time.perf_counter() - t:.1f} s", flush=True)
 
 
-def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int) -> None:
+def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int, multitrack: Path | None = None) -> None:
     """Real songs: MUSDB18's train-split previews as they are, then ``remixes`` mixtures of stems drawn from
     different songs (each stem from its own song, level varied by +-4 dB, sometimes left out), the
-    augmentation separation networks are commonly trained with. The test split is never read."""
+    augmentation separation networks are commonly trained with. With ``multitrack``, the train split of
+    bench/multitrack_songs.py's full-length songs joins both, cut into pieces as long as the previews. The
+    test splits are never read."""
+    from bench import multitrack_songs
     from bench.musdb_previews import load_split
 
     out.mkdir(parents=True, exist_ok=True)
@@ -78,6 +82,15 @@ def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int) -> None:
     songs = [stems for _, stems in load_split(musdb, "train")]
     for i, stems in enumerate(songs):
         _save_song(out, f"musdb{i:03d}", stems, engine)
+    if multitrack:
+        piece = songs[0]["drums"].shape[1]
+        for name, stems in multitrack_songs.load_split(multitrack, "train"):
+            n = stems["drums"].shape[1]
+            for k, start in enumerate(range(0, n - piece + 1, piece)):
+                part = {s: x[:, start : start + piece] for s, x in stems.items()}
+                _save_song(out, f"mt_{name}_{k:03d}", part, engine)
+                songs.append(part)
+        print(f"{len(songs)} real pieces", flush=True)
     rng = np.random.default_rng(seed)
     names = ("drums", "bass", "other", "vocals")
     for i in range(remixes):
@@ -87,7 +100,8 @@ def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int) -> None:
             gain = 0.0 if rng.random() < 0.1 else 10 ** (rng.uniform(-4, 4) / 20)
             stems[name] = src[::-1] if rng.random() < 0.5 else src  # swap the channels half the time
             stems[name] = stems[name] * gain
-        _save_song(out, f"remix{i:04d}", stems, engine)
+        n = min(x.shape[1] for x in stems.values())
+        _save_song(out, f"remix{i:04d}", {k: v[:, :n] for k, v in stems.items()}, engine)
         if i % 50 == 0:
             print(f"remix {i}", flush=True)
 
@@ -182,6 +196,7 @@ def main() -> None:
     dm.add_argument("--musdb", type=Path, required=True, help="folder with train/*.stem.mp4 (MUSDB18-7)")
     dm.add_argument("--remixes", type=int, default=400)
     dm.add_argument("--seed", type=int, default=0)
+    dm.add_argument("--multitrack", type=Path, help="folder with bench/multitrack_songs.py's songs (train split)")
     tr = sub.add_parser("train")
     tr.add_argument("dir", type=Path, nargs="+")
     tr.add_argument("--steps", type=int, default=3000)
@@ -195,7 +210,7 @@ def main() -> None:
     tr.add_argument("--tone-share", type=float, default=0.0, help="share of excerpts with sine triads added to other")
     args = ap.parse_args()
     if args.cmd == "data-musdb":
-        make_musdb_data(args.dir, args.musdb, args.remixes, args.seed)
+        make_musdb_data(args.dir, args.musdb, args.remixes, args.seed, args.multitrack)
     elif args.cmd == "data":
         make_data(args.dir, args.first_seed, args.songs, args.seconds, args.varied)
     else:

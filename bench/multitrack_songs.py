@@ -21,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
+
+from sonicai.music.audio_io import load_audio
 
 SR = 44100
 #: Median level (dB re the mix RMS) of each stem over MUSDB18-7's 94 train songs, measured 2026-12-01.
@@ -83,12 +84,8 @@ SONGS = (
 
 def decode(path: Path) -> np.ndarray:
     """float32 (2, samples) at 44.1 kHz of an audio file; mono is centred on both channels."""
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SR)
-        chunks = [f.to_ndarray() for frame in container.decode(stream) for f in resampler.resample(frame)]
-        chunks += [f.to_ndarray() for f in resampler.resample(None)]
-    return np.concatenate(chunks, axis=1).astype(np.float32)
+    audio, _ = load_audio(path, sr=SR)
+    return np.repeat(audio, 2, axis=0) if audio.shape[0] == 1 else audio[:2]
 
 
 def load_song(root: Path, song: Song) -> dict[str, np.ndarray]:

@@ -100,8 +100,7 @@ def make_musdb_data(out: Path, musdb: Path, remixes: int, seed: int, multitrack:
             gain = 0.0 if rng.random() < 0.1 else 10 ** (rng.uniform(-4, 4) / 20)
             stems[name] = src[::-1] if rng.random() < 0.5 else src  # swap the channels half the time
             stems[name] = stems[name] * gain
-        n = min(x.shape[1] for x in stems.values())
-        _save_song(out, f"remix{i:04d}", {k: v[:, :n] for k, v in stems.items()}, engine)
+        _save_song(out, f"remix{i:04d}", stems, engine)
         if i % 50 == 0:
             print(f"remix {i}", flush=True)
 

@@ -4,8 +4,13 @@
     python bench/eval_analysis.py --set /tmp/sonicai_eval_b --seed 11  # a second set
     python bench/eval_analysis.py --set /tmp/sonicai_eval_hard --seed 23 --random-mix  # held out, harder
     python bench/eval_analysis.py --labels real.csv    # any labelled recordings (columns below)
+    python bench/eval_analysis.py --labels bench/data/real_clips.csv --audio DIR  # the 110 real clips
 
-A labels CSV has a ``file`` column (relative to the CSV) and any of ``bpm`` (or ``tempo_bpm``),
+``bench/data/real_clips.csv`` lists 110 real recordings with a known key (86 also with an annotated tempo) and
+where each came from (``source``: repository, commit, path, and where the label comes from); the audio is not
+in the repository. docs/analysis.md has the results.
+
+A labels CSV has a ``file`` column (relative to the CSV or to ``--audio``) and any of ``bpm`` (or ``tempo_bpm``),
 ``key`` (``"A:minor"``, ``"F# major"`` or ``"G"`` = major) and ``beats`` (a file of beat times, one per line,
 first column); rows without a value are left out of that metric.
 
@@ -110,12 +115,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=48)
     ap.add_argument("--random-mix", action="store_true", help="when rendering: random channel volumes")
     ap.add_argument("--labels", type=Path, help="a labels CSV of real recordings instead of --set")
+    ap.add_argument("--audio", type=Path, help="folder of the --labels files (default: the CSV's folder)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     from sonicai.music.audio_io import load_audio
 
     if args.labels:
-        set_dir, labels = args.labels.parent, labels_from_csv(args.labels)
+        set_dir, labels = args.audio or args.labels.parent, labels_from_csv(args.labels)
     else:
         set_dir = Path(args.set)
         if not (set_dir / "labels.json").exists():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bench.make_eval_set import Note, render
-from mood.analysis.key import KEY_NAMES, KeyResult, estimate_key, key_to_index
+from mood.analysis.key import KEY_NAMES, METHOD_ENSEMBLE, METHOD_PROFILE, KeyResult, estimate_key, key_to_index
 
 SR = 22050
 
@@ -42,9 +42,39 @@ def test_cadence_key(tonic, mode):
     assert max(res.scores, key=res.scores.get) == f"{tonic} {mode}"
 
 
+@pytest.mark.parametrize("tonic,mode", [("E", "major"), ("C", "minor")])
+def test_profile_fallback_names_the_key_without_the_cnn(tonic, mode, monkeypatch):
+    y = cadence(tonic, mode)
+    assert estimate_key(y, SR).method == METHOD_ENSEMBLE
+    # operators can switch the non-commercial CNN weights off; the profile method must still get it right
+    monkeypatch.setenv("SONICAI_MADMOM_MODELS", "off")
+    res = estimate_key(y, SR)
+    assert res.method == METHOD_PROFILE
+    assert (res.tonic, res.mode) == (tonic, mode), sorted(res.scores.items(), key=lambda kv: -kv[1])[:3]
+
+
 def test_key_names_and_index():
     assert len(KEY_NAMES) == 12 and KEY_NAMES[0] == "C"
     assert key_to_index("Bb") == key_to_index("A#") == 10
     assert key_to_index("c#") == 1
     with pytest.raises(ValueError):
         key_to_index("H")
+
+
+def _profile(best: str, fit: float, runner_up: str, gap: float) -> KeyResult:
+    scores = {f"{k} {m}": 0.0 for k in KEY_NAMES for m in ("major", "minor")}
+    scores[best], scores[runner_up] = fit, fit - gap
+    return KeyResult(*best.split(), 0.5, scores)
+
+
+def test_profiles_overrule_the_cnn_only_where_the_chroma_fits_a_key_closely():
+    from mood.analysis.key import combine_with_cnn
+
+    # the CNN mildly prefers the dominant, as it does on some clean renders
+    cnn = {f"{k} {m}": 0.01 for k in KEY_NAMES for m in ("major", "minor")}
+    cnn["C major"], cnn["F minor"] = 0.36, 0.19
+    loose = combine_with_cnn(_profile("F minor", 0.65, "C major", 0.2), cnn)  # a dense real mix
+    close = combine_with_cnn(_profile("F minor", 0.92, "C major", 0.2), cnn)  # a clean, tonal texture
+    assert loose.label == "C major" and loose.method == METHOD_ENSEMBLE
+    assert close.label == "F minor"
+    assert abs(sum(close.scores.values()) - 1.0) < 1e-3

@@ -68,11 +68,11 @@ def mirex_key_score(est_tonic: str, est_mode: str, ref_tonic: str, ref_mode: str
 def baseline_key(y: np.ndarray, sr: int) -> tuple[str, str]:
     import librosa
 
-    from mood.analysis.key import KEY_NAMES, KRUMHANSL, _corr_all_keys
+    from mood.analysis.key import KRUMHANSL, key_scores
 
-    chroma = librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1)
-    best = max((float(_corr_all_keys(chroma, KRUMHANSL[m])[k]), k, m) for m in KRUMHANSL for k in range(12))
-    return KEY_NAMES[best[1]], best[2]
+    scores = key_scores(librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1), KRUMHANSL)
+    tonic, mode = max(scores, key=scores.get).split()
+    return tonic, mode
 
 
 def _parse_key(text: str) -> tuple[str, str] | None:

@@ -31,9 +31,6 @@ _MAJOR_DIATONIC = {(0, "maj"), (2, "min"), (4, "min"), (5, "maj"), (7, "maj"), (
                    (0, "maj7"), (2, "min7"), (4, "min7"), (5, "maj7"), (9, "min7")}
 _MINOR_DIATONIC = {(0, "min"), (2, "dim"), (3, "maj"), (5, "min"), (7, "min"), (7, "maj"), (7, "7"), (8, "maj"),
                    (10, "maj"), (0, "min7"), (3, "maj7"), (5, "min7"), (8, "maj7"), (10, "7")}
-# Krumhansl-Kessler key profiles, used only when the caller does not pass the key.
-_KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 _SR = 22050
 _HOP = 512
@@ -140,15 +137,13 @@ def _segment_means(feat: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 def estimate_key_from_chroma(chroma: np.ndarray) -> tuple[int, str]:
-    """Krumhansl-Schmuckler key finding on a (12, frames) chroma: (tonic pitch class, 'major'|'minor')."""
-    profile = chroma.sum(axis=1)
-    best = (-np.inf, 0, "major")
-    for mode, kk in (("major", _KK_MAJOR), ("minor", _KK_MINOR)):
-        for tonic in range(12):
-            r = np.corrcoef(profile, np.roll(kk, tonic))[0, 1]
-            if r > best[0]:
-                best = (r, tonic, mode)
-    return best[1], best[2]
+    """Krumhansl-Schmuckler key finding on a (12, frames) chroma: (tonic pitch class, 'major'|'minor').
+    Used only when the caller does not pass the key."""
+    from mood.analysis.key import KRUMHANSL, key_scores, key_to_index
+
+    scores = key_scores(chroma.sum(axis=1), KRUMHANSL)
+    tonic, mode = max(scores, key=scores.get).split()
+    return key_to_index(tonic), mode
 
 
 def _key_prior(key_tonic: int, mode: str) -> np.ndarray:

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from bench.make_eval_set import Note, render
-from mood.analysis.key import KEY_NAMES, METHOD_ENSEMBLE, METHOD_PROFILE, KeyResult, estimate_key, key_to_index
+from mood.analysis.key import (
+    KEY_NAMES,
+    METHOD_ENSEMBLE,
+    METHOD_PROFILE,
+    KeyResult,
+    combine_with_cnn,
+    estimate_key,
+    key_to_index,
+)
 
 SR = 22050
 
@@ -68,8 +76,6 @@ def _profile(best: str, fit: float, runner_up: str, gap: float) -> KeyResult:
 
 
 def test_profiles_overrule_the_cnn_only_where_the_chroma_fits_a_key_closely():
-    from mood.analysis.key import combine_with_cnn
-
     # the CNN mildly prefers the dominant, as it does on some clean renders
     cnn = {f"{k} {m}": 0.01 for k in KEY_NAMES for m in ("major", "minor")}
     cnn["C major"], cnn["F minor"] = 0.36, 0.19

@@ -14,7 +14,7 @@ from .head import load_mood_head
 from .prior import CENTROIDS, MOODS, PRIOR_VERSION, prior_scores, valence_arousal
 
 #: The shipped default head (trained on the Emotify listener annotations; docs/mood_model.md).
-DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-emotify-1.json"
+DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-emotify-2.json"
 
 
 @dataclass

@@ -32,7 +32,6 @@ from mood.mood_model.head import LABEL_ALIASES  # noqa: E402
 from mood.mood_model.model import DEFAULT_HEAD, MoodModel  # noqa: E402
 from mood.mood_model.prior import MOODS  # noqa: E402
 
-VERSION = "mood-emotify-2"
 #: Strong regularisation and the data's own class frequencies: best of C in {0.003, 0.01, 0.03, 0.1},
 #: balanced or not, hard or vote-share labels, in the cross-validation below (docs/mood_model.md).
 C = 0.003

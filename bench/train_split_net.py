@@ -45,12 +45,12 @@ SOUNDFONTS = [Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sou
 PATCH_FRAMES = 256
 
 
-def stft_mag(x: np.ndarray) -> np.ndarray:
-    return split.stft(x, torch.hann_window(split.N_FFT)).abs()[:, : split_net.NET_BINS].numpy()
-
-
 def _stft(x: np.ndarray) -> torch.Tensor:
     return split.stft(x, torch.hann_window(split.N_FFT))[:, : split_net.NET_BINS]
+
+
+def stft_mag(x: np.ndarray) -> np.ndarray:
+    return _stft(x).abs().numpy()
 
 
 def phase_parts(target: torch.Tensor, acc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -161,7 +161,7 @@ def batches(data: list[tuple[np.ndarray, np.ndarray]], batch: int, rng: np.rando
             gain = 10 ** (rng.uniform(-12, 6) / 20)
             item = song[ch, :, :, t0 : t0 + PATCH_FRAMES].astype(np.float32)
             if tones and rng.random() < tone_share:
-                # magnitudes add where the tones' few partials land: they are part of 'other'
+                # the tones' few partials join 'other', taken as in phase with the accompaniment where they land
                 tone = tones[int(rng.integers(len(tones)))]
                 item[0] += tone
                 item[4] += tone

@@ -202,8 +202,11 @@ def train(data_dirs: list[Path], steps: int, out: Path, batch: int, lr: float, s
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     # each (ch, 10, F, T): acc, vocals, then drums, bass, other, voice along and across the accompaniment's phase
-    data = [(np.load(p), np.load(p.with_name(p.name.replace("song_", "vocal_energy_"))))
-            for d in data_dirs for p in sorted(d.glob("song_*.npy"))]
+    files = [p for d in data_dirs for p in sorted(d.glob("song_*.npy"))]
+    stale = [p for p in files if np.load(p, mmap_mode="r").shape[1] != 10]
+    if stale:
+        raise SystemExit(f"{stale[0]} holds magnitudes only (data made before 2026-12-02): make the data again")
+    data = [(np.load(p), np.load(p.with_name(p.name.replace("song_", "vocal_energy_")))) for p in files]
     tones = tone_bank(64, rng) if tone_share > 0 else []
     print(f"{len(data)} songs", flush=True)
     channels = tuple(int(round(c * width)) for c in split_net.CHANNELS)

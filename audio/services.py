@@ -112,13 +112,21 @@ def ensure_waveform(af: AudioFile) -> dict:
     return af.waveform_data
 
 
-def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
-    """PNG bytes of the spectrogram, computed once and kept in storage."""
-    if af.spectrogram_key and storage.exists(af.spectrogram_key):
-        from django.core.files.storage import default_storage
+def stored_spectrogram(af: AudioFile) -> bytes | None:
+    """PNG bytes of the spectrogram the analysis job stored, or None before it has."""
+    if not af.spectrogram_key or not storage.exists(af.spectrogram_key):
+        return None
+    from django.core.files.storage import default_storage
 
-        with default_storage.open(af.spectrogram_key, "rb") as fh:
-            return fh.read()
+    with default_storage.open(af.spectrogram_key, "rb") as fh:
+        return fh.read()
+
+
+def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
+    """PNG bytes of the spectrogram, computed once and kept in storage (worker side)."""
+    png = stored_spectrogram(af)
+    if png is not None:
+        return png
     audio, sr = load(af)
     png = dsp.spectrogram_png(audio, sr)
     key = storage.save_bytes(storage.new_key(af.user_id, "derived", "png"), png)

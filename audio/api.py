@@ -13,8 +13,7 @@ from rest_framework.views import APIView
 from sonicai.api import get_owned
 
 from . import services, storage
-from .actors import analyse_upload
-from .jobs import cancel_job, start_job
+from .jobs import cancel_job, start_analysis
 from .models import AudioFile, ProcessingJob
 from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer
 from .validation import UploadRejected
@@ -31,10 +30,6 @@ RETRY_FAILED_ANALYSIS_AFTER = timedelta(seconds=60)
 
 def owned_audio(request, pk) -> AudioFile:
     return get_owned(AudioFile.objects.all(), request.user, pk)
-
-
-def start_analysis(user, af: AudioFile) -> ProcessingJob:
-    return start_job(user, ProcessingJob.Type.ANALYSIS, analyse_upload, audio_file=af)
 
 
 class UploadView(APIView):

@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 
 from audio.jobs import JobError
+from audio.models import AudioFile
 
 DEFAULT_MODEL = "composer"
 DURATION_RANGE = (5.0, 300.0)
@@ -73,10 +74,7 @@ def generate(prompt: str, duration: float, seed: int, model: str = DEFAULT_MODEL
 
 
 def generate_for_job(ctx) -> dict:
-    from audio import services as audio_services
     from audio import storage
-    from audio.actors import analyse_upload
-    from audio.jobs import start_job
 
     from .models import GeneratedTrack
 
@@ -89,17 +87,13 @@ def generate_for_job(ctx) -> dict:
         raise JobError(str(exc)) from None
     ctx.progress(92, "saving")
     title = " ".join(p["prompt"].split())[:60]
-    af = audio_services.save_result_audio(ctx.job.user, result.audio, result.sr, f"{title}.wav",
-                                          source="generated", ctx=ctx)
+    af = ctx.save_result_file(result.audio, result.sr, f"{title}.wav", source=AudioFile.Source.GENERATED)
     keys = {"audio": af.s3_key}
     if result.midi_bytes:
-        keys["midi"] = ctx.track(storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"),
-                                                    result.midi_bytes))
-    ctx.job.result_s3_keys = keys
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=keys)
-    track = GeneratedTrack.objects.create(
+        keys["midi"] = storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"), result.midi_bytes)
+    ctx.record_results(keys)
+    track = ctx.track_row(GeneratedTrack.objects.create(
         user=ctx.job.user, job=ctx.job, prompt=p["prompt"], duration=af.duration or float(p["duration"]),
         model_used=p.get("model", DEFAULT_MODEL), result_s3_key=af.s3_key, result_file=af, seed=int(p["seed"]),
-        model_params={**result.params, "summary": result.summary, "midi_key": keys.get("midi")})
-    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=af)
+        model_params={**result.params, "summary": result.summary, "midi_key": keys.get("midi")}))
     return {"track_id": str(track.id), "result_file_id": str(af.id), "has_midi": "midi" in keys, **result.summary}

@@ -40,9 +40,6 @@ def _stems_of(af: AudioFile) -> dict | None:
 
 
 def remix_audio_file(ctx, af: AudioFile) -> dict:
-    from audio.actors import analyse_upload
-    from audio.jobs import start_job
-
     params = params_from(ctx.params)
     ctx.progress(2, "loading audio")
     audio, sr = audio_services.load(af)
@@ -54,12 +51,11 @@ def remix_audio_file(ctx, af: AudioFile) -> dict:
     ctx.progress(92, "saving")
     stem_name = af.original_name.rsplit(".", 1)[0]
     label = params.genre or NAME_SUFFIX.get(ctx.job.job_type, "remix")
-    result = audio_services.save_result_audio(ctx.job.user, out.audio, out.sr, f"{stem_name} ({label}).wav",
-                                              source=AudioFile.Source.REMIX, parent=af, ctx=ctx)
-    remix = Remix.objects.create(
+    result = ctx.save_result_file(out.audio, out.sr, f"{stem_name} ({label}).wav", source=AudioFile.Source.REMIX,
+                                  parent=af)
+    remix = ctx.track_row(Remix.objects.create(
         user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",
-        tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None)
-    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=result)
+        tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None))
     return {"remix_id": str(remix.id), "result_file_id": str(result.id), **_jsonable(out.summary)}
 
 

@@ -76,10 +76,10 @@ def separate_audio_file(ctx, af) -> dict:
         shutil.rmtree(tmpdir, ignore_errors=True)
     duration = audio.shape[1] / sr
     with transaction.atomic():
-        rows = [Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key, duration=duration,
-                                    model_used=eng.name, waveform_data=peaks) for name, key, peaks in saved]
-    ctx.job.result_s3_keys = {row.stem_type: row.s3_key for row in rows}
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+        rows = [ctx.track_row(Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key,
+                                                  duration=duration, model_used=eng.name, waveform_data=peaks))
+                for name, key, peaks in saved]
+    ctx.record_results({row.stem_type: row.s3_key for row in rows})
     return {"engine": eng.name, "stems": [row.stem_type for row in rows], "duration": duration,
             "region": {"start": params.get("start"), "end": params.get("end")}}
 
@@ -130,6 +130,5 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
         key = ctx.track(storage.save_path(storage.new_key(ctx.job.user_id, "mixes", fmt), path))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    ctx.job.result_s3_keys = {"mix": key}
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+    ctx.record_results({"mix": key})
     return {"format": fmt, "gains": gains, "key": key, "normalised": peak > 1.0}

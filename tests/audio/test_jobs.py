@@ -20,14 +20,14 @@ started = threading.Event()
 
 def _steps(ctx):
     for pct in (10, 40, 70, 90):
-        ctx.progress(pct, f"step {pct}")
+        ctx.progress(pct / 100, f"step {pct}")
         seen_progress.append(ctx.job.progress)
         time.sleep(0.6)  # longer than the progress write interval
     return {"answer": 42}
 
 
 def _fails(ctx):
-    ctx.progress(20, "about to fail")
+    ctx.progress(0.20, "about to fail")
     raise JobError("The model weights are missing: put them in models/x.")
 
 
@@ -38,7 +38,7 @@ def _crashes(ctx):
 def _waits_for_cancel(ctx):
     started.set()
     for _ in range(200):
-        ctx.progress(min(90, ctx.job.progress + 1), "working")
+        ctx.progress(min(90, ctx.job.progress + 1) / 100, "working")
         ctx.check_cancelled()
         time.sleep(0.05)
     return {}

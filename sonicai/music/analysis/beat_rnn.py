@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sonicai.music.madmom_weights import (
+from sonicai.music.analysis.madmom_weights import (
     Activation,
     MadmomObject,
     load_madmom_model,

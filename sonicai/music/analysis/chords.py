@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+from sonicai.music.notes import NOTE_NAMES, pitch_class
+
 #: Chord qualities as intervals above the root (mir_eval / Harte shorthand names).
 QUALITIES: dict[str, tuple[int, ...]] = {
     "maj": (0, 4, 7),
@@ -139,11 +140,11 @@ def _segment_means(feat: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 def estimate_key_from_chroma(chroma: np.ndarray) -> tuple[int, str]:
     """Krumhansl-Schmuckler key finding on a (12, frames) chroma: (tonic pitch class, 'major'|'minor').
     Used only when the caller does not pass the key."""
-    from mood.analysis.key import KRUMHANSL, key_scores, key_to_index
+    from .key import KRUMHANSL, key_scores
 
     scores = key_scores(chroma.sum(axis=1), KRUMHANSL)
     tonic, mode = max(scores, key=scores.get).split()
-    return key_to_index(tonic), mode
+    return pitch_class(tonic), mode
 
 
 def _key_prior(key_tonic: int, mode: str) -> np.ndarray:

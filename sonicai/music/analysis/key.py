@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-KEY_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-_FLATS = {"DB": "C#", "EB": "D#", "GB": "F#", "AB": "G#", "BB": "A#", "CB": "B", "FB": "E", "E#": "F", "B#": "C"}
+from sonicai.music.notes import NOTE_NAMES
 
 KRUMHANSL = {
     "major": [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88],
@@ -71,17 +71,6 @@ class KeyResult:
         return f"{self.tonic} {self.mode}"
 
 
-def key_to_index(tonic: str) -> int:
-    """Pitch-class index (C=0) of a tonic name; accepts sharps, flats and any case."""
-    name = tonic.strip().upper().replace("♯", "#").replace("♭", "B")
-    if len(name) == 2 and name[1] == "B":
-        name = _FLATS.get(name, name)
-    name = _FLATS.get(name, name)
-    if name not in KEY_NAMES:
-        raise ValueError(f"unknown tonic {tonic!r}")
-    return KEY_NAMES.index(name)
-
-
 def _corr_all_keys(chroma: np.ndarray, profile: list[float]) -> np.ndarray:
     """Pearson correlation of a 12-vector with the profile rotated to each of the 12 tonics."""
     p = np.asarray(profile, dtype=float)
@@ -94,7 +83,7 @@ def _corr_all_keys(chroma: np.ndarray, profile: list[float]) -> np.ndarray:
 
 def key_scores(chroma: np.ndarray, profiles: dict = DEFAULT_PROFILES) -> dict[str, float]:
     """Correlation of a mean chroma with every key's profile ("C major" .. "B minor")."""
-    return {f"{KEY_NAMES[k]} {mode}": float(c)
+    return {f"{NOTE_NAMES[k]} {mode}": float(c)
             for mode in ("major", "minor") for k, c in enumerate(_corr_all_keys(chroma, profiles[mode]))}
 
 
@@ -148,9 +137,8 @@ def combine_with_cnn(profile: KeyResult, cnn_scores: dict[str, float]) -> KeyRes
 def cnn_key_scores(y: np.ndarray, sr: int) -> dict[str, float] | None:
     """The key CNN's probabilities, or None (logged once) when its weights are not installed or the audio
     is too short for it."""
-    from sonicai.music.madmom_weights import warn_missing
-
-    from .key_cnn import key_label, key_probabilities
+    from .key_cnn import key_label, key_probabilities  # torch loads only when a key is estimated
+    from .madmom_weights import warn_missing
 
     try:
         probs = key_probabilities(y, sr)
@@ -174,3 +162,13 @@ def with_cnn(profile: KeyResult, y: np.ndarray, sr: int) -> KeyResult:
     """The ensemble's key when the CNN can read ``y`` (weights installed, not silent), else ``profile``."""
     cnn = cnn_key_scores(y, sr) if np.any(y) else None
     return combine_with_cnn(profile, cnn) if cnn is not None else profile
+
+
+def estimate_key_cnn(y: np.ndarray, sr: int, models_dir: Path | str | None = None) -> KeyResult:
+    """The key CNN's answer alone as a KeyResult: the most probable key, its probability, all 24 scores."""
+    from .key_cnn import key_label, key_probabilities
+
+    probs = key_probabilities(y, sr, models_dir)
+    scores = {" ".join(key_label(i)): float(p) for i, p in enumerate(probs)}
+    tonic, mode = key_label(int(np.argmax(probs)))
+    return KeyResult(tonic=tonic, mode=mode, confidence=float(probs.max()), scores=scores)

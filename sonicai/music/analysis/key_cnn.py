@@ -21,7 +21,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from sonicai.music.madmom_weights import (
+from sonicai.music.notes import NOTE_NAMES, pitch_class
+
+from .beat_rnn import one_torch_thread
+from .madmom_frontend import SAMPLE_RATE, filtered_spectrogram, log_filterbank, log_spectrogram, to_mono_44k
+from .madmom_weights import (
     Activation,
     MadmomObject,
     load_madmom_model,
@@ -29,15 +33,10 @@ from sonicai.music.madmom_weights import (
     require_enabled,
 )
 
-from .beat_rnn import one_torch_thread
-from .key import KEY_NAMES, KeyResult, key_to_index
-from .madmom_frontend import SAMPLE_RATE, filtered_spectrogram, log_filterbank, log_spectrogram, to_mono_44k
-
 __all__ = [
     "KEY_CNN_MODEL",
     "MADMOM_KEY_LABELS",
     "KeyCNN",
-    "estimate_key_cnn",
     "key_features",
     "key_label",
     "key_probabilities",
@@ -63,7 +62,7 @@ MIN_FRAMES = 8
 def key_label(index: int) -> tuple[str, str]:
     """Network output index -> (tonic, mode) with the project's sharp tonic names, e.g. 1 -> ('A#', 'major')."""
     tonic, mode = MADMOM_KEY_LABELS[index].split()
-    return KEY_NAMES[key_to_index(tonic)], mode
+    return NOTE_NAMES[pitch_class(tonic)], mode
 
 
 @cache
@@ -177,11 +176,3 @@ def key_probabilities(y: np.ndarray, sr: int, models_dir: Path | str | None = No
     """
     cnn = load_key_cnn(models_dir)
     return cnn(key_features(to_mono_44k(y, sr)))
-
-
-def estimate_key_cnn(y: np.ndarray, sr: int, models_dir: Path | str | None = None) -> KeyResult:
-    """The key CNN's answer as a KeyResult: the most probable key, its probability, all 24 scores."""
-    probs = key_probabilities(y, sr, models_dir)
-    scores = {" ".join(key_label(i)): float(p) for i, p in enumerate(probs)}
-    tonic, mode = key_label(int(np.argmax(probs)))
-    return KeyResult(tonic=tonic, mode=mode, confidence=float(probs.max()), scores=scores)

@@ -8,9 +8,10 @@ original channels and rate, as BS.1770 requires.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import numpy as np
+
+from sonicai.music.progress import Progress, report
 
 from .features import HOP, N_FFT, features_from_spectra
 from .key import key_from_constant_q, with_cnn
@@ -18,8 +19,6 @@ from .loudness import measure_loudness
 from .tempo import DSP_SR, onset_envelope_from_mel, tempo_from_onsets, tempo_from_rnn
 
 ANALYSIS_SR = DSP_SR
-
-Progress = Callable[[int, str], None]
 
 
 def _mono_22k(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -36,10 +35,6 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
     """Analyse float audio (channels, samples) or mono 1-D at rate ``sr``; returns a JSON-ready dict."""
     import librosa
 
-    def report(pct: int, stage: str) -> None:
-        if progress is not None:
-            progress(pct, stage)
-
     a = np.asarray(audio, dtype=np.float32)
     if a.ndim not in (1, 2) or a.shape[-1] == 0:
         raise ValueError("audio must be non-empty, 1-D or (channels, samples)")
@@ -52,29 +47,29 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
         timings[stage] = round(now - t, 3)
         t = now
 
-    report(0, "decode")
+    report(progress, 0.0, "decode")
     y = _mono_22k(a, sr)
     if len(y) < N_FFT:
         y = np.pad(y, (0, N_FFT - len(y)))
     mag = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP))
     mel = librosa.feature.melspectrogram(S=mag**2, sr=ANALYSIS_SR, n_mels=128, fmax=ANALYSIS_SR / 2)
     lap("spectrogram")
-    report(15, "tempo")
+    report(progress, 0.15, "tempo")
     # The beat networks and the key CNN read the original channels' mix at 44.1 kHz, not the 22 kHz copy.
     tempo = tempo_from_rnn(a, sr)
     if tempo is None:
         tempo = tempo_from_onsets(onset_envelope_from_mel(mel), ANALYSIS_SR, HOP)
     lap("tempo")
-    report(40, "key")
+    report(progress, 0.40, "key")
     key = with_cnn(key_from_constant_q(y, ANALYSIS_SR), a, sr)
     lap("key")
-    report(65, "loudness")
+    report(progress, 0.65, "loudness")
     loud = measure_loudness(a, sr)
     lap("loudness")
-    report(80, "features")
+    report(progress, 0.80, "features")
     feats = features_from_spectra(y, ANALYSIS_SR, mag, mel, onset_env=None)
     lap("features")
-    report(100, "done")
+    report(progress, 1.0, "done")
     return {
         "duration": round(a.shape[-1] / sr, 3),
         "sample_rate": int(sr),

@@ -312,7 +312,7 @@ def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
 def tempo_from_rnn(y: np.ndarray, sr: int) -> TempoResult | None:
     """The RNN method's tempo and beats of ``y``, or None (logged once) when the beat networks' weights are
     not installed."""
-    from sonicai.music.madmom_weights import warn_missing
+    from sonicai.music.analysis.madmom_weights import warn_missing
 
     from .beat_rnn import FPS, beat_activation
 

@@ -4,7 +4,6 @@ production -> master. Deterministic for a prompt and seed; exact duration."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +12,13 @@ import pretty_midi
 
 from sonicai.music.audio_io import fit_length
 from sonicai.music.master import master
+from sonicai.music.notes import NOTE_NAMES
+from sonicai.music.progress import Progress, report
 from sonicai.music.synth import render_tracks
 
 from .arranger import BEATS_PER_BAR, arrange, default_sections, progression_for
 from .production import produce
 from .prompt import PromptSpec, parse_prompt
-from .theory import NOTE_NAMES
 
 MIN_DURATION, MAX_DURATION = 5.0, 300.0
 FADE_SECONDS = 1.5
@@ -34,22 +34,18 @@ class CompositionResult:
 
 
 def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = None, sr: int = 44100,
-            progress: Callable[[int, str], None] | None = None) -> CompositionResult:
+            progress: Progress | None = None) -> CompositionResult:
     if not MIN_DURATION <= duration <= MAX_DURATION:
         raise ValueError(f"duration must be between {MIN_DURATION:.0f} and {MAX_DURATION:.0f} seconds")
     timings: dict[str, float] = {}
 
-    def stage(pct: int, name: str) -> None:
-        if progress:
-            progress(pct, name)
-
     t0 = time.perf_counter()
-    stage(2, "reading the prompt")
+    report(progress, 0.02, "reading the prompt")
     spec = parse_prompt(prompt, default_duration=duration, seed=seed)
     timings["parse"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    stage(10, "arranging")
+    report(progress, 0.10, "arranging")
     beat_seconds = 60.0 / spec.tempo_bpm
     # whole bars that cover the duration; the last chord rings into the fade
     bars = max(2, int(np.ceil(duration / beat_seconds / BEATS_PER_BAR)))
@@ -62,12 +58,12 @@ def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = No
     timings["arrange"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    stage(30, "rendering instruments")
+    report(progress, 0.30, "rendering instruments")
     tracks = render_tracks(midi, sr, soundfont, duration=duration)
     timings["render"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    stage(65, "mixing")
+    report(progress, 0.65, "mixing")
     mix = produce(spec.genre, tracks, sr, spec.tempo_bpm, seed, mood=spec.mood)
     n = int(round(duration * sr))
     mix = fit_length(mix, n)
@@ -76,10 +72,10 @@ def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = No
     timings["produce"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    stage(80, "mastering")
+    report(progress, 0.80, "mastering")
     audio = master(mix, sr, target_lufs=-14.0)
     timings["master"] = time.perf_counter() - t
-    stage(100, "done")
+    report(progress, 1.0, "done")
 
     summary = {
         "engine": "composer", "genre": spec.genre, "mood": spec.mood, "tempo_bpm": spec.tempo_bpm,

@@ -14,8 +14,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from sonicai.music.notes import pitch_class
+from sonicai.music.tagging.moods import MOODS
+
 from .styles import STYLE_WORDS, STYLES
-from .theory import pitch_class
 
 MOOD_WORDS = {
     "happy": ["happy", "joyful", "cheerful", "uplifting", "sunny", "bright", "fun", "playful", "feel good"],
@@ -122,7 +124,7 @@ def _label_vectors() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     embed = _embedder()
     genres = list(STYLES)
     g = embed([f"{STYLES[s].description} music ({s})" for s in genres])
-    moods = list(MOOD_DESCRIPTIONS)
+    moods = list(MOODS)
     m = embed([MOOD_DESCRIPTIONS[k] for k in moods])
     return genres, g, moods, m
 

@@ -1,9 +1,7 @@
-"""Pitch classes, scales and chords."""
+"""Scales and chords (pitch-class names are sonicai.music.notes)."""
 
 from __future__ import annotations
 
-NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-_FLATS = {"DB": 1, "EB": 3, "GB": 6, "AB": 8, "BB": 10, "CB": 11, "FB": 4}
 SCALES = {"major": [0, 2, 4, 5, 7, 9, 11], "minor": [0, 2, 3, 5, 7, 8, 10]}
 QUALITIES = {
     "maj": [0, 4, 7], "min": [0, 3, 7], "dim": [0, 3, 6], "aug": [0, 4, 8], "sus2": [0, 2, 7], "sus4": [0, 5, 7],
@@ -11,17 +9,6 @@ QUALITIES = {
     "min6": [0, 3, 7, 9], "9": [0, 4, 7, 10, 14], "maj9": [0, 4, 7, 11, 14], "min9": [0, 3, 7, 10, 14],
     "add9": [0, 4, 7, 14],
 }
-
-
-def pitch_class(name: str) -> int:
-    key = name.strip().upper().replace("♯", "#").replace("♭", "B")
-    if key in _FLATS:
-        return _FLATS[key]
-    if len(key) == 2 and key[1] == "B" and key[0] in "CDEFGAB":
-        return (NOTE_NAMES.index(key[0]) - 1) % 12
-    if key in NOTE_NAMES:
-        return NOTE_NAMES.index(key)
-    raise ValueError(f"not a note name: {name!r}")
 
 
 def chord_pitches(root: int, quality: str) -> list[int]:

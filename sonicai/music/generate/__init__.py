@@ -1,1 +1,2 @@
-"""Model-backed text-to-music engines (MusicGen through transformers) and the model list."""
+"""Text-to-music engines: MusicGen (transformers), the diffusers engines (Stable Audio Open, Riffusion), the
+composer behind the same interface, and the model list."""

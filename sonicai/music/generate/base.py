@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
-ProgressFn = Callable[[int, str], None]
 
 DOWNLOADS_ENV = "SONICAI_ALLOW_DOWNLOADS"
 

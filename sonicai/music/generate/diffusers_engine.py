@@ -11,8 +11,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+from sonicai.music.device import torch_device
+
 from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, downloads_allowed
-from .musicgen import resolve_device
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 
@@ -136,7 +137,7 @@ class DiffusersEngine:
         import torch
 
         source, local_only = self._source()
-        device = resolve_device(device or self.device)
+        device = torch_device(device or self.device)
         dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
         key = (self.NAME, source, device, str(dtype))
         with MODEL_CACHE_LOCK:

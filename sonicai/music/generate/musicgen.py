@@ -27,7 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, ProgressFn, downloads_allowed
+from sonicai.music.device import torch_device
+from sonicai.music.progress import Progress, throttled
+
+from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, downloads_allowed
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,6 @@ def install_hint(name: str, folder: Path) -> str:
     return (f"MusicGen weights for {name!r} are not installed: put them in {folder} "
             f"(on a connected machine: `huggingface-cli download {repo} --local-dir {folder}`, then copy the "
             f"folder here), or set SONICAI_ALLOW_DOWNLOADS=1 to let the server download {repo}.")
-
-
-def resolve_device(device: str | None) -> str:
-    import torch
-
-    if device in (None, "", "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def melody_chroma(wave: np.ndarray, sr: int, target_sr: int = 32000, n_fft: int = 16384, hop_length: int = 4096,
@@ -186,7 +181,7 @@ class MusicGenEngine:
         import torch
 
         source, local_only = self._source()
-        device = resolve_device(device or self.device)
+        device = torch_device(device or self.device)
         dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
         key = (source, device, str(dtype))
         with _CACHE_LOCK:
@@ -217,7 +212,7 @@ class MusicGenEngine:
     # -- generation --------------------------------------------------------------------------------
 
     def generate(self, prompt: str, duration: float, seed: int, guidance_scale: float = 3.0, temperature: float = 1.0,
-                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: ProgressFn | None = None,
+                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: Progress | None = None,
                  device: str | None = None) -> GenerationOutput:
         import torch
         from transformers import StoppingCriteriaList
@@ -226,8 +221,8 @@ class MusicGenEngine:
             raise ValueError("The prompt is empty.")
         if not duration > 0:
             raise ValueError("duration must be positive")
-        report = _Progress(progress)
-        report(1, "loading model")
+        report = throttled(progress)
+        report(0.01, "loading model")
         t0 = time.perf_counter()
         model, text_proc, is_melody = self.load(device)
         load_s = time.perf_counter() - t0
@@ -276,7 +271,7 @@ class MusicGenEngine:
                 label = f"generating window {i + 1}/{len(plan)}"
 
                 def on_step(step, _base=steps_done, _label=label):
-                    report(5 + int(90 * (_base + step) / steps_total), _label)
+                    report(0.05 + 0.90 * (_base + step) / steps_total, _label)
 
                 hook = _StepHook(on_step)
                 kwargs = dict(text_inputs)
@@ -299,7 +294,7 @@ class MusicGenEngine:
                 audio = wav if audio is None else _stitch(audio, wav, prompt_frames * hop,
                                                           int(round(self.crossfade_seconds * sr)))
         gen_s = time.perf_counter() - t_gen
-        report(97, "finishing")
+        report(0.97, "finishing")
 
         audio = np.ascontiguousarray(audio[:, :n_samples], dtype=np.float32)
         if audio.shape[1] < n_samples:  # the codec output is frames*hop long; never shorter unless the model misbehaves
@@ -312,7 +307,7 @@ class MusicGenEngine:
             "melody_conditioned": melody is not None, "load_s": round(load_s, 3), "generate_s": round(gen_s, 3),
             "realtime_factor": round(gen_s / max(duration, 1e-9), 3),
         }
-        report(100, "done")
+        report(1.0, "done")
         return GenerationOutput(audio, sr, summary)
 
 
@@ -359,19 +354,3 @@ def _stitch(audio: np.ndarray, wav: np.ndarray, prompt_samples: int, fade: int) 
         parts.append(audio[:, audio.shape[1] - fade:] * (1 - w) + wav[:, prompt_samples - fade: prompt_samples] * w)
     parts.append(wav[:, prompt_samples:])
     return np.concatenate(parts, axis=1)
-
-
-class _Progress:
-    """Forwards progress only when the percentage or stage changes: generate() runs thousands of steps."""
-
-    def __init__(self, fn: ProgressFn | None):
-        self.fn = fn
-        self.last: tuple[int, str] | None = None
-
-    def __call__(self, pct: int, stage: str) -> None:
-        if self.fn is None:
-            return
-        pct = max(0, min(100, int(pct)))
-        if (pct, stage) != self.last:
-            self.last = (pct, stage)
-            self.fn(pct, stage)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import EngineUnavailable, GenerationOutput, ProgressFn
+from sonicai.music.progress import Progress
+
+from .base import EngineUnavailable, GenerationOutput
 from .musicgen import MODELS as MUSICGEN_MODELS
 from .musicgen import MusicGenEngine, has_weights, install_hint, weights_dir
 from .riffusion import MAX_SECONDS as RIFFUSION_MAX_SECONDS
@@ -15,7 +17,8 @@ from .riffusion import RiffusionEngine
 from .stable_audio import REQUIRED as STABLE_AUDIO_REQUIRED
 from .stable_audio import StableAudioEngine
 
-DEFAULT_MODEL = "composer"
+COMPOSER = "composer"
+DEFAULT_MODEL = COMPOSER
 DIFFUSERS_PIN = STABLE_AUDIO_REQUIRED["diffusers"]  # checked with `pip index versions diffusers`
 
 # Diffusion models and their engines. A model listed in DIFFUSION_MODELS without an engine here is shown so users
@@ -39,21 +42,21 @@ DIFFUSION_MODELS = {
 
 def _composer_entry() -> dict:
     try:
-        ok = importlib.util.find_spec("generation.composer.engine") is not None
+        ok = importlib.util.find_spec("sonicai.music.compose.engine") is not None
         message = "ready: offline composer (arrangement + SoundFont synthesis)" if ok else \
-            "the composer module generation.composer.engine is missing from this build"
+            "the composer module sonicai.music.compose.engine is missing from this build"
     except ImportError as exc:
         ok, message = False, f"the composer cannot be imported: {exc}"
     if ok:
         try:
-            from generation.composer import engine as _  # noqa: F401  -- import errors surface here, not mid-job
+            from sonicai.music.compose import engine as _  # noqa: F401  -- import errors surface here, not mid-job
         except Exception as exc:  # a broken dependency must show in the list rather than fail every job
             ok, message = False, f"the composer cannot be imported: {exc}"
     return {
-        "engine": "composer", "model": "composer", "installed": ok, "message": message,
+        "engine": COMPOSER, "model": COMPOSER, "installed": ok, "message": message,
         "size": "no weights; uses a General MIDI SoundFont (≈6 MB TimGM6mb from pretty_midi, or a system one)",
         "licence": "MIT (SonicAI code); SoundFont under its own licence (TimGM6mb: GPL-2.0, FluidR3_GM: MIT)",
-        "speed_class": "faster than real time on CPU", "default": DEFAULT_MODEL == "composer",
+        "speed_class": "faster than real time on CPU", "default": DEFAULT_MODEL == COMPOSER,
         "supports_melody": False,
     }
 
@@ -109,31 +112,31 @@ def max_duration(name: str) -> float | None:
 class ComposerEngine:
     """The offline composer behind the same generate() signature as the model engines."""
 
-    engine = "composer"
-    name = "composer"
+    engine = COMPOSER
+    name = COMPOSER
 
     def available(self) -> tuple[bool, str]:
         entry = _composer_entry()
         return entry["installed"], entry["message"]
 
     def generate(self, prompt: str, duration: float, seed: int, guidance_scale: float = 3.0, temperature: float = 1.0,
-                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: ProgressFn | None = None,
+                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: Progress | None = None,
                  device: str | None = None) -> GenerationOutput:
         # guidance, temperature, top_k and device are sampling knobs of neural models; the composer is rule-based
         if melody is not None:
             raise ValueError("The composer does not take a melody; use musicgen-melody.")
-        from generation.composer.engine import compose
+        from sonicai.music.compose.engine import compose
 
         result = compose(prompt, duration, seed, progress=progress)
         summary = dict(result.summary)
-        summary.setdefault("engine", "composer")
+        summary.setdefault("engine", COMPOSER)
         return GenerationOutput(result.audio, result.sr, summary, midi=result.midi)
 
 
 def get_engine(name: str, models_dir: Path | str | None, device: str | None = None):
     """The engine object for a model name from list_models(); raises EngineUnavailable for listed models
     this build cannot run and ValueError for unknown names."""
-    if name == "composer":
+    if name == COMPOSER:
         return ComposerEngine()
     if name in MUSICGEN_MODELS:
         return MusicGenEngine(name, models_dir, device=device)

@@ -32,9 +32,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .base import GenerationOutput, ProgressFn
+from sonicai.music.progress import Progress, throttled
+
+from .base import GenerationOutput
 from .diffusers_engine import DiffusersEngine
-from .musicgen import _Progress
 
 NAME = "riffusion-v1"
 REPO = "riffusion/riffusion-model-v1"
@@ -196,7 +197,7 @@ class RiffusionEngine(DiffusersEngine):
     # -- generation --------------------------------------------------------------------------------
 
     def generate(self, prompt: str, duration: float, seed: int, guidance_scale: float = 7.0, temperature: float = 1.0,
-                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: ProgressFn | None = None,
+                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: Progress | None = None,
                  device: str | None = None, negative_prompt: str | None = None) -> GenerationOutput:
         # temperature and top_k are token-sampling knobs of autoregressive models; a diffusion model has none
         import torch
@@ -205,8 +206,8 @@ class RiffusionEngine(DiffusersEngine):
         if duration > MAX_SECONDS:
             raise ValueError(f"{self.name} makes at most {MAX_SECONDS:.0f} s in one piece; ask for "
                              f"{int(MAX_SECONDS)} s or less, or use a MusicGen model or the composer.")
-        report = _Progress(progress)
-        report(1, "loading model")
+        report = throttled(progress)
+        report(0.01, "loading model")
         t0 = time.perf_counter()
         pipe = self.load(device)
         load_s = time.perf_counter() - t0
@@ -224,7 +225,7 @@ class RiffusionEngine(DiffusersEngine):
 
         def on_step(_pipe, _step: int, _t, kwargs: dict) -> dict:
             done[0] += 1
-            report(5 + int(80 * done[0] / total), f"denoising step {done[0]}/{total}")
+            report(0.05 + 0.80 * done[0] / total, f"denoising step {done[0]}/{total}")
             return kwargs
 
         dev = pipe.device
@@ -242,12 +243,12 @@ class RiffusionEngine(DiffusersEngine):
                 images.append(np.asarray(out.images[0], dtype=np.float32) * 255.0)
         gen_s = time.perf_counter() - t_gen
 
-        report(88, "converting spectrograms to audio")
+        report(0.88, "converting spectrograms to audio")
         t_inv = time.perf_counter()
         clips = [_normalise(audio_from_image(image)) for image in images]
         mono = crossfade_join(clips, overlap if n_clips > 1 else 0)
         invert_s = time.perf_counter() - t_inv
-        report(97, "finishing")
+        report(0.97, "finishing")
         if mono.shape[0] < n_samples:
             raise RuntimeError(f"Riffusion produced {mono.shape[0]} samples, expected {n_samples}")
         # the studio's contract is stereo; Riffusion v1 is mono, so both channels carry the same signal
@@ -262,5 +263,5 @@ class RiffusionEngine(DiffusersEngine):
             "load_s": round(load_s, 3), "generate_s": round(gen_s, 3), "invert_s": round(invert_s, 3),
             "realtime_factor": round((gen_s + invert_s) / max(duration, 1e-9), 3),
         }
-        report(100, "done")
+        report(1.0, "done")
         return GenerationOutput(audio, sr, summary)

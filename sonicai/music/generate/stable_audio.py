@@ -28,9 +28,10 @@ import warnings
 
 import numpy as np
 
-from .base import GenerationOutput, ProgressFn
+from sonicai.music.progress import Progress, throttled
+
+from .base import GenerationOutput
 from .diffusers_engine import DiffusersEngine
-from .musicgen import _Progress
 
 NAME = "stable-audio-open-1.0"
 REPO = "stabilityai/stable-audio-open-1.0"
@@ -67,14 +68,14 @@ class StableAudioEngine(DiffusersEngine):
     # -- generation --------------------------------------------------------------------------------
 
     def generate(self, prompt: str, duration: float, seed: int, guidance_scale: float = 7.0, temperature: float = 1.0,
-                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: ProgressFn | None = None,
+                 top_k: int = 250, melody: tuple[np.ndarray, int] | None = None, progress: Progress | None = None,
                  device: str | None = None, negative_prompt: str | None = None) -> GenerationOutput:
         # temperature and top_k are token-sampling knobs of autoregressive models; a diffusion model has none
         import torch
 
         self.check_request(prompt, duration, melody)
-        report = _Progress(progress)
-        report(1, "loading model")
+        report = throttled(progress)
+        report(0.01, "loading model")
         t0 = time.perf_counter()
         pipe = self.load(device)
         load_s = time.perf_counter() - t0
@@ -88,7 +89,7 @@ class StableAudioEngine(DiffusersEngine):
         steps = self.num_inference_steps
 
         def on_step(step: int, _t, _latents) -> None:
-            report(5 + int(85 * (step + 1) / steps), f"denoising step {step + 1}/{steps}")
+            report(0.05 + 0.85 * (step + 1) / steps, f"denoising step {step + 1}/{steps}")
 
         dev = pipe.device
         devices = [dev.index or 0] if dev.type == "cuda" else []
@@ -102,10 +103,10 @@ class StableAudioEngine(DiffusersEngine):
             latents = pipe(prompt, negative_prompt=negative_prompt, audio_start_in_s=0.0, audio_end_in_s=duration,
                            num_inference_steps=steps, guidance_scale=guidance_scale, generator=generator,
                            callback=on_step, callback_steps=1, output_type="latent").audios
-            report(92, "decoding")
+            report(0.92, "decoding")
             wav = pipe.vae.decode(latents).sample[0]
         gen_s = time.perf_counter() - t_gen
-        report(97, "finishing")
+        report(0.97, "finishing")
 
         audio = wav[:, :n_samples].float().cpu().numpy()
         if audio.shape[1] < n_samples:  # the decoder outputs sample_size * hop samples, more than max_seconds
@@ -121,5 +122,5 @@ class StableAudioEngine(DiffusersEngine):
             "load_s": round(load_s, 3), "generate_s": round(gen_s, 3),
             "realtime_factor": round(gen_s / max(duration, 1e-9), 3),
         }
-        report(100, "done")
+        report(1.0, "done")
         return GenerationOutput(audio, sr, summary)

@@ -5,24 +5,22 @@ accompaniment; pick the genre's tempo (the genre range nearest the song's tempo,
 time); warp the vocals beat by beat onto the new grid; map the chords onto grid beats; compose drums,
 bass and harmony in the genre's style under them (General MIDI soundfont rendering); apply the genre's
 production and master to -14 LUFS. The composer, synth, production and mastering modules belong to
-teammates (``generation.composer``, ``sonicai.music``); this module only wires the remix through them.
+teammates (``sonicai.music.compose``, ``sonicai.music``); this module only wires the remix through them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sonicai.music.audio_io import fit_length
+from sonicai.music.analysis.chords import ChordSegment, recognize_chords
+from sonicai.music.audio_io import as_channels, fit_length
+from sonicai.music.notes import NOTE_NAMES, pitch_class
+from sonicai.music.progress import Progress, report, within
+from sonicai.music.transform.stretch import warp_to_grid
 
-from ._arrays import as_channels
-from .chords import NOTE_NAMES, ChordSegment, recognize_chords
-from .stretch import warp_to_grid
-
-GENRES = ["edm", "jazz", "hiphop", "rock", "classical", "lofi"]
 TARGET_LUFS = -14.0
 
 
@@ -62,11 +60,10 @@ def choose_tempo(
 def _key_index(tonic: str | int) -> int:
     if isinstance(tonic, int | np.integer):
         return int(tonic) % 12
-    flats = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#", "Cb": "B", "Fb": "E"}
-    name = flats.get(str(tonic), str(tonic))
-    if name not in NOTE_NAMES:
-        raise GenreError(f"unknown key tonic {tonic!r}")
-    return NOTE_NAMES.index(name)
+    try:
+        return pitch_class(str(tonic))
+    except ValueError:
+        raise GenreError(f"unknown key tonic {tonic!r}") from None
 
 
 def stereo_source(audio: np.ndarray, sr: int) -> np.ndarray:
@@ -79,18 +76,20 @@ def stereo_source(audio: np.ndarray, sr: int) -> np.ndarray:
     return x
 
 
-def _analyse(mono: np.ndarray, sr: int, analysis: dict | None) -> tuple[float, np.ndarray, int, str]:
+def tempo_and_key(mono: np.ndarray, sr: int, analysis: dict | None) -> tuple[float, np.ndarray, int, str]:
+    """(tempo in BPM, beat times in s, tonic pitch class, mode) of the song: from its stored ``analysis`` where
+    that has them, else measured on ``mono``."""
     analysis = analysis or {}
     # the studio's stored analysis names it tempo_bpm; callers of this module may say bpm
     bpm, beats = analysis.get("bpm") or analysis.get("tempo_bpm"), analysis.get("beats")
     if not bpm or beats is None or len(beats) < 4:
-        from mood.analysis.tempo import estimate_tempo
+        from sonicai.music.analysis.tempo import estimate_tempo
 
         tempo = estimate_tempo(mono, sr)
         bpm, beats = tempo.bpm, tempo.beats
     key, mode = analysis.get("key"), analysis.get("mode")
     if key is None or mode is None:
-        from mood.analysis.key import estimate_key
+        from sonicai.music.analysis.key import estimate_key
 
         k = estimate_key(mono, sr)
         key, mode = k.tonic, k.mode
@@ -100,15 +99,16 @@ def _analyse(mono: np.ndarray, sr: int, analysis: dict | None) -> tuple[float, n
     return float(bpm), beats, _key_index(key), str(mode)
 
 
-def _vocals_and_backing(x: np.ndarray, sr: int, stems: dict[str, np.ndarray] | None, progress) -> tuple:
+def vocals_and_backing(x: np.ndarray, sr: int, stems: dict[str, np.ndarray] | None,
+                       progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The song's vocals (channels like ``x``) and its mono backing: from ``stems`` when they hold the vocals, else
+    separated here by the default engine (reported on ``progress``)."""
     if stems and "vocals" in stems:
         vocals = as_channels(stems["vocals"])[0]
     else:
-        from stems.engines.registry import get_engine
+        from sonicai.music.separation.registry import DEFAULT_ENGINE, get_engine
 
-        if progress:
-            progress(5, "separating vocals")
-        stems = get_engine("spleeter").separate(x, sr)
+        stems = get_engine(DEFAULT_ENGINE).separate(x, sr, progress=progress)
         vocals = as_channels(stems["vocals"])[0]
     vocals = fit_length(vocals, x.shape[1])
     if vocals.shape[0] != x.shape[0]:
@@ -121,28 +121,28 @@ def _vocals_and_backing(x: np.ndarray, sr: int, stems: dict[str, np.ndarray] | N
 def genre_remix(
     audio: np.ndarray, sr: int, genre: str, seed: int = 0, stems: dict[str, np.ndarray] | None = None,
     analysis: dict | None = None, target_bpm: float | None = None,
-    progress: Callable[[int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> GenreRemixResult:
     """Turn ``audio`` into ``genre`` keeping its vocals; see the module docstring for the steps.
 
     ``analysis`` may carry ``bpm``, ``beats`` (seconds), ``key`` and ``mode`` already measured for the file.
     """
-    from generation.composer.arranger import ChordEvent, arrange
-    from generation.composer.production import produce
-    from generation.composer.styles import STYLES
+    from sonicai.music.compose.arranger import ChordEvent, arrange
+    from sonicai.music.compose.production import produce
+    from sonicai.music.compose.styles import STYLES
     from sonicai.music.master import master
+    from sonicai.music.separation.registry import DEFAULT_ENGINE
     from sonicai.music.synth import render_tracks
 
     if genre not in STYLES:
         raise GenreError(f"unknown genre {genre!r}; expected one of: {', '.join(sorted(STYLES))}")
     style = STYLES[genre]
     x = stereo_source(audio, sr)
-    say = progress or (lambda pct, msg: None)
 
-    vocals, backing = _vocals_and_backing(x, sr, stems, progress)
-    say(20, "detecting tempo, beats and key")
-    source_bpm, beats, key_tonic, mode = _analyse(x.mean(axis=0), sr, analysis)
-    say(30, "recognising chords")
+    vocals, backing = vocals_and_backing(x, sr, stems, within(progress, 0.05, 0.20))
+    report(progress, 0.20, "detecting tempo, beats and key")
+    source_bpm, beats, key_tonic, mode = tempo_and_key(x.mean(axis=0), sr, analysis)
+    report(progress, 0.30, "recognising chords")
     chords = recognize_chords(backing, sr, beats=beats, key_tonic=key_tonic, mode=mode)
 
     tempo_bpm, per_beat = choose_tempo(source_bpm, tuple(style.tempo_range), target_bpm)
@@ -151,7 +151,7 @@ def genre_remix(
     lead_in = beats[0] * (source_bpm * per_beat) / tempo_bpm
     first = math.ceil(lead_in / period - 1e-6) * period
     dst = first + np.arange(len(beats)) * per_beat * period
-    say(40, "warping vocals onto the new grid")
+    report(progress, 0.40, "warping vocals onto the new grid")
     warped = warp_to_grid(vocals, sr, beats, dst)
     n_out = warped.shape[1]
 
@@ -175,20 +175,20 @@ def genre_remix(
         head = events[0]
         events[0] = ChordEvent(start_beat=0.0, beats=head.start_beat + head.beats, root=head.root, quality=head.quality)
 
-    say(55, f"composing the {genre} arrangement")
+    report(progress, 0.55, f"composing the {genre} arrangement")
     pm = arrange(genre, events, tempo_bpm, key_tonic, mode, total_beats, seed, melody=False)
-    say(70, "rendering instruments")
+    report(progress, 0.70, "rendering instruments")
     tracks = {k: fit_length(as_channels(v)[0], n_out) for k, v in render_tracks(pm, sr).items()}
-    say(85, "producing and mastering")
+    report(progress, 0.85, "producing and mastering")
     mix = produce(genre, tracks, sr, tempo_bpm, seed, extra={"vocals": warped})
     mix = fit_length(as_channels(mix)[0], n_out)
     out = np.ascontiguousarray(master(mix, sr, target_lufs=TARGET_LUFS), dtype=np.float32)
-    say(100, "done")
+    report(progress, 1.0, "done")
     key_name = NOTE_NAMES[key_tonic]
     summary = {
         "genre": genre, "source_bpm": round(source_bpm, 2), "tempo_bpm": round(tempo_bpm, 2),
         "beats_per_source_beat": per_beat, "key": key_name, "mode": mode, "seed": seed,
-        "duration_s": round(n_out / sr, 3), "vocals_from": "stems" if stems and "vocals" in stems else "spleeter",
+        "duration_s": round(n_out / sr, 3), "vocals_from": "stems" if stems and "vocals" in stems else DEFAULT_ENGINE,
         "chords": [c.label for c in chords][:256], "target_lufs": TARGET_LUFS,
         # The vocal time map (source beat times -> output times) so callers can align the source to the remix.
         "vocal_map": {"src": [round(float(t), 4) for t in beats], "dst": [round(float(t), 4) for t in dst]},

@@ -8,26 +8,25 @@ the model re-performs the tune. Output: 44.1 kHz stereo mastered to -14 LUFS, li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from remix.dsp._arrays import as_channels
-from remix.dsp.chords import NOTE_NAMES
-from remix.dsp.genre import (
+from sonicai.music.audio_io import as_channels, fit_length
+from sonicai.music.notes import NOTE_NAMES
+from sonicai.music.progress import Progress, report, within
+
+from .genre import (
     TARGET_LUFS,
     GenreError,
     GenreRemixResult,
-    _analyse,
-    _vocals_and_backing,
     choose_tempo,
     stereo_source,
+    tempo_and_key,
+    vocals_and_backing,
 )
-from sonicai.music.audio_io import fit_length
+from .genres import ENGINE_DESCRIPTIONS, GENRES, MUSICGEN_MELODY
 
-ENGINE_NAME = "musicgen-melody"
-GENRE_ENGINES = ("arranger", ENGINE_NAME)
 OUT_SR = 44100
 #: What each genre sounds like, in words MusicGen was trained on (its training captions are short tag lists).
 GENRE_PROMPTS = {
@@ -42,35 +41,36 @@ GENRE_PROMPTS = {
 
 def genre_engine_state(models_dir: Path | str | None) -> dict:
     """Whether the MusicGen-melody genre engine can run here, and the message saying how to install it."""
-    from generation.engines.musicgen import MusicGenEngine
+    from sonicai.music.generate.musicgen import MusicGenEngine
 
-    ok, message = MusicGenEngine(ENGINE_NAME, models_dir).available()
-    return {"engine": ENGINE_NAME, "installed": ok, "message": message}
+    ok, message = MusicGenEngine(MUSICGEN_MELODY, models_dir).available()
+    return {"engine": MUSICGEN_MELODY, "installed": ok, "message": message,
+            "description": ENGINE_DESCRIPTIONS[MUSICGEN_MELODY]}
 
 
 def musicgen_genre_remix(
     audio: np.ndarray, sr: int, genre: str, seed: int = 0, stems: dict[str, np.ndarray] | None = None,
     analysis: dict | None = None, target_bpm: float | None = None, models_dir: Path | str | None = None,
-    progress: Callable[[int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> GenreRemixResult:
-    from generation.composer.styles import STYLES
-    from generation.engines.base import EngineUnavailable
-    from generation.engines.musicgen import MusicGenEngine
-    from remix.dsp.stretch import time_stretch
-    from sonicai.music.audio_io import _resample
+    from sonicai.music.audio_io import resample
+    from sonicai.music.compose.styles import STYLES
+    from sonicai.music.generate.base import EngineUnavailable
+    from sonicai.music.generate.musicgen import MusicGenEngine
     from sonicai.music.master import master
+    from sonicai.music.separation.registry import DEFAULT_ENGINE
+    from sonicai.music.transform.stretch import time_stretch
 
-    if genre not in GENRE_PROMPTS:
-        raise GenreError(f"unknown genre {genre!r}; expected one of: {', '.join(GENRE_PROMPTS)}")
-    say = progress or (lambda pct, msg: None)
-    engine = MusicGenEngine(ENGINE_NAME, models_dir)
+    if genre not in GENRES:
+        raise GenreError(f"unknown genre {genre!r}; expected one of: {', '.join(GENRES)}")
+    engine = MusicGenEngine(MUSICGEN_MELODY, models_dir)
     ok, message = engine.available()
     if not ok:
         raise EngineUnavailable(message)
     x = stereo_source(audio, sr)
-    vocals, _ = _vocals_and_backing(x, sr, stems, progress)
-    say(20, "detecting tempo and key")
-    source_bpm, _, key_tonic, mode = _analyse(x.mean(axis=0), sr, analysis)
+    vocals, _ = vocals_and_backing(x, sr, stems, within(progress, 0.05, 0.20))
+    report(progress, 0.20, "detecting tempo and key")
+    source_bpm, _, key_tonic, mode = tempo_and_key(x.mean(axis=0), sr, analysis)
     tempo_bpm, per_beat = choose_tempo(source_bpm, tuple(STYLES[genre].tempo_range), target_bpm)
     # the melody keeps its beats: the song's beat period becomes per_beat grid beats at the new tempo
     rate = tempo_bpm / (source_bpm * per_beat)
@@ -78,22 +78,22 @@ def musicgen_genre_remix(
     duration = melody.shape[1] / sr
     key_name = NOTE_NAMES[key_tonic]
     prompt = f"{GENRE_PROMPTS[genre]}, {tempo_bpm:.0f} bpm, {key_name} {mode}"
-    say(30, f"generating {genre} with {ENGINE_NAME}")
+    report(progress, 0.30, f"generating {genre} with {MUSICGEN_MELODY}")
     out = engine.generate(prompt, duration, seed, melody=(melody, sr),
-                          progress=lambda p, s: say(30 + 0.6 * p, s))
+                          progress=within(progress, 0.30, 0.90))
     wave = as_channels(out.audio)[0]
     if wave.shape[0] == 1:
         wave = np.repeat(wave, 2, axis=0)
     if out.sr != OUT_SR:
-        wave = _resample(wave, out.sr, OUT_SR)
+        wave = resample(wave, out.sr, OUT_SR)
     n_out = int(round(duration * OUT_SR))
     wave = fit_length(wave, n_out)
-    say(92, "mastering")
+    report(progress, 0.92, "mastering")
     mixed = np.ascontiguousarray(master(wave, OUT_SR, target_lufs=TARGET_LUFS), dtype=np.float32)
     summary = {
-        "genre": genre, "genre_engine": ENGINE_NAME, "prompt": prompt, "source_bpm": round(source_bpm, 2),
+        "genre": genre, "genre_engine": MUSICGEN_MELODY, "prompt": prompt, "source_bpm": round(source_bpm, 2),
         "tempo_bpm": round(tempo_bpm, 2), "beats_per_source_beat": per_beat, "key": key_name, "mode": mode,
         "seed": seed, "duration_s": round(n_out / OUT_SR, 3), "target_lufs": TARGET_LUFS,
-        "melody_from": "stems" if stems and "vocals" in stems else "spleeter",
+        "melody_from": "stems" if stems and "vocals" in stems else DEFAULT_ENGINE,
     }
     return GenreRemixResult(mixed, OUT_SR, tempo_bpm, source_bpm, key_name, mode, [], summary)

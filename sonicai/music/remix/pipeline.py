@@ -3,11 +3,14 @@ order, on numpy arrays. Used by the studio's jobs and by ``manage.py remix``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from sonicai.music.progress import Progress, report, within
+
+from .genres import ARRANGER, ENGINE_DESCRIPTIONS, GENRE_ENGINES, GENRES
 
 TEMPO_PERCENT_RANGE = (-50.0, 100.0)
 PITCH_RANGE = (-12.0, 12.0)
@@ -24,12 +27,10 @@ class RemixParams:
     start: float | None = None
     end: float | None = None
     seed: int = 0
-    genre_engine: str = "arranger"  # or "musicgen-melody" when its weights are installed
+    genre_engine: str = ARRANGER  # or MUSICGEN_MELODY when its weights are installed
 
     def validate(self) -> RemixParams:
-        from remix.dsp.effects import validate_chain
-        from remix.dsp.genre import GENRES
-        from remix.musicgen_genre import GENRE_ENGINES
+        from sonicai.music.transform.effects import validate_chain
 
         if self.genre is not None and self.genre not in GENRES:
             raise ValueError(f"Unknown genre {self.genre!r}; choose one of {', '.join(GENRES)}.")
@@ -48,6 +49,15 @@ class RemixParams:
         return self
 
 
+def genre_engines(models_dir: Path | str | None) -> list[dict]:
+    """Each genre engine with whether it can run here and a message (how to install it when it cannot)."""
+    from .musicgen_genre import genre_engine_state
+
+    arranger = {"engine": ARRANGER, "installed": True, "description": ENGINE_DESCRIPTIONS[ARRANGER],
+                "message": "ready: keeps the song's vocals over a new soundfont arrangement"}
+    return [arranger, genre_engine_state(models_dir)]
+
+
 @dataclass
 class RemixOutput:
     audio: np.ndarray
@@ -57,19 +67,15 @@ class RemixOutput:
 
 def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float | None = None,
               stems: dict | None = None, analysis: dict | None = None,
-              progress: Callable[[int, str], None] | None = None,
+              progress: Progress | None = None,
               models_dir: Path | str | None = None) -> RemixOutput:
     """Apply ``params`` to ``audio`` (channels, samples). ``source_bpm`` is the song's
     detected tempo (measured here if a target BPM needs it and none is given); ``models_dir`` holds the
     MusicGen weights for the musicgen-melody genre engine."""
-    from remix.dsp.effects import apply_chain
-    from remix.dsp.pitch import pitch_shift
-    from remix.dsp.region import cut_region
-    from remix.dsp.stretch import tempo_ratio, time_stretch
-
-    def report(pct: float, stage: str) -> None:
-        if progress:
-            progress(int(pct), stage)
+    from sonicai.music.transform.effects import apply_chain
+    from sonicai.music.transform.pitch import pitch_shift
+    from sonicai.music.transform.region import cut_region
+    from sonicai.music.transform.stretch import tempo_ratio, time_stretch
 
     params.validate()
     summary: dict = {"source_duration": audio.shape[1] / sr}
@@ -78,12 +84,12 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         summary["region"] = {"start": params.start, "end": params.end}
         stems = None  # stems of the whole song do not line up with a region
     if params.genre:
-        from remix.dsp.genre import genre_remix
-        from remix.musicgen_genre import musicgen_genre_remix
+        from .genre import genre_remix
+        from .musicgen_genre import musicgen_genre_remix
 
         common = {"seed": params.seed, "stems": stems, "analysis": analysis, "target_bpm": params.target_bpm,
-                  "progress": lambda p, s: report(0.7 * p, s)}
-        if params.genre_engine == "arranger":
+                  "progress": within(progress, 0.0, 0.70)}
+        if params.genre_engine == ARRANGER:
             result = genre_remix(audio, sr, params.genre, **common)
         else:
             result = musicgen_genre_remix(audio, sr, params.genre, models_dir=models_dir, **common)
@@ -92,21 +98,21 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         source_bpm = result.tempo_bpm
     elif params.tempo_change is not None or params.target_bpm is not None:
         if params.target_bpm is not None and source_bpm is None:
-            from mood.analysis.tempo import estimate_tempo
+            from sonicai.music.analysis.tempo import estimate_tempo
 
-            report(5, "detecting tempo")
+            report(progress, 0.05, "detecting tempo")
             source_bpm = estimate_tempo(audio.mean(axis=0), sr).bpm
         rate = tempo_ratio(percent=params.tempo_change, target_bpm=params.target_bpm, source_bpm=source_bpm)
-        report(20, "time-stretching")
+        report(progress, 0.20, "time-stretching")
         audio = time_stretch(audio, sr, rate, preserve_formants=params.preserve_formants)
         summary.update(tempo_ratio=rate, source_bpm=source_bpm,
                        target_bpm=source_bpm * rate if source_bpm else None)
     if params.pitch:
-        report(75, "shifting pitch")
+        report(progress, 0.75, "shifting pitch")
         audio = pitch_shift(audio, sr, params.pitch, preserve_formants=params.preserve_formants)
         summary["pitch"] = params.pitch
     if params.effects:
-        report(88, "effects")
+        report(progress, 0.88, "effects")
         audio = apply_chain(audio, sr, params.effects)
         summary["effects"] = params.effects
     summary["duration"] = audio.shape[1] / sr

@@ -1,1 +1,2 @@
-"""Stem separation engines: plain functions and classes on numpy/torch arrays."""
+"""Stem separation engines (Spleeter with our split network, Demucs, HPSS) and their registry: plain functions and
+classes on numpy/torch arrays."""

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 
 import numpy as np
 
-STEMS = ["vocals", "drums", "bass", "other"]
+from sonicai.music.progress import Progress
 
-Progress = Callable[[float], None] | None
+from .stems import FOUR_STEMS
 
 
 class EngineUnavailable(RuntimeError):
@@ -19,13 +18,13 @@ class EngineUnavailable(RuntimeError):
 class SeparationEngine(ABC):
     name: str = ""
     description: str = ""
-    stems: list[str] = STEMS
+    stems: list[str] = list(FOUR_STEMS)
 
     def available(self) -> tuple[bool, str]:
         return True, "ready"
 
     @abstractmethod
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         """Stems of ``audio`` (channels, samples), each the same shape and rate as the input."""
 
 
@@ -33,7 +32,3 @@ def as_2d(audio: np.ndarray) -> np.ndarray:
     audio = np.asarray(audio, dtype=np.float32)
     return audio[None, :] if audio.ndim == 1 else audio
 
-
-def report(progress: Progress, fraction: float) -> None:
-    if progress is not None:
-        progress(float(min(1.0, max(0.0, fraction))))

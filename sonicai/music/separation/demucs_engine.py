@@ -13,7 +13,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import EngineUnavailable, Progress, SeparationEngine, as_2d, report
+from sonicai.music.device import torch_device
+from sonicai.music.progress import Progress, report
+
+from .base import EngineUnavailable, SeparationEngine, as_2d
+from .stems import SIX_STEMS
 
 MODELS = {
     "htdemucs": ("Hybrid Transformer Demucs v4: state-of-the-art 4 stems.", ["drums", "bass", "other", "vocals"]),
@@ -22,7 +26,7 @@ MODELS = {
     "htdemucs_6s": ("htdemucs with guitar and piano (6 stems).",
                     ["drums", "bass", "other", "vocals", "guitar", "piano"]),
 }
-ORDER = ["vocals", "drums", "bass", "other", "guitar", "piano"]
+ORDER = SIX_STEMS
 
 
 def downloads_allowed() -> bool:
@@ -35,7 +39,7 @@ class DemucsEngine(SeparationEngine):
         self.name = name
         self.description, self.stems = MODELS.get(name, ("Demucs model", ["drums", "bass", "other", "vocals"]))
         self.repo = Path(models_dir) / "demucs" if models_dir else None
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = torch_device(device)
         self.shifts, self.overlap = segment_shifts, overlap
         self._model = model  # a model object given directly (tests use demucs_unittest())
 
@@ -65,16 +69,16 @@ class DemucsEngine(SeparationEngine):
         self._model.to(self.device).eval()
         return self._model
 
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         from demucs.apply import apply_model
 
-        from sonicai.music.audio_io import _resample, fit_length
+        from sonicai.music.audio_io import fit_length, resample
 
         audio = as_2d(audio)
         channels, n = audio.shape
         model = self.model()
         msr = int(model.samplerate)
-        x = _resample(audio, sr, msr) if sr != msr else audio
+        x = resample(audio, sr, msr) if sr != msr else audio
         x = np.repeat(x, model.audio_channels, axis=0)[: model.audio_channels] if channels == 1 else x[:2]
         mix = torch.from_numpy(np.ascontiguousarray(x))
         ref = mix.mean(0)
@@ -87,7 +91,7 @@ class DemucsEngine(SeparationEngine):
                 return
             models = max(1, info.get("models", 1))
             done = (info.get("model_idx_in_bag", 0) + min(1.0, (info.get("segment_offset", 0) + 1) / length)) / models
-            report(progress, 0.95 * done)
+            report(progress, 0.95 * done, f"separating with {self.name}")
 
         with torch.inference_mode():
             out = apply_model(model, ((mix - mean) / std)[None], shifts=self.shifts, split=True,
@@ -99,7 +103,7 @@ class DemucsEngine(SeparationEngine):
             if channels == 1:
                 s = s.mean(axis=0, keepdims=True)
             if sr != msr:
-                s = _resample(s, msr, sr)
+                s = resample(s, msr, sr)
             stems[name] = fit_length(s, n).astype(np.float32)
-        report(progress, 1.0)
+        report(progress, 1.0, "separated")
         return {name: stems[name] for name in ORDER if name in stems}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from .base import Progress, SeparationEngine, as_2d, report
+from sonicai.music.progress import Progress, report
+
+from .base import SeparationEngine, as_2d
 from .split import bass_weights
 
 N_FFT = 2048
@@ -30,14 +32,14 @@ class HPSSEngine(SeparationEngine):
     name = "hpss"
     description = "Median-filter baseline (HPSS + REPET-SIM), no neural network: fast, rough."
 
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         audio = as_2d(audio)
         n = audio.shape[1]
         spec = librosa.stft(audio, n_fft=N_FFT, hop_length=HOP)  # (ch, F, T)
         mag = np.abs(spec).mean(axis=0)
-        report(progress, 0.2)
+        report(progress, 0.2, "finding the repeating accompaniment")
         vocal_mask = _repet_sim_mask(mag, sr) if mag.shape[1] > 8 else np.zeros_like(mag)
-        report(progress, 0.5)
+        report(progress, 0.5, "splitting drums from harmony")
         h_mask, p_mask = librosa.decompose.hpss(mag, mask=True, margin=1.0)
         total = h_mask + p_mask + 1e-12
         h_mask, p_mask = h_mask / total, p_mask / total
@@ -47,5 +49,5 @@ class HPSSEngine(SeparationEngine):
         out = {name: librosa.istft(spec * m, hop_length=HOP, n_fft=N_FFT, length=n).astype(np.float32)
                for name, m in masks.items()}
         out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
-        report(progress, 1.0)
+        report(progress, 1.0, "separated")
         return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sonicai.music.device import torch_device
+
 from .base import EngineUnavailable, SeparationEngine
 from .demucs_engine import MODELS as DEMUCS_MODELS
 from .demucs_engine import DemucsEngine
@@ -16,7 +18,9 @@ _CACHE: dict[tuple, SeparationEngine] = {}
 
 
 def get_engine(name: str, models_dir: Path | None = None, device: str | None = None) -> SeparationEngine:
-    """One engine object per (name, models_dir, device) and process: models load once."""
+    """One engine object per (name, models_dir, device) and process: models load once. ``device`` as
+    :func:`sonicai.music.device.torch_device` reads it ('auto' or None: the GPU when there is one)."""
+    device = torch_device(device)
     key = (name, str(models_dir), device)
     if key not in _CACHE:
         if name == "spleeter":

@@ -21,8 +21,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sonicai.music.device import torch_device
+from sonicai.music.progress import Progress, report, within
+
 from . import split_net
-from .base import EngineUnavailable, Progress, SeparationEngine, as_2d, report
+from .base import EngineUnavailable, SeparationEngine, as_2d
 from .split import split_with_net
 
 SAMPLE_RATE = 44100
@@ -200,7 +203,7 @@ def overlap_add(frames: torch.Tensor) -> torch.Tensor:
 
 @torch.inference_mode()
 def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu",
-                    progress: Progress = None) -> np.ndarray:
+                    progress: Progress | None = None) -> np.ndarray:
     """Vocals of stereo 44.1 kHz audio (2, n), computed exactly as Spleeter does on the
     whole song, a few 512-frame partitions at a time to bound memory.
 
@@ -237,7 +240,7 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
         frames_time = torch.fft.irfft(spec * full, n=FRAME_LENGTH, dim=-2) * synthesis[:, None]
         seg_len = (count - 1) * FRAME_STEP + FRAME_LENGTH
         out[:, f0 * FRAME_STEP : f0 * FRAME_STEP + seg_len] += overlap_add(frames_time)
-        report(progress, f1 / frames)
+        report(progress, f1 / frames, "separating the vocals")
     return out[:, FRAME_LENGTH : FRAME_LENGTH + n].cpu().numpy()
 
 
@@ -249,7 +252,7 @@ class SpleeterEngine(SeparationEngine):
 
     def __init__(self, checkpoint: Path | None = None, device: str | None = None):
         self.checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = torch_device(device)
         self._model: Spleeter2Stems | None = None
         self._split_net: torch.nn.Module | None = None
 
@@ -279,21 +282,21 @@ class SpleeterEngine(SeparationEngine):
             self._model = model.to(memory_format=torch.channels_last)
         return self._model
 
-    def vocals(self, audio: np.ndarray, sr: int, progress: Progress = None) -> np.ndarray:
+    def vocals(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> np.ndarray:
         """The vocals of ``audio`` at its own rate and channel count."""
-        from sonicai.music.audio_io import _resample, fit_length
+        from sonicai.music.audio_io import fit_length, resample
 
         audio = as_2d(audio)
         channels, n = audio.shape
-        x = _resample(audio, sr, SAMPLE_RATE) if sr != SAMPLE_RATE else audio
+        x = resample(audio, sr, SAMPLE_RATE) if sr != SAMPLE_RATE else audio
         x = np.repeat(x, 2, axis=0) if channels == 1 else x[:2]
-        out = separate_vocals(self.model(), x, self.device, progress=lambda f: report(progress, 0.8 * f))
+        out = separate_vocals(self.model(), x, self.device, progress=within(progress, 0.0, 0.8))
         if channels == 1:
             out = out.mean(axis=0, keepdims=True)
         elif channels > 2:  # extra channels: vocals follow the first two's average ratio
             out = np.vstack([out, np.repeat(out.mean(axis=0, keepdims=True), channels - 2, axis=0)])
         if sr != SAMPLE_RATE:
-            out = _resample(out, SAMPLE_RATE, sr)
+            out = resample(out, SAMPLE_RATE, sr)
         return fit_length(out, n).astype(np.float32)
 
     def splitter(self) -> torch.nn.Module:
@@ -304,21 +307,21 @@ class SpleeterEngine(SeparationEngine):
                 raise EngineUnavailable(str(exc)) from exc
         return self._split_net
 
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress = None) -> dict[str, np.ndarray]:
-        from sonicai.music.audio_io import _resample, fit_length
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        from sonicai.music.audio_io import fit_length, resample
 
         audio = as_2d(audio)
         if sr != SAMPLE_RATE:
             # both networks run at 44.1 kHz: resample once each way; other takes the residual at the input's rate
-            stems = self.separate(_resample(audio, sr, SAMPLE_RATE), SAMPLE_RATE, progress)
-            out = {name: fit_length(_resample(stems[name], SAMPLE_RATE, sr), audio.shape[1])
+            stems = self.separate(resample(audio, sr, SAMPLE_RATE), SAMPLE_RATE, progress)
+            out = {name: fit_length(resample(stems[name], SAMPLE_RATE, sr), audio.shape[1])
                    for name in ("vocals", "drums", "bass")}
             out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
             return out
         vocals = self.vocals(audio, sr, progress)
         accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
-        report(progress, 0.85)
+        report(progress, 0.85, "splitting drums, bass and other")
         parts = split_with_net(accompaniment, vocals, self.splitter())
-        report(progress, 1.0)
+        report(progress, 1.0, "separated")
         # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
         return {"vocals": vocals + parts.pop("voice"), **parts}

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sonicai.music.device import torch_device
 from sonicai.music.tf_bundle import read_tf_bundle
 
 from .logmel import N_MELS, PATCH_FRAMES, SR, make_patches, musicnn_logmel, to_mono_16k
@@ -199,7 +200,7 @@ class MusicnnTagger:
     """MSD_musicnn audio tagger. ``MusicnnTagger.load().tag(y, sr)`` -> TaggerResult."""
 
     def __init__(self, net: MusicnnNet, device: str = "cpu", batch_size: int = 16) -> None:
-        self.device = torch.device(device)
+        self.device = torch.device(torch_device(device))
         self.net = net.to(self.device).eval()
         self.batch_size = batch_size
 

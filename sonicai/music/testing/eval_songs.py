@@ -1,4 +1,5 @@
-"""Render a labelled, synthetic evaluation set for tempo, beat and key estimation.
+"""Labelled synthetic songs for tempo, beat and key estimation (the tests' signals; ``bench/make_eval_set.py``
+writes a whole set to disk).
 
 No real music corpus is available offline, so we compose short multi-instrument
 pieces from rules (drum patterns per style, diatonic chord progressions, a melody)
@@ -9,23 +10,18 @@ Styles cover what makes tempo and key hard on real music: four-on-the-floor,
 back-beat rock, swung 16th hip-hop at slow tempi (half/double ambiguity), syncopated
 funk, weak kicks, waltzes (3:1 ambiguity), and drum-less piano or guitar pieces.
 
-    python bench/make_eval_set.py --out /tmp/sonicai_eval --n 48 --seed 7
-    python bench/make_eval_set.py --out /tmp/sonicai_eval_hard --seed 23 --random-mix
-
 The set is deterministic for a given seed.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-KEY_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+from sonicai.music.notes import NOTE_NAMES
+
 MAJOR = [0, 2, 4, 5, 7, 9, 11]
 MINOR = [0, 2, 3, 5, 7, 8, 10]
 DRUM_CH = 9
@@ -274,8 +270,8 @@ def compose(idx: int, style: str, tonic: int, mode: str, rng: np.random.Generato
                     add(at(bar, i * 0.25), 0.05, DRUM_CH, RIDE if i % 4 == 0 else HAT, 70 if i % 2 == 0 else 50)
             if bar % 8 == 0:
                 add(at(bar, 0), 0.5, DRUM_CH, CRASH, 85)
-    name = f"{idx:03d}_{style}_{KEY_NAMES[tonic]}{'m' if mode == 'minor' else ''}_{bpm:g}"
-    return Piece(name, style, bpm, KEY_NAMES[tonic], mode, beats, notes, programs, duration)
+    name = f"{idx:03d}_{style}_{NOTE_NAMES[tonic]}{'m' if mode == 'minor' else ''}_{bpm:g}"
+    return Piece(name, style, bpm, NOTE_NAMES[tonic], mode, beats, notes, programs, duration)
 
 
 def make_set(n: int = 48, seed: int = 7, duration: float = 30.0, random_mix: bool = False) -> list[Piece]:
@@ -296,35 +292,3 @@ def make_set(n: int = 48, seed: int = 7, duration: float = 30.0, random_mix: boo
                              2: int(rng.integers(60, 121)), DRUM_CH: int(rng.integers(70, 128))}
         pieces.append(piece)
     return pieces
-
-
-def write_set(out: Path, n: int = 48, seed: int = 7, duration: float = 30.0, sr: int = 22050,
-              random_mix: bool = False) -> list[dict]:
-    import soundfile as sf
-
-    out.mkdir(parents=True, exist_ok=True)
-    labels = []
-    for piece in make_set(n, seed, duration, random_mix):
-        audio = render(piece.notes, piece.programs, piece.duration, sr, piece.volumes)
-        sf.write(out / f"{piece.name}.wav", audio.T, sr, subtype="PCM_16")
-        labels.append({"file": f"{piece.name}.wav", "style": piece.style, "bpm": piece.bpm, "tonic": piece.tonic,
-                       "mode": piece.mode, "beats": [round(b, 4) for b in piece.beats]})
-    meta = {"seed": seed, "n": n, "random_mix": random_mix, "pieces": labels}
-    (out / "labels.json").write_text(json.dumps(meta, indent=1))
-    return labels
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="/tmp/sonicai_eval")
-    ap.add_argument("--n", type=int, default=48)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--duration", type=float, default=30.0)
-    ap.add_argument("--random-mix", action="store_true", help="random channel volumes per piece (harder)")
-    args = ap.parse_args()
-    labels = write_set(Path(args.out), args.n, args.seed, args.duration, random_mix=args.random_mix)
-    print(f"wrote {len(labels)} pieces to {args.out}")
-
-
-if __name__ == "__main__":
-    main()

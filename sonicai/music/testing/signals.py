@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .chords import QUALITIES
+from sonicai.music.analysis.chords import QUALITIES, chord_label
 
 
 def soundfont_path() -> str:
@@ -73,8 +73,6 @@ def chord_progression(
 
     Returns the audio and the reference annotation ``[(start, end, 'C:maj'), ...]``.
     """
-    from .chords import chord_label
-
     beat = 60.0 / bpm
     notes = []
     ref = []

@@ -9,27 +9,20 @@ jitter, shaped by /a/, /o/, /i/, /e/ formants, with breath noise) doubled quietl
 the GM "Choir Aahs" patch. Stems are levelled to typical pop mix ratios, so
 vocals + drums + bass + other is the mix.
 
-Run: .venv/bin/python bench/make_stem_set.py OUT_DIR [--songs 6] [--seconds 30]
-writes OUT_DIR/song_<seed>/{mix,vocals,drums,bass,other}.wav (float WAV, 44.1 kHz stereo).
+``python -m bench.make_stem_set`` writes a set of them to disk.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import pretty_midi
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sonicai.music.audio_io import write_audio  # noqa: E402
-from sonicai.music.synth import render_midi  # noqa: E402
+from sonicai.music.separation.stems import FOUR_STEMS
+from sonicai.music.synth import render_midi
 
 SR = 44100
-STEM_NAMES = ("vocals", "drums", "bass", "other")
 # (centre Hz, bandwidth Hz) of the first three formants of sung /a/, /o/, /i/, /e/
 VOWELS = [[(700, 110), (1220, 120), (2600, 160)], [(500, 90), (900, 100), (2400, 150)],
           [(300, 70), (2300, 150), (3000, 200)], [(450, 80), (1900, 130), (2600, 170)]]
@@ -134,25 +127,4 @@ def make_song(seed: int, seconds: float = 30.0, soundfont: Path | None = None,
         level += float(rng.uniform(-level_jitter_db, level_jitter_db)) if level_jitter_db else 0.0
         rms = np.sqrt(np.mean(stems[name] ** 2)) + 1e-9
         stems[name] = (stems[name] / rms * 10 ** (level / 20)).astype(np.float32)
-    return {name: stems[name] for name in STEM_NAMES}
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--songs", type=int, default=6)
-    ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--first-seed", type=int, default=0)
-    args = ap.parse_args()
-    for seed in range(args.first_seed, args.first_seed + args.songs):
-        stems = make_song(seed, args.seconds)
-        folder = args.out / f"song_{seed}"
-        folder.mkdir(parents=True, exist_ok=True)
-        write_audio(folder / "mix.wav", sum(stems.values()), SR, fmt="wavf")
-        for name, audio in stems.items():
-            write_audio(folder / f"{name}.wav", audio, SR, fmt="wavf")
-        print("wrote", folder)
-
-
-if __name__ == "__main__":
-    main()
+    return {name: stems[name] for name in FOUR_STEMS}

@@ -1,4 +1,4 @@
-"""Remix DSP engine: tempo, pitch, effects chains, chord recognition, regions and genre transformation.
+"""Transforming a signal: time-stretch, pitch-shift, effects chains and regions.
 
-Plain functions on float32 numpy arrays shaped ``(channels, samples)``; nothing here imports Django.
+Plain functions on float32 numpy arrays shaped ``(channels, samples)``.
 """

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_channels, restore
+from sonicai.music.audio_io import as_channels, restore
 
 MAX_CHAIN_LENGTH = 32
 MAX_EQ_BANDS = 16

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sonicai.music.audio_io import fit_length
-
-from ._arrays import as_channels, restore
+from sonicai.music.audio_io import as_channels, fit_length, restore
 
 SEMITONE_RANGE = (-12.0, 12.0)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._arrays import as_channels, restore
+from sonicai.music.audio_io import as_channels, restore
 
 MIN_REGION_SECONDS = 1.0
 

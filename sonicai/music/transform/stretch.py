@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sonicai.music.audio_io import fit_length
-
-from ._arrays import as_channels, restore
+from sonicai.music.audio_io import as_channels, fit_length, restore
 
 PERCENT_RANGE = (-50.0, 100.0)
 BPM_RANGE = (20.0, 300.0)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from mood.tagger.musicnn import MSD_TAGS
+from sonicai.music.tagging.musicnn import MSD_TAGS
 
 from .prior import audio_cues, valence_arousal
 

@@ -21,8 +21,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from ..moods import MOODS
 from .features import FEATURE_DIM, FEATURE_NAMES
-from .prior import MOODS
 
 # Labels from other mood vocabularies (e.g. GEMS: nostalgia, tenderness) folded onto the product's moods.
 LABEL_ALIASES: dict[str, str] = {

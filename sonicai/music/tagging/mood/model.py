@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..moods import MOODS
 from .features import mood_feature_vector
 from .head import load_mood_head
-from .prior import CENTROIDS, MOODS, PRIOR_VERSION, prior_scores, valence_arousal
+from .prior import CENTROIDS, PRIOR_VERSION, prior_scores, valence_arousal
 
 #: The shipped default head (trained on the Emotify listener annotations; docs/mood_model.md).
 DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-emotify-2.json"

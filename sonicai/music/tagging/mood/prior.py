@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-MOODS: list[str] = ["happy", "sad", "energetic", "calm", "angry", "melancholic", "romantic"]
+from ..moods import MOODS
+
 PRIOR_VERSION = "mood-prior-1"
 
 # Russell-circumplex positions (valence, arousal) in [0, 1]^2. Neighbours are deliberately adjacent so that

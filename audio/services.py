@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from sonicai.music.audio_io import load_audio, probe, write_audio
+from sonicai.music.progress import Progress
 
 from . import dsp, storage
 from .models import AudioFile, ProcessingJob
@@ -134,14 +135,14 @@ def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
     return png
 
 
-def compute_analysis(audio: np.ndarray, sr: int, progress=None) -> dict:
-    """Tempo, key, loudness and features of a signal (see mood.analysis)."""
-    from mood.analysis.pipeline import analyze_signal
+def compute_analysis(audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict:
+    """Tempo, key, loudness and features of a signal (see sonicai.music.analysis)."""
+    from sonicai.music.analysis.pipeline import analyze_signal
 
     return analyze_signal(audio, sr, progress=progress)
 
 
-def ensure_analysis(af: AudioFile, progress=None) -> dict:
+def ensure_analysis(af: AudioFile, progress: Progress | None = None) -> dict:
     if not af.analysis:
         audio, sr = load(af)
         af.analysis = compute_analysis(audio, sr, progress=progress)

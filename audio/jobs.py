@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sonicai.music.progress import Progress, within
 from sonicai.realtime import broadcast_job
 
 from .models import ProcessingJob
@@ -124,9 +125,10 @@ class JobContext:
         if status == Status.CANCELLED:
             raise JobCancelled()
 
-    def progress(self, percent: float, stage: str | None = None) -> None:
-        """Record progress (0-100) and push it to listeners; raises JobCancelled if cancelled."""
-        percent = int(max(0, min(99, percent)))
+    def progress(self, fraction: float, stage: str | None = None) -> None:
+        """Record progress (a fraction 0..1, shown as a percent) and push it to listeners; raises JobCancelled
+        if cancelled. This is a :data:`sonicai.music.progress.Progress`: engines report to it directly."""
+        percent = int(max(0, min(99, round(100 * fraction))))
         now = time.monotonic()
         stage_changed = stage is not None and stage != self.job.stage
         if not stage_changed and (percent <= self._last_percent or now - self._last_write < self.MIN_INTERVAL):
@@ -143,13 +145,9 @@ class JobContext:
             setattr(self.job, key, value)
         broadcast_job(job_payload(self.job))
 
-    def scaled(self, start: float, end: float, stage: str | None = None) -> Callable[[float], None]:
-        """A callback mapping a 0..1 fraction onto ``start..end`` percent."""
-
-        def report(fraction: float) -> None:
-            self.progress(start + (end - start) * max(0.0, min(1.0, fraction)), stage)
-
-        return report
+    def scaled(self, start: float, end: float) -> Progress:
+        """The callback for one stretch of the job: the part's own 0..1 lands on ``start..end`` of the job."""
+        return within(self.progress, start, end)
 
     def track(self, key: str) -> str:
         """Remember a stored object so it is deleted if the job does not complete."""
@@ -268,9 +266,9 @@ def register_actor(job_type: str, actor) -> Any:
 
 def retry_job(job: ProcessingJob) -> ProcessingJob:
     """Start a fresh job with the same type, file and parameters as an ended one."""
-    from sonicai.worker import import_actors
+    from sonicai.broker import import_actor_modules
 
-    import_actors()
+    import_actor_modules()
     actor = ACTORS.get(job.job_type)
     if actor is None:
         raise JobError(f"No worker handles {job.job_type} jobs.")

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sonicai.music.progress import Progress, within
 from sonicai.realtime import broadcast_job
 
 from .models import ProcessingJob
@@ -136,9 +137,10 @@ class JobContext:
         if status == Status.CANCELLED:
             raise JobCancelled()
 
-    def progress(self, percent: float, stage: str | None = None) -> None:
-        """Record progress (0-100) and push it to listeners; raises JobCancelled if cancelled."""
-        percent = int(max(0, min(99, percent)))
+    def progress(self, fraction: float, stage: str | None = None) -> None:
+        """Record progress (a fraction 0..1, shown as a percent) and push it to listeners; raises JobCancelled
+        if cancelled. This is a :data:`sonicai.music.progress.Progress`: engines report to it directly."""
+        percent = int(max(0, min(99, round(100 * fraction))))
         now = time.monotonic()
         stage_changed = stage is not None and stage != self.job.stage
         if not stage_changed and (percent <= self._last_percent or now - self._last_write < self.MIN_INTERVAL):
@@ -155,13 +157,9 @@ class JobContext:
             setattr(self.job, key, value)
         broadcast_job(job_payload(self.job))
 
-    def scaled(self, start: float, end: float, stage: str | None = None) -> Callable[[float], None]:
-        """A callback mapping a 0..1 fraction onto ``start..end`` percent."""
-
-        def report(fraction: float) -> None:
-            self.progress(start + (end - start) * max(0.0, min(1.0, fraction)), stage)
-
-        return report
+    def scaled(self, start: float, end: float) -> Progress:
+        """The callback for one stretch of the job: the part's own 0..1 lands on ``start..end`` of the job."""
+        return within(self.progress, start, end)
 
     def track(self, key: str) -> str:
         """Remember a stored object so it is deleted if the job does not complete."""
@@ -173,16 +171,6 @@ class JobContext:
         (a cancel that lands while results are being saved leaves nothing half made)."""
         self.saved_rows.append(row)
         return row
-
-    def save_result_file(self, audio, sr: int, name: str, source: str, parent=None, fmt: str = "wav"):
-        """Store engine output as a new library file of the job's user. It disappears again
-        if the job does not complete, and its own analysis starts once the job has."""
-        from .services import save_result_audio
-
-        af = self.track_row(save_result_audio(self.job.user, audio, sr, name, source=source, parent=parent,
-                                              fmt=fmt, ctx=self))
-        self.on_completed.append(lambda: start_analysis(self.job.user, af))
-        return af
 
     def record_results(self, keys: dict[str, str]) -> None:
         """The stored objects a user can download from this job (``/jobs/{id}/download?name=``)."""
@@ -339,19 +327,24 @@ def register_actor(job_type: str, actor) -> Any:
     return actor
 
 
+def actor_for(job_type: str):
+    """The actor that runs jobs of this type (every app's actors module registers its own)."""
+    if job_type not in ACTORS:
+        from sonicai.broker import import_actor_modules
+
+        import_actor_modules()
+    try:
+        return ACTORS[job_type]
+    except KeyError:
+        raise JobError(f"No worker handles {job_type} jobs.") from None
+
+
 def start_analysis(user, audio_file) -> ProcessingJob:
     """Queue the analysis (waveform, spectrogram, tempo/key/loudness) of a library file."""
-    from .actors import analyse_upload
-
-    return start_job(user, ProcessingJob.Type.ANALYSIS, analyse_upload, audio_file=audio_file)
+    return start_job(user, ProcessingJob.Type.ANALYSIS, actor_for(ProcessingJob.Type.ANALYSIS), audio_file=audio_file)
 
 
 def retry_job(job: ProcessingJob) -> ProcessingJob:
     """Start a fresh job with the same type, file and parameters as an ended one."""
-    from sonicai.worker import import_actors
-
-    import_actors()
-    actor = ACTORS.get(job.job_type)
-    if actor is None:
-        raise JobError(f"No worker handles {job.job_type} jobs.")
-    return start_job(job.user, job.job_type, actor, audio_file=job.audio_file, params=job.input_params)
+    return start_job(job.user, job.job_type, actor_for(job.job_type), audio_file=job.audio_file,
+                     params=job.input_params)

@@ -8,16 +8,16 @@ from audio.api import AudioJobRequest, JobDetailView, job_started, owned_audio_f
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
+from sonicai.music.remix.genres import ARRANGER, GENRE_ENGINES, GENRES
+from sonicai.music.remix.pipeline import PITCH_RANGE, TEMPO_PERCENT_RANGE, RemixParams, genre_engines
 
 from .actors import dsp_remix, genre_remix
 from .models import Remix
-from .musicgen_genre import GENRE_ENGINES
-from .pipeline import RemixParams
 
 
 class GenreRequest(AudioJobRequest):
-    genre = serializers.CharField()
-    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default="arranger",
+    genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}")
+    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
                                            help_text="musicgen-melody needs its weights installed")
     target_bpm = serializers.FloatField(required=False, allow_null=True)
     seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
@@ -69,12 +69,10 @@ class GenreView(APIView):
 
 
 def _genre_params(data: dict) -> dict:
-    if data["genre_engine"] != "arranger":
+    if data["genre_engine"] != ARRANGER:
         from django.conf import settings
 
-        from .musicgen_genre import genre_engine_state
-
-        state = genre_engine_state(settings.MODELS_DIR)
+        state = next(e for e in genre_engines(settings.MODELS_DIR) if e["engine"] == data["genre_engine"])
         if not state["installed"]:  # refused before a job is queued, with how to install it
             raise ValueError(state["message"])
     return {"genre": data["genre"].lower(), "target_bpm": data.get("target_bpm"), "seed": data.get("seed", 0),
@@ -128,12 +126,9 @@ class RemixOptionsView(APIView):
     def get(self, request):
         from django.conf import settings
 
-        from remix.dsp.effects import EFFECT_SPECS, PRESETS
-        from remix.dsp.genre import GENRES
+        from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
 
-        from .musicgen_genre import genre_engine_state
-
-        engines = [{"engine": "arranger", "installed": True, "message": "ready: keeps the song's vocals over a new "
-                    "soundfont arrangement"}, genre_engine_state(settings.MODELS_DIR)]
-        return Response({"genres": list(GENRES), "genre_engines": engines, "effects": EFFECT_SPECS,
-                         "presets": PRESETS, "tempo_change_range": [-50, 100], "pitch_range": [-12, 12]})
+        return Response({"genres": list(GENRES), "genre_engines": genre_engines(settings.MODELS_DIR),
+                         "effects": EFFECT_SPECS, "presets": PRESETS,
+                         "tempo_change_range": [int(v) for v in TEMPO_PERCENT_RANGE],
+                         "pitch_range": [int(v) for v in PITCH_RANGE]})

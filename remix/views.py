@@ -12,14 +12,14 @@ from .models import Remix
 
 @login_required
 def studio(request, pk):
-    from remix.dsp.effects import PRESETS
-    from remix.dsp.genre import GENRES
-    from remix.musicgen_genre import genre_engine_state
+    from sonicai.music.remix.genres import GENRES
+    from sonicai.music.remix.pipeline import genre_engines
+    from sonicai.music.transform.effects import PRESETS
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     remixes = Remix.objects.filter(original_file=af, user=request.user).select_related("result_file", "job")[:20]
     return render(request, "remix/studio.html", {
         "af": af, "genres": GENRES, "presets": sorted(PRESETS), "remixes": remixes,
         "source_bpm": (af.analysis or {}).get("tempo_bpm"), "key": (af.analysis or {}).get("key"),
-        "mode": (af.analysis or {}).get("mode"), "melody_engine": genre_engine_state(settings.MODELS_DIR),
+        "mode": (af.analysis or {}).get("mode"), "genre_engines": genre_engines(settings.MODELS_DIR),
     })

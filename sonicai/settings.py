@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
         "user": env("RATE_LIMIT_USER", default=f"{env.int('RATE_LIMIT_PER_MINUTE', default=600)}/minute"),
         "auth": env("RATE_LIMIT_AUTH", default="30/minute"),
     },
-    "EXCEPTION_HANDLER": "sonicai.api.exception_handler",
+    "EXCEPTION_HANDLER": "sonicai.exceptions.exception_handler",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)),

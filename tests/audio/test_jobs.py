@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audio.jobs import JobError, reap_stale_jobs, run_job, start_job
 from audio.models import ProcessingJob
+from audio.services import save_job_result
 from sonicai.broker import DEFAULT_QUEUE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -20,14 +21,14 @@ started = threading.Event()
 
 def _steps(ctx):
     for pct in (10, 40, 70, 90):
-        ctx.progress(pct, f"step {pct}")
+        ctx.progress(pct / 100, f"step {pct}")
         seen_progress.append(ctx.job.progress)
         time.sleep(0.6)  # longer than the progress write interval
     return {"answer": 42}
 
 
 def _fails(ctx):
-    ctx.progress(20, "about to fail")
+    ctx.progress(0.20, "about to fail")
     raise JobError("The model weights are missing: put them in models/x.")
 
 
@@ -38,7 +39,7 @@ def _crashes(ctx):
 def _waits_for_cancel(ctx):
     started.set()
     for _ in range(200):
-        ctx.progress(min(90, ctx.job.progress + 1), "working")
+        ctx.progress(min(90, ctx.job.progress + 1) / 100, "working")
         ctx.check_cancelled()
         time.sleep(0.05)
     return {}
@@ -160,7 +161,7 @@ def test_job_list_filters(user, api, other_user):
 def _saves_a_result_then_is_cancelled(ctx):
     import numpy as np
 
-    af = ctx.save_result_file(np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
+    af = save_job_result(ctx, np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
     ctx.record_results({"audio": af.s3_key})
     # The user's DELETE lands while the worker is saving (progress >= 92 in the studio).
     ProcessingJob.objects.filter(pk=ctx.job.pk).update(status="cancelled")
@@ -170,7 +171,7 @@ def _saves_a_result_then_is_cancelled(ctx):
 def _saves_a_result(ctx):
     import numpy as np
 
-    af = ctx.save_result_file(np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
+    af = save_job_result(ctx, np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
     return {"result_file_id": str(af.id)}
 
 

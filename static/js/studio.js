@@ -135,3 +135,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 window.SonicAI = { watchJob, bindJobs, csrfToken };
+
+// Forms that destroy something ask first (data-confirm="question"); no inline handlers under the CSP.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

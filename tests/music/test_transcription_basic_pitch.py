@@ -186,3 +186,39 @@ def test_melodia_heap_visits_frames_like_the_original_argmax_loop():
         ref = original(frames, frames.astype(np.float64), 0.3, 2)
         assert _melodia(frames, frames.astype(np.float64), 0.3, 2) == ref
         assert len(ref) > 5
+
+
+def _field(number: int, payload) -> bytes:
+    """Protobuf encoding of one field: ints as varints (wire 0), bytes as length-delimited (wire 2)."""
+    def varint(v: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((v & 0x7F) | (0x80 if v > 0x7F else 0))
+            v >>= 7
+            if not v:
+                return bytes(out)
+    if isinstance(payload, int):
+        return varint(number << 3) + varint(payload)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def test_onnx_reader_decodes_packed_and_unpacked_fields(tmp_path):
+    from sonicai.music.transcription.onnx_graph import read_onnx_graph
+
+    weights = np.arange(6, dtype="<f4") - 2.5
+    packed_dims = _field(1, bytes([2, 3]))  # repeated int64 dims, packed
+    tensor = packed_dims + _field(2, 1) + _field(4, weights.tobytes()) + _field(8, b"w")
+    int64s = _field(1, 2) + _field(2, 7) + _field(7, bytes([5, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                                         0xFF, 0xFF, 0xFF, 0x01])) + _field(8, b"n")
+    attribute = _field(1, b"strides") + _field(8, 1) + _field(8, 3)  # unpacked repeated ints
+    node = _field(1, b"x") + _field(1, b"w") + _field(2, b"y") + _field(3, b"conv0") + _field(4, b"Conv") \
+        + _field(5, attribute)
+    model = _field(1, 8) + _field(7, _field(1, node) + _field(5, tensor) + _field(5, int64s))
+    path = tmp_path / "tiny.onnx"
+    path.write_bytes(model)
+    graph = read_onnx_graph(path)
+    (conv,) = graph.nodes
+    assert (conv.op_type, conv.name, conv.inputs, conv.outputs) == ("Conv", "conv0", ["x", "w"], ["y"])
+    assert conv.attributes == {"strides": [1, 3]}
+    assert np.array_equal(graph.constant(conv, 1), weights.reshape(2, 3))
+    assert graph.initializers["n"].tolist() == [5, -1] and graph.consumers("w") == [conv]

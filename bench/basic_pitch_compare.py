@@ -4,11 +4,11 @@ Two steps, in two environments (the original is not installed in the project: it
 TensorFlow and resampy; docs/transcription.md describes the throw-away environment):
 
     # 1. the original (basic-pitch 0.4.0 with its onnxruntime backend, the wheel's nmp.onnx)
-    /work/tmp/bp-venv/bin/python bench/basic_pitch_compare.py original /tmp/bp_ref.npz FILES...
+    ORIGINAL_VENV/bin/python -m bench.basic_pitch_compare original /tmp/bp_ref.npz FILES...
     # 2. the port, on the same decoded audio and on the files themselves
-    .venv/bin/python bench/basic_pitch_compare.py compare /tmp/bp_ref.npz FILES...
+    .venv/bin/python -m bench.basic_pitch_compare compare /tmp/bp_ref.npz FILES...
     # the reference the tests hold (the original on tests/music/transcription_signals.py)
-    /work/tmp/bp-venv/bin/python bench/basic_pitch_compare.py original-synthetic \
+    ORIGINAL_VENV/bin/python -m bench.basic_pitch_compare original-synthetic \
         tests/music/data/basic_pitch_reference_melody.json
 
 ``original`` stores, per file, the 22.05 kHz mono signal ``librosa.load`` gave the original, the
@@ -30,8 +30,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def run_original(out: Path, files: list[str]) -> None:

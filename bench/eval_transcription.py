@@ -1,6 +1,6 @@
 """Note transcription accuracy on real recordings: our basic-pitch port vs the original.
 
-    .venv/bin/python bench/eval_transcription.py [--data /work/data/transcription_eval] \
+    .venv/bin/python -m bench.eval_transcription [--data /work/data/transcription_eval] \
         [--original-python /work/tmp/bp-venv/bin/python]
 
 Metric: note F-measure with onsets only (``mir_eval.transcription.precision_recall_f1_overlap``,
@@ -41,8 +41,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DATASETS = {
     "vocadito": {

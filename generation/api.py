@@ -22,7 +22,7 @@ class GenerateRequest(serializers.Serializer):
     prompt = serializers.CharField(max_length=1000)
     duration = serializers.FloatField(default=30.0)
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
-    model = serializers.CharField(required=False, default=services.DEFAULT_MODEL)
+    model = serializers.CharField(required=False, allow_blank=True)  # none: the best installed model
     guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
     temperature = serializers.FloatField(required=False, default=1.0, min_value=0.05, max_value=2.0)
 
@@ -42,6 +42,7 @@ class TextToMusicView(APIView):
         d = dict(body.validated_data)
         if d.get("seed") is None:
             d["seed"] = secrets.randbelow(2**31)
+        d["model"] = d.get("model") or services.default_model()
         services.validate_request(d["prompt"], d["duration"], d["model"])
         return job_started(start_job(request.user, ProcessingJob.Type.GENERATE, generate_music, params=d))
 
@@ -82,4 +83,4 @@ class HistoryView(generics.ListAPIView):
 class ModelsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response({"models": services.list_models(), "default": services.DEFAULT_MODEL})
+        return Response({"models": services.list_models(), "default": services.default_model()})

@@ -13,6 +13,7 @@ from audio.jobs import JobError
 from audio.models import AudioFile
 from sonicai.music.generate.base import EngineUnavailable
 from sonicai.music.generate.registry import DEFAULT_MODEL, get_engine, max_duration
+from sonicai.music.generate.registry import default_model as registry_default
 from sonicai.music.generate.registry import list_models as registry_models
 from sonicai.music.progress import Progress
 
@@ -32,6 +33,11 @@ def list_models() -> list[dict]:
     return registry_models(settings.MODELS_DIR)
 
 
+def default_model() -> str:
+    """The best installed model: what a request that names none gets."""
+    return registry_default(settings.MODELS_DIR)
+
+
 def validate_request(prompt: str, duration: float, model: str) -> None:
     if not prompt or not prompt.strip():
         raise ValueError("Describe the music you want in the prompt.")
@@ -49,9 +55,11 @@ def validate_request(prompt: str, duration: float, model: str) -> None:
         raise ValueError(f"{model} makes at most {limit:.0f} s in one piece.")
 
 
-def generate(prompt: str, duration: float, seed: int, model: str = DEFAULT_MODEL, guidance_scale: float = 3.0,
+def generate(prompt: str, duration: float, seed: int, model: str | None = None, guidance_scale: float = 3.0,
              temperature: float = 1.0, progress: Progress | None = None) -> Generated:
-    """Music for ``prompt`` from any engine of the registry (the composer also writes its MIDI)."""
+    """Music for ``prompt`` from any engine of the registry (the composer also writes its MIDI); ``model`` None:
+    the best installed one."""
+    model = model or default_model()
     validate_request(prompt, duration, model)
     params = {"guidance_scale": guidance_scale, "temperature": temperature}
     try:

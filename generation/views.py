@@ -17,6 +17,6 @@ INSTRUMENT_CHIPS = ["piano", "rhodes", "guitar", "strings", "synth", "bass", "dr
 def studio(request):
     tracks = GeneratedTrack.objects.filter(user=request.user).select_related("result_file", "job")[:30]
     return render(request, "generation/studio.html", {
-        "models": services.list_models(), "default_model": services.DEFAULT_MODEL, "tracks": tracks,
+        "models": services.list_models(), "default_model": services.default_model(), "tracks": tracks,
         "genres": list(STYLES), "moods": MOODS, "instruments": INSTRUMENT_CHIPS,
     })

@@ -7,7 +7,7 @@ import pytest
 
 from sonicai.music.generate.base import EngineUnavailable
 from sonicai.music.generate.musicgen import MusicGenEngine
-from sonicai.music.generate.registry import ComposerEngine, get_engine, list_models
+from sonicai.music.generate.registry import ComposerEngine, default_model, get_engine, list_models
 from sonicai.music.generate.riffusion import RiffusionEngine
 from sonicai.music.generate.stable_audio import StableAudioEngine
 
@@ -33,11 +33,11 @@ def test_lists_every_model_with_install_state(tmp_path):
     stable = models["stable-audio-open-1.0"]
     assert stable["engine"] == "diffusers" and not stable["installed"]
     assert str(tmp_path / "stable-audio-open-1.0") in stable["message"]
-    assert "huggingface-cli download stabilityai/stable-audio-open-1.0" in stable["message"]
+    assert "models install stable-audio-open-1.0" in stable["message"]
     riffusion = models["riffusion-v1"]
     assert riffusion["engine"] == "diffusers" and not riffusion["installed"]
     assert str(tmp_path / "riffusion-v1") in riffusion["message"]
-    assert "huggingface-cli download riffusion/riffusion-model-v1" in riffusion["message"]
+    assert "models install riffusion-v1" in riffusion["message"]
     assert "OpenRAIL-M" in models["riffusion-v1"]["licence"]
     assert "Stability AI Community" in models["stable-audio-open-1.0"]["licence"]
 
@@ -71,3 +71,13 @@ def test_composer_adapter_runs_the_composer():
     assert out.audio.dtype == np.float32 and out.audio.shape[0] == 2
     assert out.audio.shape[1] == round(5.0 * out.sr) and np.isfinite(out.audio).all()
     assert out.midi is not None and out.summary["engine"] == "composer"
+
+
+def test_best_installed_model_is_the_default(tmp_path):
+    assert default_model(tmp_path) == "composer"
+    folder = tmp_path / "musicgen" / "musicgen-small"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"")
+    assert [m["model"] for m in list_models(tmp_path) if m["default"]] == ["musicgen-small"]
+    assert default_model(tmp_path) == "musicgen-small"

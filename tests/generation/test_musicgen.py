@@ -113,7 +113,7 @@ def test_missing_weights_name_the_folder(tmp_path, monkeypatch):
     e = MusicGenEngine("musicgen-small", tmp_path, device="cpu")
     ok, message = e.available()
     folder = str(tmp_path / "musicgen" / "musicgen-small")
-    assert not ok and folder in message and "huggingface-cli download facebook/musicgen-small" in message
+    assert not ok and folder in message and "python manage.py models install musicgen-small" in message
     with pytest.raises(EngineUnavailable, match="musicgen-small"):
         e.generate("calm piano", 1.0, seed=1)
     monkeypatch.setenv("SONICAI_ALLOW_DOWNLOADS", "1")

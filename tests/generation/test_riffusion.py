@@ -126,8 +126,8 @@ def test_missing_weights_name_the_folder(tmp_path, monkeypatch):
     ok, message = e.available()
     folder = str(tmp_path / NAME)
     assert not ok and folder in message
-    assert f"huggingface-cli download riffusion/riffusion-model-v1 --local-dir {folder}" in message
-    with pytest.raises(EngineUnavailable, match="Riffusion weights are not installed") as info:
+    assert "python manage.py models install riffusion-v1 --accept-licence --allow-unpinned" in message
+    with pytest.raises(EngineUnavailable, match="Riffusion is not installed") as info:
         e.generate("calm piano", 1.0, seed=1)
     assert folder in str(info.value)
     monkeypatch.setenv("SONICAI_ALLOW_DOWNLOADS", "1")

@@ -95,7 +95,8 @@ def test_missing_demucs_weights_say_where_to_put_them(tmp_path, monkeypatch):
 
 def test_registry_lists_every_engine(tmp_path):
     rows = {r["name"]: r for r in list_engines(tmp_path)}
-    assert set(rows) == {"spleeter", "htdemucs", "htdemucs_ft", "htdemucs_6s", "hpss"}
+    assert set(rows) == {"spleeter", "spleeter-4stems", "spleeter-5stems", "htdemucs", "htdemucs_ft", "htdemucs_6s",
+                         "hpss"}
     assert rows["spleeter"]["available"] and rows["spleeter"]["default"]
     assert rows["htdemucs_6s"]["stems"][-2:] == ["guitar", "piano"]
     with pytest.raises(EngineUnavailable):

@@ -13,7 +13,8 @@ class Command(AudioCommand):
         parser.add_argument("--duration", type=float, default=30.0, help="seconds, 5 to 300")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--out", required=True, help="output audio file (.wav, .flac, .mp3, .ogg)")
-        parser.add_argument("--engine", default="composer", help="composer (default), musicgen-small, ...")
+        parser.add_argument("--engine", default=None,
+                            help="composer, musicgen-small, ... (default: the best installed model)")
         parser.add_argument("--midi", default=None, help="also write the MIDI here (composer)")
         parser.add_argument("--guidance-scale", type=float, default=3.0)
 
@@ -27,13 +28,16 @@ class Command(AudioCommand):
             raise CommandError(f"{out}: the output must end in .wav, .flac, .mp3 or .ogg")
         if opts["seed"] < 0:
             raise CommandError("--seed must be 0 or more")
+        from generation.services import default_model
+
+        engine = opts["engine"] or default_model()
         try:
-            result = generate(opts["prompt"], opts["duration"], opts["seed"], opts["engine"],
+            result = generate(opts["prompt"], opts["duration"], opts["seed"], engine,
                               guidance_scale=opts["guidance_scale"])
         except JobError as exc:
             raise CommandError(str(exc)) from None
         write_audio(out, result.audio, result.sr)
-        summary = {"out": str(out), "engine": opts["engine"], "sample_rate": result.sr,
+        summary = {"out": str(out), "engine": engine, "sample_rate": result.sr,
                    "duration": result.audio.shape[1] / result.sr, "seed": opts["seed"], **result.summary}
         if opts["midi"] and result.midi_bytes:
             Path(opts["midi"]).write_bytes(result.midi_bytes)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 DOWNLOADS_ENV = "SONICAI_ALLOW_DOWNLOADS"
 
-# Loaded models, shared by every engine so that only one is in memory at a time: a job worker generates many
-# pieces with the same model, and two multi-GB models at once would not fit the machines this targets.
-# Each engine keys its entries with its own tuple shape and clears the whole cache before loading.
-MODEL_CACHE: dict[tuple, object] = {}
-MODEL_CACHE_LOCK = threading.Lock()
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
 class EngineUnavailable(RuntimeError):
@@ -34,3 +30,10 @@ def downloads_allowed(explicit: bool | None = None) -> bool:
     if explicit is not None:
         return explicit
     return os.environ.get(DOWNLOADS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def weights_bytes(folder: Path) -> int:
+    """Bytes of the weight files under ``folder``: what loading them will take, known before loading."""
+    if not folder.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file())

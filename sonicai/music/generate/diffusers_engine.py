@@ -12,8 +12,10 @@ import json
 from pathlib import Path
 
 from sonicai.music.device import torch_device
+from sonicai.music.loaded import LOADED
+from sonicai.music.models.catalogue import install_command
 
-from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, downloads_allowed
+from .base import EngineUnavailable, downloads_allowed, weights_bytes
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 
@@ -33,7 +35,6 @@ class DiffusersEngine:
     OPTIONAL: tuple[str, ...] = ()  # components listed in model_index.json that are never loaded
     DEFAULT_STEPS = 50
     DOWNLOAD_NOTE = ""  # e.g. a gated repository's token requirement
-    LICENCE_STEP = ""  # e.g. "after accepting the licence at ..., "
 
     def __init__(self, name: str | None = None, models_dir: Path | str | None = None, device: str | None = None,
                  allow_download: bool | None = None, num_inference_steps: int | None = None, half: bool = False):
@@ -86,12 +87,11 @@ class DiffusersEngine:
     @classmethod
     def install_hint(cls, folder: Path) -> str:
         missing = cls.missing_parts(folder) if folder.is_dir() else []
-        state = (f"are incomplete in {folder} (missing {', '.join(missing)})" if missing and folder.is_dir()
-                 and any(folder.iterdir()) else "are not installed")
-        token = f" {cls.DOWNLOAD_NOTE}" if cls.DOWNLOAD_NOTE else ""
-        return (f"{cls.LABEL} weights {state}: put them in {folder} (on a connected machine, {cls.LICENCE_STEP}"
-                f"`huggingface-cli download {cls.REPO} --local-dir {folder}`, then copy the folder here), or set "
-                f"SONICAI_ALLOW_DOWNLOADS=1{token} to let the server download {cls.REPO}.")
+        command = f"{install_command(cls.NAME, True)} --allow-unpinned"
+        if missing and folder.is_dir() and any(folder.iterdir()):
+            return (f"{cls.LABEL} weights are incomplete in {folder} (missing {', '.join(missing)}): run "
+                    f"`{command}` again.")
+        return f"{cls.LABEL} is not installed on this server: run `{command}` (weights go to {folder})."
 
     def available(self) -> tuple[bool, str]:
         missing = self.missing_packages()
@@ -140,10 +140,8 @@ class DiffusersEngine:
         device = torch_device(device or self.device)
         dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
         key = (self.NAME, source, device, str(dtype))
-        with MODEL_CACHE_LOCK:
-            if key in MODEL_CACHE:
-                return MODEL_CACHE[key]
-            MODEL_CACHE.clear()  # one multi-GB model in memory at a time, whichever engine loaded it
+
+        def load_pipeline():
             cls = self.pipeline_class()
             try:
                 pipe = cls.from_pretrained(source, local_files_only=local_only, dtype=dtype,
@@ -153,5 +151,7 @@ class DiffusersEngine:
             pipe.to(device)
             # progress goes through the job's callback; tqdm bars would only clutter worker logs
             pipe.set_progress_bar_config(disable=True)
-            MODEL_CACHE[key] = pipe
             return pipe
+
+        hint = weights_bytes(self.folder) // (2 if dtype == torch.float16 else 1) if local_only else 0
+        return LOADED.get(key, load_pipeline, device, size_hint=hint)

@@ -28,9 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from sonicai.music.device import torch_device
+from sonicai.music.loaded import LOADED
+from sonicai.music.models.catalogue import install_command
 from sonicai.music.progress import Progress, throttled
 
-from .base import MODEL_CACHE, MODEL_CACHE_LOCK, EngineUnavailable, GenerationOutput, downloads_allowed
+from .base import EngineUnavailable, GenerationOutput, downloads_allowed, weights_bytes
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,6 @@ MODELS: dict[str, MusicGenModel] = {
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
 
-# One loaded model at a time, across engines (see base.MODEL_CACHE); the old names stay for callers and tests.
-_CACHE = MODEL_CACHE
-_CACHE_LOCK = MODEL_CACHE_LOCK
 
 
 def weights_dir(models_dir: Path | str | None, name: str) -> Path:
@@ -73,10 +72,11 @@ def has_weights(folder: Path) -> bool:
 
 
 def install_hint(name: str, folder: Path) -> str:
-    repo = MODELS[name].repo if name in MODELS else f"facebook/{name}"
-    return (f"MusicGen weights for {name!r} are not installed: put them in {folder} "
-            f"(on a connected machine: `huggingface-cli download {repo} --local-dir {folder}`, then copy the "
-            f"folder here), or set SONICAI_ALLOW_DOWNLOADS=1 to let the server download {repo}.")
+    if name in MODELS:
+        how = f"run `{install_command(name, True)} --allow-unpinned`"
+    else:  # a community checkpoint: only by hand
+        how = f"put a transformers MusicGen checkpoint in {folder}"
+    return f"{name} is not installed on this server: {how} (weights go to {folder})."
 
 
 def melody_chroma(wave: np.ndarray, sr: int, target_sr: int = 32000, n_fft: int = 16384, hop_length: int = 4096,
@@ -183,11 +183,9 @@ class MusicGenEngine:
         source, local_only = self._source()
         device = torch_device(device or self.device)
         dtype = torch.float16 if (self.half and device.startswith("cuda")) else torch.float32
-        key = (source, device, str(dtype))
-        with _CACHE_LOCK:
-            if key in _CACHE:
-                return _CACHE[key]
-            _CACHE.clear()
+        key = ("musicgen", source, device, str(dtype))
+
+        def load_model():
             melody = self._is_melody(source, local_only)
             try:
                 if melody:
@@ -206,8 +204,10 @@ class MusicGenEngine:
             except OSError as exc:  # incomplete folder (e.g. tokenizer files missing) or no cache offline
                 raise EngineUnavailable(f"{install_hint(self.name, self.folder)} ({exc})") from exc
             model.to(device).eval()
-            _CACHE[key] = (model, text_proc, melody)
-            return _CACHE[key]
+            return (model, text_proc, melody)
+
+        hint = weights_bytes(self.folder) // (2 if dtype == torch.float16 else 1) if local_only else 0
+        return LOADED.get(key, load_model, device, size_hint=hint)
 
     # -- generation --------------------------------------------------------------------------------
 

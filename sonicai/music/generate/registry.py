@@ -18,7 +18,12 @@ from .stable_audio import REQUIRED as STABLE_AUDIO_REQUIRED
 from .stable_audio import StableAudioEngine
 
 COMPOSER = "composer"
+#: The offline default, always installed.
 DEFAULT_MODEL = COMPOSER
+#: Best first: the default model is the first of these that is installed (MusicGen by size, then the diffusion
+#: models, which are better at sounds and loops than at songs, then the composer).
+PREFERENCE = ("musicgen-large", "musicgen-medium", "musicgen-melody", "musicgen-small", "stable-audio-open-1.0",
+              "riffusion-v1", COMPOSER)
 DIFFUSERS_PIN = STABLE_AUDIO_REQUIRED["diffusers"]  # checked with `pip index versions diffusers`
 
 # Diffusion models and their engines. A model listed in DIFFUSION_MODELS without an engine here is shown so users
@@ -56,8 +61,7 @@ def _composer_entry() -> dict:
         "engine": COMPOSER, "model": COMPOSER, "installed": ok, "message": message,
         "size": "no weights; uses a General MIDI SoundFont (≈6 MB TimGM6mb from pretty_midi, or a system one)",
         "licence": "MIT (SonicAI code); SoundFont under its own licence (TimGM6mb: GPL-2.0, FluidR3_GM: MIT)",
-        "speed_class": "faster than real time on CPU", "default": DEFAULT_MODEL == COMPOSER,
-        "supports_melody": False,
+        "speed_class": "faster than real time on CPU", "default": False, "supports_melody": False,
     }
 
 
@@ -72,7 +76,7 @@ def list_models(models_dir: Path | str | None) -> list[dict]:
             "message": f"ready ({message})" if ok else message,
             "size": f"{info.params}, {info.download}",
             "licence": "CC-BY-NC 4.0 (model weights, non-commercial); MIT (transformers code)",
-            "speed_class": info.speed_class, "default": DEFAULT_MODEL == name, "supports_melody": info.melody,
+            "speed_class": info.speed_class, "default": False, "supports_melody": info.melody,
         })
     root = Path(models_dir) if models_dir is not None else Path("models")
     diffusers_present = importlib.util.find_spec("diffusers") is not None
@@ -87,7 +91,16 @@ def list_models(models_dir: Path | str | None) -> list[dict]:
             "size": info["size"], "licence": info["licence"], "speed_class": info["speed_class"],
             "default": False, "supports_melody": False,
         })
+    best = default_model(entries=entries)
+    for entry in entries:
+        entry["default"] = entry["model"] == best
     return entries
+
+
+def default_model(models_dir: Path | str | None = None, entries: list[dict] | None = None) -> str:
+    """The best installed model (``PREFERENCE``); pass ``entries`` from list_models to avoid asking again."""
+    installed = {e["model"] for e in (entries if entries is not None else list_models(models_dir)) if e["installed"]}
+    return next((name for name in PREFERENCE if name in installed), DEFAULT_MODEL)
 
 
 def _listed_only_message(name: str, info: dict, folder: Path, diffusers_present: bool) -> str:

@@ -55,7 +55,6 @@ class StableAudioEngine(DiffusersEngine):
     # 100 is the pipeline's default; the model card uses 200 for its best quality at twice the time
     DEFAULT_STEPS = 100
     DOWNLOAD_NOTE = "with a Hugging Face token"
-    LICENCE_STEP = f"after accepting the licence at huggingface.co/{REPO}: "
 
     def pipeline_class(self):
         from diffusers import StableAudioPipeline

@@ -1,7 +1,7 @@
 """Meta's Demucs (hybrid transformer) engines through the ``demucs`` package.
 
 Weights come from ``<models_dir>/demucs`` (demucs' local repo layout: the ``.th``
-files and, for bags such as htdemucs_ft, their ``.yaml``). Downloading the usual way
+files and their ``.yaml``), where ``manage.py models install <name>`` puts them. Downloading the usual way
 (Hugging Face / Meta's server) happens only when allowed (SONICAI_ALLOW_DOWNLOADS=1).
 """
 
@@ -14,6 +14,8 @@ import numpy as np
 import torch
 
 from sonicai.music.device import torch_device
+from sonicai.music.loaded import LOADED
+from sonicai.music.models.catalogue import install_command
 from sonicai.music.progress import Progress, report
 
 from .base import EngineUnavailable, SeparationEngine, as_2d
@@ -53,21 +55,26 @@ class DemucsEngine(SeparationEngine):
         if downloads_allowed():
             return True, "weights will be downloaded on first use (SONICAI_ALLOW_DOWNLOADS=1)"
         where = self.repo or "<SONICAI_MODELS_DIR>/demucs"
-        return False, (f"{self.name} weights are not installed: put {self.name}.yaml and its .th files in {where} "
-                       f"(e.g. `python -m demucs.pretrained` on a connected machine, or copy ~/.cache/torch/hub/"
-                       f"checkpoints), or set SONICAI_ALLOW_DOWNLOADS=1 to download them.")
+        return False, (f"{self.name} is not installed on this server: run `{install_command(self.name, True)}` "
+                       f"(research-only weights; they go to {where}).")
 
     def model(self):
-        if self._model is None:
-            ok, message = self.available()
-            if not ok:
-                raise EngineUnavailable(message)
+        """The network, kept loaded between jobs (``sonicai.music.loaded``); a model given directly is used as is.
+        ``apply_model`` moves it to the device and processes the song segment by segment there, keeping the
+        whole song and the output in host memory, so long files fit the GPU too."""
+        if self._model is not None:
+            return self._model.to(self.device).eval()
+        ok, message = self.available()
+        if not ok:
+            raise EngineUnavailable(message)
+        repo = self.repo if self.repo is not None and self.repo.is_dir() and not downloads_allowed() else None
+
+        def load():
             from demucs.pretrained import get_model
 
-            repo = self.repo if self.repo is not None and self.repo.is_dir() and not downloads_allowed() else None
-            self._model = get_model(self.name, repo=repo)
-        self._model.to(self.device).eval()
-        return self._model
+            return get_model(self.name, repo=repo).to(self.device).eval()
+
+        return LOADED.get(("demucs", self.name, str(repo), self.device), load, self.device)
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         from demucs.apply import apply_model

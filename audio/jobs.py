@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
 from sonicai.music.progress import Progress, within
 from sonicai.realtime import broadcast_job
 
@@ -264,12 +265,19 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
         error = "A stored file this job needs is missing: it was deleted while the job ran or waited."
     except Exception as exc:
         log.exception("job %s failed", job_id)
-        error = f"Internal error: {type(exc).__name__}: {_without_paths(str(exc))}"
+        if is_out_of_memory(exc):
+            error = ("The server ran out of memory for this job (on the GPU or in RAM): try a shorter file or "
+                     "region, or a smaller model.")
+        else:
+            error = f"Internal error: {type(exc).__name__}: {_without_paths(str(exc))}"
+        # the traceback holds the job's tensors: drop it, then give the memory back (the GPU's too)
+        after_failure(exc)
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
     if status != Status.COMPLETED:
         ctx.discard_results()
+        release_memory()
     if status == Status.CANCELLED:
         job.refresh_from_db()
         broadcast_job(job_payload(job))

@@ -4,6 +4,7 @@ status 1, never a traceback."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 class AudioCommand(BaseCommand):
     requires_migrations_checks = False
     requires_system_checks: list = []
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        _one_line_errors(parser)
+        return parser
 
     def execute(self, *args, **options):
         try:
@@ -33,6 +39,21 @@ class AudioCommand(BaseCommand):
 
     def print_json(self, data: dict) -> None:
         self.stdout.write(json.dumps(data, indent=None, separators=(",", ":"), default=_json_default))
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Usage mistakes end with ``<prog>: error: <what>`` alone (``--help`` still shows the usage), for the parser
+    and its sub-commands' parsers."""
+    def error(message: str, _parser=parser):
+        if getattr(_parser, "called_from_command_line", False):
+            _parser.exit(2, f"{_parser.prog}: error: {message}\n")
+        raise CommandError(f"Error: {message}")
+
+    parser.error = error
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _one_line_errors(child)
 
 
 def _json_default(value):

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mood",
     "remix",
     "generation",
+    "modelstore",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,14 @@ WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
 WEB_THREADS = env.int("WEB_THREADS", default=8)  # requests handled at once per web process
 MODELS_DIR = Path(env("SONICAI_MODELS_DIR", default=str(BASE_DIR / "models")))
 TORCH_DEVICE = env("DEVICE", default="auto")  # auto | cpu | cuda
+# Model manager (`manage.py models`, the admin's Models page): downloads are staged (and resumed) here, outside
+# MODELS_DIR; a mirror serves every file at <mirror>/<host>/<path> of its official URL; HF_TOKEN opens gated
+# Hugging Face repositories (Stable Audio Open).
+MODELS_STAGING_DIR = Path(env("SONICAI_MODELS_STAGING", default=str(VAR_DIR / "model-downloads")))
+MODELS_MIRROR = env("SONICAI_MODELS_MIRROR", default="")
+HF_TOKEN = env("HF_TOKEN", default="")
+# Loaded models kept per device between jobs, in GB (empty: 70 % of the GPU's memory, 50 % of the RAM).
+MODEL_MEMORY_GB = env.float("SONICAI_MODEL_MEMORY_GB", default=None)
 
 # --- API
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -1,7 +1,9 @@
 """Entry point of Dramatiq worker processes: ``dramatiq sonicai.worker``.
 
 Sets Django up, then imports the ``actors`` module of every installed app (found from
-INSTALLED_APPS, see ``sonicai.broker.import_actor_modules``) so the worker can run them.
+INSTALLED_APPS, see ``sonicai.broker.import_actor_modules``) so the worker can run them,
+and logs the device each engine runs on (``sonicai.worker_boot``): a worker for the
+``ai_heavy`` queue with ``DEVICE=cuda`` and no usable GPU refuses to start.
 A worker process whose Dramatiq main process is gone stops at once instead of finishing
 its job as an orphan while the studio is down or restarting.
 """
@@ -10,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -19,9 +22,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
 django.setup()
 
 from sonicai.broker import import_actor_modules  # noqa: E402  (needs the apps loaded)
+from sonicai.worker_boot import WorkerRefused, boot  # noqa: E402
 
 ACTOR_MODULES = import_actor_modules()
 log = logging.getLogger(__name__)
+
+try:
+    for _line in boot(sys.argv):
+        log.info(_line)
+except WorkerRefused as _exc:
+    log.critical(str(_exc))
+    raise
 
 
 def _stop_when_orphaned(parent: int) -> None:

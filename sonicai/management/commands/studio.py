@@ -94,6 +94,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from audio.jobs import reap_stale_jobs
 
+        if not opts["no_workers"] and str(settings.TORCH_DEVICE).startswith("cuda"):
+            from sonicai.music.device import DeviceUnavailable, check_device
+
+            try:  # the worker would refuse to start (sonicai.worker_boot) and be restarted over and over
+                check_device(settings.TORCH_DEVICE)
+            except DeviceUnavailable as exc:
+                raise CommandError(f"refusing to start the studio's ai_heavy worker: {exc}") from None
         var_dir = Path(settings.VAR_DIR)
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="sonicai.settings", PYTHONUNBUFFERED="1")
         cwd = str(settings.BASE_DIR)

@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 CHUNK = 1 << 20
 USER_AGENT = "SonicAI-model-manager/1"
+RETRIES = 5  # resumed attempts after a dropped connection, within one call
+BACKOFF = 1.0  # seconds before the first retry, doubling up to 30 s
 #: Bytes done and the total (None while unknown) of the file being fetched.
 ByteProgress = Callable[[int, int | None], None]
 
@@ -81,14 +83,16 @@ _RETRYABLE = (urllib.error.URLError, http.client.HTTPException, ConnectionError,
 
 
 def fetch(url: str, dest: Path, *, sha256: str | None = None, git_sha1: str | None = None, size: int | None = None,
-          headers: dict[str, str] | None = None, progress: ByteProgress | None = None, retries: int = 5,
-          timeout: float = 60.0, backoff: float = 1.0) -> str:
+          headers: dict[str, str] | None = None, progress: ByteProgress | None = None, retries: int | None = None,
+          timeout: float = 60.0, backoff: float | None = None) -> str:
     """Download ``url`` to ``dest`` (resuming ``dest.part``), check it, and return its SHA-256.
 
     ``sha256`` / ``git_sha1`` / ``size`` are what the file must be; a mismatch raises IntegrityError and deletes
     the partial file. A connection that drops is resumed with ``Range`` up to ``retries`` times; after that
     DownloadError says so and the partial file is kept for the next call.
     """
+    retries = RETRIES if retries is None else retries
+    backoff = BACKOFF if backoff is None else backoff
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")

@@ -236,8 +236,9 @@ def _byte_reporter(name: str, before: float, weight: float, total: float, progre
             file_progress(name, done, size)
         if progress is not None:
             frac = done / size if size else 0.0
-            mb = f"{done / 1e6:.0f}/{size / 1e6:.0f} MB" if size else f"{done / 1e6:.0f} MB"
-            report(progress, 0.95 * (before + weight * min(frac, 1.0)) / total, f"downloading {name} ({mb})")
+            # the stage names the file and its size only: it changes per file, the percent carries the bytes
+            what = f"downloading {name}" + (f" ({size / 1e6:,.0f} MB)" if size else "")
+            report(progress, 0.95 * (before + weight * min(frac, 1.0)) / total, what)
     return on_bytes
 
 

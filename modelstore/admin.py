@@ -50,9 +50,14 @@ class ModelInstallAdmin(admin.ModelAdmin):
 
         jobs = list(self.get_queryset(request).order_by("-created_at")[:RECENT_JOBS])
         active = {j.input_params.get("name") for j in jobs if j.status in ProcessingJob.ACTIVE}
+        rows = services.catalogue()
+        for row in rows:  # short link texts: the file (or repository) name, the host in the title
+            row["links"] = [{"url": s, "label": s.rstrip("/").rsplit("/", 1)[-1] if "huggingface.co" not in s
+                             else s.split("huggingface.co/", 1)[1], "host": s.split("/")[2]}
+                            for s in row["source"] if s.startswith("https://")]
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Models",
-            "models": services.catalogue(), "jobs": jobs, "active": active, "models_dir": settings.MODELS_DIR,
+            "models": rows, "jobs": jobs, "active": active, "models_dir": settings.MODELS_DIR,
             "mirror": settings.MODELS_MIRROR, "can_manage": request.user.is_superuser,
         }
         return TemplateResponse(request, "admin/modelstore/catalogue.html", {**context, **(extra_context or {})})

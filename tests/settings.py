@@ -4,6 +4,7 @@ runs both passes)."""
 
 import os
 import tempfile
+from pathlib import Path
 
 import environ
 
@@ -29,3 +30,9 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
     "anon": "10000/minute", "user": "10000/minute", "user_read": "10000/minute", "auth": "10000/minute"}}
 JOB_HEARTBEAT_SECONDS = 1
+# Optional weights: an empty folder unless a test process is given one, so what a developer installed in models/
+# cannot change the engines' defaults under test
+if "SONICAI_MODELS_DIR" not in os.environ:
+    MODELS_DIR = Path(tempfile.mkdtemp(prefix="sonicai-test-models-"))
+if "SONICAI_MODELS_STAGING" not in os.environ:
+    MODELS_STAGING_DIR = Path(tempfile.mkdtemp(prefix="sonicai-test-downloads-"))

@@ -62,6 +62,7 @@ def test_a_licence_not_free_for_every_use_needs_the_tick(admin_client, models):
     assert not ProcessingJob.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_install_runs_as_a_job_with_progress_and_shows_installed(admin_client, admin_user, models, run_jobs,
                                                                 monkeypatch):
     models_dir, mirror = models
@@ -89,6 +90,7 @@ def test_install_runs_as_a_job_with_progress_and_shows_installed(admin_client, a
     assert not (models_dir / "spleeter").exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_install_job_says_why_and_installs_nothing(admin_client, models, run_jobs):
     models_dir, mirror = models
     mirror.put(catalogue.get("spleeter-4stems").files[0].url, tarball({"model.index": b"not Deezer's"}))

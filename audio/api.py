@@ -187,13 +187,17 @@ class AudioJobRequest(serializers.Serializer):
     """Common body of job-starting endpoints: a file of the user's and an optional region."""
 
     audio_file_id = serializers.UUIDField()
-    start = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    end = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    start = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+        "min_value": "The region cannot start before the beginning of the song (0 s)."})
+    end = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+        "min_value": "The region cannot end before the beginning of the song (0 s)."})
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
-        if start is not None and end is not None and end - start < 1.0:
-            raise serializers.ValidationError("A region must be at least 1 s long (end - start >= 1).")
+        if end is not None and end - (start or 0.0) < 1.0:
+            # A region given by its end alone starts at the beginning of the song.
+            raise serializers.ValidationError({"end": f"A region must be at least 1 s long: make it end at "
+                                                      f"{(start or 0.0) + 1.0:g} s or later."})
         return attrs
 
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mood",
     "remix",
     "generation",
+    "practice",
 ]
 
 MIDDLEWARE = [

@@ -68,13 +68,19 @@ async function start(root) {
 
   // --- pitch processor: SoundTouch in pitch-only mode, FIFO out, click channel delayed to match
   let shifter = null, fifo = new Float32Array(0), clickQ = new Float32Array(0), primed = false;
-  let capture = null;
+  let capture = null, clickLead = 0;
   const interleaved = new Float32Array(BLOCK * 2);
   function resetProcessor() {
     const factor = Math.pow(2, st.semis / 12) / st.speed;
     shifter = Math.abs(factor - 1) < 1e-6 ? null : new SoundTouch();
     if (shifter) shifter.pitch = factor;
     fifo = new Float32Array(0); clickQ = new Float32Array(0); primed = false;
+    // SoundTouch's output leads or lags its input by a few ms (its overlap and the forward seek of each
+    // WSOLA segment); shift the click channel by the same amount so the clicks meet the beats they belong to.
+    const lag = shifter ? shifterLag(SoundTouch, factor, sr) : 0;
+    clickLead = Math.max(0, -lag);
+    if (lag > 0) clickQ = new Float32Array(lag);
+    root.dataset.shifterLag = String(lag);
   }
   resetProcessor();
   proc.onaudioprocess = (e) => {
@@ -95,6 +101,7 @@ async function start(root) {
     }
     fifo = concat(fifo, produced);
     clickQ = concat(clickQ, inC);
+    if (clickLead > 0) { const drop = Math.min(clickLead, clickQ.length); clickQ = clickQ.subarray(drop); clickLead -= drop; }
     // Start output once a block and a half is buffered, so SoundTouch's uneven output never runs dry.
     if (!primed && fifo.length / 2 >= n * 1.5) primed = true;
     const m = primed ? Math.min(n, fifo.length / 2) : 0;
@@ -294,6 +301,36 @@ async function start(root) {
       return { sampleRate: sr, samples: Array.from(out) };
     },
   };
+}
+
+// Lag (output index - input index, in samples) of a SoundTouch pitch shift by ``factor``: bursts pushed through a
+// fresh instance, envelopes of input and output compared over +-60 ms.
+function shifterLag(SoundTouch, factor, sr) {
+  const t = new SoundTouch();
+  t.pitch = factor;
+  const n = Math.round(sr * 1.6), x = new Float32Array(n);
+  let seed = 1;
+  for (let b = Math.round(sr * 0.1); b < n - sr * 0.1; b += Math.round(sr * 0.27)) {
+    for (let i = 0; i < sr * 0.04; i++) { seed = (seed * 16807) % 2147483647; x[b + i] = (seed / 2147483647 - 0.5) * Math.exp(-i / (sr * 0.008)); }
+  }
+  const inter = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { inter[2 * i] = x[i]; inter[2 * i + 1] = x[i]; }
+  t.inputBuffer.putSamples(inter, 0, n);
+  t.inputBuffer.putSamples(new Float32Array(sr), 0, sr / 2);
+  t.process();
+  const got = t.outputBuffer.frameCount, out = new Float32Array(2 * got);
+  t.outputBuffer.receiveSamples(out, got);
+  const y = new Float32Array(got);
+  for (let i = 0; i < got; i++) y[i] = out[2 * i];
+  const env = (s) => { const e = new Float32Array(Math.ceil(s.length / 8)); for (let i = 0; i < s.length; i++) e[i >> 3] += Math.abs(s[i]); return e; };
+  const ex = env(x), ey = env(y), span = Math.round(sr * 0.06 / 8);
+  let best = 0, bestScore = -Infinity;
+  for (let lag = -span; lag <= span; lag++) {
+    let score = 0;
+    for (let i = Math.max(0, -lag); i < ex.length && i + lag < ey.length; i++) score += ex[i] * ey[i + lag];
+    if (score > bestScore) { bestScore = score; best = lag; }
+  }
+  return best * 8;
 }
 
 function concat(a, b) { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }

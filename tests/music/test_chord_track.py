@@ -51,3 +51,11 @@ def test_chord_track_follows_the_beats_and_spells_in_the_key():
 
 def test_too_short_audio_has_no_chords():
     assert chord_track(np.zeros(1000, dtype=np.float32), SR, None, "C", "major") == []
+
+
+def test_beats_in_the_last_hop_do_not_break_the_track():
+    # A pure tone: beats right up to the end (inside the final constant-Q hop) still give finite chords.
+    t = np.arange(int(3.0 * SR)) / SR
+    y = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    track = chord_track(y, SR, np.array([0.5, 1.0, 1.5, 2.0, 2.5, 2.98, 2.995]), "A", "major")
+    assert track and track[-1]["end"] == pytest.approx(3.0)

@@ -189,8 +189,11 @@ def _nnls_chroma(spec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _segment_means(feat: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     out = np.zeros((feat.shape[0], len(bounds) - 1))
+    last = feat.shape[1] - 1
     for i in range(len(bounds) - 1):
-        a, b = bounds[i], max(bounds[i + 1], bounds[i] + 1)
+        # A slice shorter than a column (or past the last one, for beats in the final hop) reads its nearest column.
+        a = min(bounds[i], last)
+        b = max(min(bounds[i + 1], last + 1), a + 1)
         out[:, i] = feat[:, a:b].mean(axis=1)
     return out
 

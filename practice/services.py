@@ -85,7 +85,7 @@ def notes_json(tracks: dict, tempo: float, duration: float) -> dict:
                 rows.append([round(e.start, 3), round(e.end, 3), int(e.pitch), int(round(127 * e.amplitude))])
             else:
                 rows.append([round(e.time, 3), round(e.time + 0.1, 3), int(e.note), int(e.velocity)])
-        out[name] = {"drums": name == "drums", "notes": rows}
+        out[name] = {"drums": name == "drums", "notes": sorted(rows)}
     return {"tempo_bpm": round(tempo, 2), "duration": round(duration, 3), "tracks": out}
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "mood",
     "remix",
     "generation",
+    "practice",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,7 @@ from sonicai.api import get_owned
 from . import services, storage
 from .jobs import cancel_job, start_analysis
 from .models import AudioFile, ProcessingJob
-from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer
+from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer, with_analysis_status
 from .validation import UploadRejected
 
 _UPLOADED = inline_serializer(
@@ -55,7 +55,7 @@ class AudioListView(generics.ListAPIView):
     serializer_class = AudioFileSerializer
 
     def get_queryset(self):
-        return AudioFile.objects.filter(user=self.request.user).order_by("-created_at")
+        return with_analysis_status(AudioFile.objects.filter(user=self.request.user).order_by("-created_at"))
 
 
 class AudioDetailView(APIView):

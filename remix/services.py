@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 
 from audio import services as audio_services
+from audio.describe import remix_name, song_title
 from audio.models import AudioFile
 
 from .models import Remix
 from .pipeline import RemixParams, run_remix
-
-NAME_SUFFIX = {"remix": "remix", "tempo": "tempo", "pitch": "pitch", "effects": "fx"}
 
 
 def params_from(data: dict) -> RemixParams:
@@ -52,9 +51,8 @@ def remix_audio_file(ctx, af: AudioFile) -> dict:
     out = run_remix(audio, sr, params, source_bpm=source_bpm, stems=stems, analysis=analysis,
                     progress=lambda p, s: ctx.progress(5 + 0.85 * p, s), models_dir=settings.MODELS_DIR)
     ctx.progress(92, "saving")
-    stem_name = af.original_name.rsplit(".", 1)[0]
-    label = params.genre or NAME_SUFFIX.get(ctx.job.job_type, "remix")
-    result = audio_services.save_result_audio(ctx.job.user, out.audio, out.sr, f"{stem_name} ({label}).wav",
+    name = remix_name(song_title(af.original_name), ctx.job.job_type, ctx.params, _jsonable(out.summary))
+    result = audio_services.save_result_audio(ctx.job.user, out.audio, out.sr, name,
                                               source=AudioFile.Source.REMIX, parent=af, ctx=ctx)
     remix = Remix.objects.create(
         user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",

@@ -39,8 +39,13 @@ def alignment(remix: Remix) -> dict:
     if not speed and result.get("tempo_bpm") and result.get("source_bpm"):
         speed = result["tempo_bpm"] / (result["source_bpm"] * (result.get("beats_per_source_beat") or 1.0))
     loud = (remix.result_file.analysis or {}).get("loudness_lufs") if remix.result_file else None
+    pending = None
+    if remix.result_file and loud is None:  # its analysis is still running: the page waits for it
+        job = remix.result_file.jobs.filter(job_type="analysis").order_by("-created_at").first()
+        pending = str(job.id) if job and job.is_active else None
     return {"start": params.get("start") or 0.0, "end": params.get("end"), "speed": speed or 1.0,
-            "map": result.get("vocal_map"), "lufs": loud}
+            "map": result.get("vocal_map"), "lufs": loud, "analysis_job": pending,
+            "name": remix.result_file.original_name if remix.result_file else ""}
 
 
 @login_required

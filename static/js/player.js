@@ -30,6 +30,9 @@ document.addEventListener("DOMContentLoaded", () => {
     dragToSeek: false,
     autoCenter: true,
     renderFunction: TV.waveRenderer(() => ws),
+    // Songs up to 7 minutes play from the decoded audio (Web Audio): the media element's streaming requests
+    // would show as cancelled in the browser's network log; longer songs stream to save memory.
+    backend: duration <= 420 ? "WebAudio" : "MediaElement",
     plugins: [
       regions,
       WaveSurfer.Minimap.create({ container: "#minimap", height: 28, waveColor: "#4b4580", progressColor: "#8f7fe0",

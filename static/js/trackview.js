@@ -20,34 +20,40 @@
     return peak;
   }
 
-  // Peak (min/max) and RMS of each pixel column of `channels` (Float32Arrays, one or two) drawn into ctx.
-  // `peak` normalises the height so quiet songs still fill the lane; both layers share the centre line.
-  function drawLayers(ctx, channels, peak, colours) {
+  // Draw per-column extremes (hi, lo) as the peak layer and the RMS as the brighter inner layer.
+  function drawColumns(ctx, hi, lo, rms, peak, colours) {
     const { width, height } = ctx.canvas;
+    const mid = height / 2, scale = (height / 2) * 0.96 / (peak || 1);
+    ctx.clearRect(0, 0, width, height);
+    ctx.fillStyle = (colours && colours.peak) || PEAK;
+    for (let x = 0; x < width; x++) ctx.fillRect(x, mid - hi[x] * scale, 1, Math.max(1, (hi[x] - lo[x]) * scale));
+    ctx.fillStyle = (colours && colours.rms) || RMS;
+    for (let x = 0; x < width; x++) ctx.fillRect(x, mid - rms[x] * scale, 1, Math.max(1, 2 * rms[x] * scale));
+  }
+
+  // Peak (min/max) and RMS of each pixel column of `channels` (Float32Arrays, one or two), sample ranges given
+  // by `range(x) -> [i0, i1]` (default: the channels spread evenly over the canvas). `peak` normalises the height
+  // so quiet songs still fill the lane; both layers share the centre line.
+  function drawLayers(ctx, channels, peak, colours, range) {
+    const width = ctx.canvas.width;
     const a = channels[0], b = channels[1] || channels[0];
     const n = Math.min(a.length, b.length);
-    ctx.clearRect(0, 0, width, height);
-    if (!n || !width) return;
-    const mid = height / 2, scale = (height / 2) * 0.96 / (peak || 1);
-    const step = n / width;
-    const peakColour = (colours && colours.peak) || PEAK, rmsColour = (colours && colours.rms) || RMS;
-    const rms = new Float32Array(width);
-    ctx.fillStyle = peakColour;
-    for (let x = 0; x < width; x++) {
-      const i0 = Math.floor(x * step), i1 = Math.max(i0 + 1, Math.min(n, Math.floor((x + 1) * step)));
-      let hi = -Infinity, lo = Infinity, sq = 0;
+    const hi = new Float32Array(width), lo = new Float32Array(width), rms = new Float32Array(width);
+    const step = n / (width || 1);
+    for (let x = 0; x < width && n; x++) {
+      let [i0, i1] = range ? range(x) : [Math.floor(x * step), Math.floor((x + 1) * step)];
+      i0 = Math.max(0, Math.min(n, i0)); i1 = Math.max(i0 + 1, Math.min(n, i1));
+      if (i0 >= n) continue;
+      let h = -Infinity, l = Infinity, sq = 0;
       for (let i = i0; i < i1; i++) {
         const va = a[i], vb = b[i];
-        if (va > hi) hi = va; if (vb > hi) hi = vb;
-        if (va < lo) lo = va; if (vb < lo) lo = vb;
+        if (va > h) h = va; if (vb > h) h = vb;
+        if (va < l) l = va; if (vb < l) l = vb;
         sq += va * va + vb * vb;
       }
-      rms[x] = Math.sqrt(sq / (2 * (i1 - i0)));
-      const top = mid - hi * scale;
-      ctx.fillRect(x, top, 1, Math.max(1, (hi - lo) * scale));
+      hi[x] = h; lo[x] = l; rms[x] = Math.sqrt(sq / (2 * (i1 - i0)));
     }
-    ctx.fillStyle = rmsColour;
-    for (let x = 0; x < width; x++) ctx.fillRect(x, mid - rms[x] * scale, 1, Math.max(1, 2 * rms[x] * scale));
+    drawColumns(ctx, hi, lo, rms, peak, colours);
   }
 
   // A wavesurfer renderFunction drawing both layers, normalised against the whole decoded song.

@@ -127,7 +127,8 @@ def test_track_view_layers_zoom_ruler_spectrogram_and_one_playhead(s):
       const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       const colours = new Set();
       for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 0) colours.add(px[i + 3] > 250 ? 'rms' : 'peak');
-      const spec = [...wrapper.querySelectorAll('canvas')].filter(c => !c.closest('.canvases') && !c.closest('.progress'));
+      const spec = [...wrapper.querySelectorAll('canvas')]
+        .filter(c => !c.closest('.canvases') && !c.closest('.progress'));
       const cursor = wrapper.querySelector('.cursor');
       return {rate: ws.getDecodedData().sampleRate, colours: [...colours], specInWrapper: spec.length > 0,
               cursor: cursor.getBoundingClientRect().height, wave: wrapper.querySelector('.canvases').offsetHeight};
@@ -189,7 +190,8 @@ def test_stem_lanes_share_one_playhead_and_click_to_seek(s):
     page.wait_for_timeout(200)
     position = float(page.get_attribute("#mixer", "data-position"))
     assert position == pytest.approx(10.0, abs=0.5)
-    lefts = page.evaluate("[...document.querySelectorAll('.stem-lane .playhead')].map(p => p.getBoundingClientRect().left)")
+    lefts = page.evaluate("[...document.querySelectorAll('.stem-lane .playhead')]"
+                          ".map(p => p.getBoundingClientRect().left)")
     assert len(lefts) == 4 and max(lefts) - min(lefts) < 1.5
     assert abs(lefts[0] - (box["x"] + box["width"] * 0.5)) < 3
     # a stem exported alone is named after the song and the stem
@@ -212,8 +214,8 @@ def test_remix_applies_tempo_and_pitch_together_and_compares_in_time_and_loudnes
 
     page = s.page
     page.goto(f"{s.studio.url}/remix/{s.song_id}/")
-    page.evaluate("el => { el.value = '120'; el.dispatchEvent(new Event('input')); }", page.locator("#bpm").element_handle())
-    page.evaluate("el => { el.value = '2'; el.dispatchEvent(new Event('input')); }", page.locator("#pitch").element_handle())
+    page.locator("#bpm").evaluate("el => { el.value = '120'; el.dispatchEvent(new Event('input')); }")
+    page.locator("#pitch").evaluate("el => { el.value = '2'; el.dispatchEvent(new Event('input')); }")
     expect(page.locator("#pitch-value")).to_have_text("+2 st")
     # an effect as controls, not JSON: add reverb, set its room size with the slider
     page.select_option("#fx-type", "reverb")

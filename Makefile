@@ -54,8 +54,11 @@ chromium:
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed and no root: the browser test will be skipped"; fi; }
 
+# ruff, then the import rules of .importlinter (docs/architecture.md): the engine room imports no framework or
+# app, domain apps do not import each other, the layers hold, no import cycles, tests do not import bench/.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: setup chromium lint test-embedded test-scaled
 

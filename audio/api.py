@@ -1,6 +1,8 @@
 import base64
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -11,8 +13,7 @@ from rest_framework.views import APIView
 from sonicai.api import get_owned
 
 from . import services, storage
-from .actors import analyse_upload
-from .jobs import cancel_job, start_job
+from .jobs import cancel_job, start_analysis
 from .models import AudioFile, ProcessingJob
 from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer
 from .validation import UploadRejected
@@ -22,12 +23,13 @@ _UPLOADED = inline_serializer(
 )
 
 
+#: A failed analysis is not restarted by every poll of its results: a client polling a file that
+#: cannot be analysed sees the failure for this long, then one new attempt.
+RETRY_FAILED_ANALYSIS_AFTER = timedelta(seconds=60)
+
+
 def owned_audio(request, pk) -> AudioFile:
     return get_owned(AudioFile.objects.all(), request.user, pk)
-
-
-def start_analysis(user, af: AudioFile) -> ProcessingJob:
-    return start_job(user, ProcessingJob.Type.ANALYSIS, analyse_upload, audio_file=af)
 
 
 class UploadView(APIView):
@@ -78,32 +80,67 @@ class DownloadView(APIView):
                          "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": af.original_name})
 
 
+class NotReadySerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    job_id = serializers.UUIDField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+
+
+_NOT_READY = {202: NotReadySerializer, 409: OpenApiTypes.OBJECT}
+
+
+def not_ready(request, af: AudioFile, what: str) -> Response:
+    """Answer for a result of the analysis job that is not there yet: the job that makes it
+    (a new one when none is running). The web process never computes it itself."""
+    job = af.jobs.filter(job_type=ProcessingJob.Type.ANALYSIS).order_by("-created_at").first()
+    if job is not None and job.status == ProcessingJob.Status.FAILED and job.completed_at \
+            and timezone.now() - job.completed_at < RETRY_FAILED_ANALYSIS_AFTER:
+        return Response({"detail": f"The analysis of this file failed: {job.error_message}",
+                         "job_id": str(job.id), "status": job.status, "progress": job.progress}, status=409)
+    if job is None or not job.is_active:
+        job = start_analysis(request.user, af)
+    return Response({"detail": f"The {what} is not ready yet; the analysis job is making it.",
+                     "job_id": str(job.id), "status": job.status, "progress": job.progress},
+                    status=status.HTTP_202_ACCEPTED)
+
+
 class WaveformView(APIView):
-    @extend_schema(responses=inline_serializer("Waveform", {"peaks": serializers.ListField(),
-                                                            "duration": serializers.FloatField()}))
+    @extend_schema(responses={200: inline_serializer("Waveform", {"peaks": serializers.ListField(),
+                                                                  "duration": serializers.FloatField()}),
+                              **_NOT_READY})
     def get(self, request, pk):
-        return Response(services.ensure_waveform(owned_audio(request, pk)))
+        af = owned_audio(request, pk)
+        if not af.waveform_data:
+            return not_ready(request, af, "waveform")
+        return Response(af.waveform_data)
 
 
 class SpectrogramView(APIView):
-    @extend_schema(responses=inline_serializer("Spectrogram", {"image": serializers.CharField()}))
+    @extend_schema(responses={200: inline_serializer("Spectrogram", {"image": serializers.CharField()}),
+                              **_NOT_READY})
     def get(self, request, pk):
-        png = services.ensure_spectrogram(owned_audio(request, pk))
+        af = owned_audio(request, pk)
+        png = services.stored_spectrogram(af)
+        if png is None:
+            return not_ready(request, af, "spectrogram")
         b64 = base64.b64encode(png).decode("ascii")
         return Response({"format": "png", "encoding": "base64", "image": b64,
                          "data_url": f"data:image/png;base64,{b64}"})
 
 
 class FeaturesView(APIView):
-    @extend_schema(responses=inline_serializer("Features", {"tempo_bpm": serializers.FloatField()}))
+    @extend_schema(responses={200: inline_serializer("Features", {"tempo_bpm": serializers.FloatField()}),
+                              **_NOT_READY})
     def get(self, request, pk):
         af = owned_audio(request, pk)
-        analysis = services.ensure_analysis(af)
+        if not af.analysis:
+            return not_ready(request, af, "analysis")
         mood = af.moods.order_by("-created_at").first()
         from .describe import analysis_key
 
         # key_display spells the key as musicians write it ("B♭ major"); "key" keeps the contract's "A#".
-        return Response({"audio_file_id": str(af.id), **analysis, "key_display": analysis_key(analysis),
+        return Response({"audio_file_id": str(af.id), **af.analysis, "key_display": analysis_key(af.analysis),
                          "mood": _mood_summary(mood) if mood else None})
 
 

@@ -10,6 +10,9 @@ again when the work does not complete.
 from __future__ import annotations
 
 import logging
+import os
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +23,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from sonicai.music.progress import Progress, within
 from sonicai.realtime import broadcast_job
 
 from .models import ProcessingJob
@@ -103,8 +107,15 @@ def _finish(job: ProcessingJob, status: str, error: str = "", result: dict | Non
     broadcast_job(job_payload(job))
 
 
+def worker_identity() -> str:
+    """Which process runs a job: ``host:pid``, so a supervisor on the same host can tell
+    at once that the process is gone instead of waiting for its heartbeat to stop."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class JobContext:
-    """Handed to the work function: progress reporting, cancellation, file tracking."""
+    """Handed to the work function: progress reporting, cancellation, and the job's
+    results (stored objects and rows), which are removed again unless the job completes."""
 
     #: Minimum seconds between progress writes; the last update of a stage always goes through.
     MIN_INTERVAL = 0.5
@@ -112,6 +123,8 @@ class JobContext:
     def __init__(self, job: ProcessingJob):
         self.job = job
         self.saved_keys: list[str] = []
+        self.saved_rows: list[Any] = []
+        self.on_completed: list[Callable[[], Any]] = []
         self._last_write = 0.0
         self._last_percent = -1
 
@@ -124,9 +137,10 @@ class JobContext:
         if status == Status.CANCELLED:
             raise JobCancelled()
 
-    def progress(self, percent: float, stage: str | None = None) -> None:
-        """Record progress (0-100) and push it to listeners; raises JobCancelled if cancelled."""
-        percent = int(max(0, min(99, percent)))
+    def progress(self, fraction: float, stage: str | None = None) -> None:
+        """Record progress (a fraction 0..1, shown as a percent) and push it to listeners; raises JobCancelled
+        if cancelled. This is a :data:`sonicai.music.progress.Progress`: engines report to it directly."""
+        percent = int(max(0, min(99, round(100 * fraction))))
         now = time.monotonic()
         stage_changed = stage is not None and stage != self.job.stage
         if not stage_changed and (percent <= self._last_percent or now - self._last_write < self.MIN_INTERVAL):
@@ -143,18 +157,36 @@ class JobContext:
             setattr(self.job, key, value)
         broadcast_job(job_payload(self.job))
 
-    def scaled(self, start: float, end: float, stage: str | None = None) -> Callable[[float], None]:
-        """A callback mapping a 0..1 fraction onto ``start..end`` percent."""
-
-        def report(fraction: float) -> None:
-            self.progress(start + (end - start) * max(0.0, min(1.0, fraction)), stage)
-
-        return report
+    def scaled(self, start: float, end: float) -> Progress:
+        """The callback for one stretch of the job: the part's own 0..1 lands on ``start..end`` of the job."""
+        return within(self.progress, start, end)
 
     def track(self, key: str) -> str:
         """Remember a stored object so it is deleted if the job does not complete."""
         self.saved_keys.append(key)
         return key
+
+    def track_row(self, row):
+        """Remember a database row the job created, deleted if the job does not complete
+        (a cancel that lands while results are being saved leaves nothing half made)."""
+        self.saved_rows.append(row)
+        return row
+
+    def record_results(self, keys: dict[str, str]) -> None:
+        """The stored objects a user can download from this job (``/jobs/{id}/download?name=``)."""
+        for key in keys.values():
+            if key not in self.saved_keys:
+                self.track(key)
+        self.job.result_s3_keys = dict(keys)
+        ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=self.job.result_s3_keys)
+
+    def discard_results(self) -> None:
+        for row in reversed(self.saved_rows):
+            type(row).objects.filter(pk=row.pk).delete()
+        for key in self.saved_keys:
+            delete_quietly(key)
+        if self.saved_keys:
+            ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=None)
 
 
 class _Heartbeat(threading.Thread):
@@ -192,10 +224,18 @@ def _claim(job_id) -> ProcessingJob | None:
         now = timezone.now()
         job.status, job.started_at, job.heartbeat_at = Status.PROCESSING, now, now
         job.attempts += 1
-        job.progress, job.stage = 1, "starting"
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "stage"])
+        job.progress, job.stage, job.worker = 1, "starting", worker_identity()
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "stage", "worker"])
     broadcast_job(job_payload(job))
     return job
+
+
+_PATH = re.compile(r"(?:/[\w.+-]+)+/([\w.+-]+)")
+
+
+def _without_paths(message: str) -> str:
+    """The server's folders are none of the user's business: keep only file names."""
+    return _PATH.sub(r"\1", message)
 
 
 def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
@@ -219,36 +259,57 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
         error = f"The job took longer than its time limit of {settings.JOB_TIMEOUT_SECONDS} s."
     except JobError as exc:
         error = str(exc)
+    except FileNotFoundError:
+        log.exception("job %s failed", job_id)
+        error = "A stored file this job needs is missing: it was deleted while the job ran or waited."
     except Exception as exc:
         log.exception("job %s failed", job_id)
-        error = f"Internal error: {type(exc).__name__}: {exc}"
+        error = f"Internal error: {type(exc).__name__}: {_without_paths(str(exc))}"
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
     if status != Status.COMPLETED:
-        for key in ctx.saved_keys:
-            delete_quietly(key)
+        ctx.discard_results()
     if status == Status.CANCELLED:
         job.refresh_from_db()
         broadcast_job(job_payload(job))
     else:
         _finish(job, status, error=error, result=result)
-        if job.status == Status.CANCELLED:  # cancelled at the very end: drop its results
-            for key in ctx.saved_keys:
-                delete_quietly(key)
+        if job.status == Status.CANCELLED and status == Status.COMPLETED:  # cancelled at the very end
+            ctx.discard_results()
+        elif job.status == Status.COMPLETED:
+            for callback in ctx.on_completed:
+                try:
+                    callback()
+                except Exception:  # e.g. the queue is down: the result stays, its analysis starts on demand
+                    log.warning("follow-up of job %s failed", job_id, exc_info=True)
     close_old_connections()
 
 
+def _gone_from_this_host(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def reap_stale_jobs(now=None) -> int:
-    """Fail jobs whose worker went silent: no heartbeat for three intervals (plus slack).
-    Returns how many were failed."""
+    """Fail jobs whose worker is gone: at once when it ran on this host and its process
+    has exited, otherwise after three missed heartbeats (plus slack). Returns how many."""
     now = now or timezone.now()
-    silence = timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS + 30)
-    stale = ProcessingJob.objects.filter(status=Status.PROCESSING, heartbeat_at__lt=now - silence)
+    silence = timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS + 5)
     count = 0
-    for job in stale:
-        reason = "The worker running this job stopped responding (crash, restart or out of memory)."
-        if ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING).update(
+    for job in ProcessingJob.objects.filter(status=Status.PROCESSING).only("pk", "worker", "heartbeat_at"):
+        if job.heartbeat_at and job.heartbeat_at >= now - silence and not _gone_from_this_host(job.worker):
+            continue
+        reason = "The worker running this job stopped responding (crash, restart or out of memory); start it again."
+        if ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING, worker=job.worker).update(
             status=Status.FAILED, error_message=reason, completed_at=now
         ):
             job.refresh_from_db()
@@ -266,12 +327,24 @@ def register_actor(job_type: str, actor) -> Any:
     return actor
 
 
+def actor_for(job_type: str):
+    """The actor that runs jobs of this type (every app's actors module registers its own)."""
+    if job_type not in ACTORS:
+        from sonicai.broker import import_actor_modules
+
+        import_actor_modules()
+    try:
+        return ACTORS[job_type]
+    except KeyError:
+        raise JobError(f"No worker handles {job_type} jobs.") from None
+
+
+def start_analysis(user, audio_file) -> ProcessingJob:
+    """Queue the analysis (waveform, spectrogram, tempo/key/loudness) of a library file."""
+    return start_job(user, ProcessingJob.Type.ANALYSIS, actor_for(ProcessingJob.Type.ANALYSIS), audio_file=audio_file)
+
+
 def retry_job(job: ProcessingJob) -> ProcessingJob:
     """Start a fresh job with the same type, file and parameters as an ended one."""
-    from sonicai.worker import import_actors
-
-    import_actors()
-    actor = ACTORS.get(job.job_type)
-    if actor is None:
-        raise JobError(f"No worker handles {job.job_type} jobs.")
-    return start_job(job.user, job.job_type, actor, audio_file=job.audio_file, params=job.input_params)
+    return start_job(job.user, job.job_type, actor_for(job.job_type), audio_file=job.audio_file,
+                     params=job.input_params)

@@ -81,6 +81,7 @@ class ProcessingJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=300, blank=True, help_text="host:pid of the process running the job")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

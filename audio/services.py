@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from sonicai.music.audio_io import load_audio, probe, write_audio
+from sonicai.music.progress import Progress
 
 from . import dsp, storage
 from .models import AudioFile, ProcessingJob
@@ -95,6 +96,18 @@ def save_result_audio(user, audio: np.ndarray, sr: int, name: str, source: str, 
     )
 
 
+def save_job_result(ctx, audio: np.ndarray, sr: int, name: str, source: str, parent: AudioFile | None = None,
+                    fmt: str = "wav") -> AudioFile:
+    """A job's result as a new library file of the job's user (see JobContext): it disappears
+    again if the job does not complete, and its own analysis starts once the job has."""
+    from .jobs import start_analysis
+
+    af = ctx.track_row(save_result_audio(ctx.job.user, audio, sr, name, source=source, parent=parent, fmt=fmt,
+                                         ctx=ctx))
+    ctx.on_completed.append(lambda: start_analysis(ctx.job.user, af))
+    return af
+
+
 def load(af: AudioFile, sr: int | None = None, mono: bool = False, start: float | None = None,
          end: float | None = None) -> tuple[np.ndarray, int]:
     """Decode a stored audio file, optionally a region of it."""
@@ -112,13 +125,21 @@ def ensure_waveform(af: AudioFile) -> dict:
     return af.waveform_data
 
 
-def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
-    """PNG bytes of the spectrogram, computed once and kept in storage."""
-    if af.spectrogram_key and storage.exists(af.spectrogram_key):
-        from django.core.files.storage import default_storage
+def stored_spectrogram(af: AudioFile) -> bytes | None:
+    """PNG bytes of the spectrogram the analysis job stored, or None before it has."""
+    if not af.spectrogram_key or not storage.exists(af.spectrogram_key):
+        return None
+    from django.core.files.storage import default_storage
 
-        with default_storage.open(af.spectrogram_key, "rb") as fh:
-            return fh.read()
+    with default_storage.open(af.spectrogram_key, "rb") as fh:
+        return fh.read()
+
+
+def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
+    """PNG bytes of the spectrogram, computed once and kept in storage (worker side)."""
+    png = stored_spectrogram(af)
+    if png is not None:
+        return png
     audio, sr = load(af)
     png = dsp.spectrogram_png(audio, sr)
     key = storage.save_bytes(storage.new_key(af.user_id, "derived", "png"), png)
@@ -134,14 +155,14 @@ def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
     return png
 
 
-def compute_analysis(audio: np.ndarray, sr: int, progress=None) -> dict:
-    """Tempo, key, loudness and features of a signal (see mood.analysis)."""
-    from mood.analysis.pipeline import analyze_signal
+def compute_analysis(audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict:
+    """Tempo, key, loudness and features of a signal (see sonicai.music.analysis)."""
+    from sonicai.music.analysis.pipeline import analyze_signal
 
     return analyze_signal(audio, sr, progress=progress)
 
 
-def ensure_analysis(af: AudioFile, progress=None) -> dict:
+def ensure_analysis(af: AudioFile, progress: Progress | None = None) -> dict:
     if not af.analysis:
         audio, sr = load(af)
         af.analysis = compute_analysis(audio, sr, progress=progress)

@@ -166,6 +166,8 @@ def file_page(request, pk):
 @require_GET
 def stream(request, pk):
     af = get_owned(AudioFile.objects.all(), request.user, pk)
+    if not storage.exists(af.s3_key):
+        raise Http404("The audio of this file is no longer stored.")
     if settings.S3_BUCKET_NAME:
         return redirect(storage.download_url(request, af.s3_key, af.original_name))
     return serve_stored(request, af.s3_key, af.original_name)

@@ -1,6 +1,6 @@
 """Time the full analysis of a 3-minute track, stage by stage.
 
-    python bench/bench_analyze.py [--seconds 180] [--file some.wav]
+    python -m bench.bench_analyze [--seconds 180] [--file some.wav]
 
 Without --file, a 3-minute multi-instrument piece is rendered (bench/make_eval_set.py)
 at 44.1 kHz stereo, as an upload would arrive. Prints seconds per stage, the total, and
@@ -11,22 +11,16 @@ in the same run on the same audio.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
     import librosa
     import soxr
 
-    from mood.analysis.pipeline import analyze_signal
+    from sonicai.music.analysis.pipeline import analyze_signal
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=180.0)
@@ -39,7 +33,7 @@ def main() -> None:
 
         audio, sr = load_audio(args.file)
     else:
-        from make_eval_set import compose, render
+        from sonicai.music.testing.eval_songs import compose, render
 
         sr = 44100
         piece = compose(0, "rock", 9, "minor", np.random.default_rng(args.seed), args.seconds)

@@ -1,19 +1,15 @@
 """Composer speed: seconds to make 30 s of music, per stage, and the real-time factor.
 
-Run: .venv/bin/python bench/bench_composer.py [--duration 30] [--runs 3]
+Run: .venv/bin/python -m bench.bench_composer [--duration 30] [--runs 3]
 The first call loads the sentence-embedding model; it is timed apart (a worker loads
 it once per process).
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from generation.composer.engine import compose  # noqa: E402
-from generation.composer.prompt import nearest_labels  # noqa: E402
+from sonicai.music.compose.engine import compose
+from sonicai.music.compose.prompt import nearest_labels
 
 PROMPTS = ["warm lofi beat with rhodes and vinyl crackle, 80 bpm", "energetic edm in F minor, 126 bpm",
            "swinging jazz trio in Bb major, 140 bpm", "sad piano ballad in A minor", "epic orchestral trailer music"]

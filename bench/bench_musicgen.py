@@ -4,18 +4,15 @@ Weights are random (speed only: the sound is noise). ``tiny`` is the test checkp
 is musicgen-small's published architecture (T5-base text encoder, 32 kHz EnCodec with 4 codebooks,
 24-layer 1024-wide decoder) built from config alone, so no download is needed.
 
-    .venv/bin/python bench/bench_musicgen.py --models tiny small-config --seconds 2 --devices cpu cuda
+    .venv/bin/python -m bench.bench_musicgen --models tiny small-config --seconds 2 --devices cpu cuda
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def build_small_config(folder: Path) -> Path:
@@ -52,7 +49,7 @@ def build_small_config(folder: Path) -> Path:
 def main() -> None:
     import torch
 
-    from generation.engines.musicgen import MusicGenEngine
+    from sonicai.music.generate.musicgen import MusicGenEngine
     from tests.generation.musicgen_tiny import build_tiny_musicgen
 
     ap = argparse.ArgumentParser()

@@ -1,24 +1,20 @@
 """Timings of the remix DSP engine on a 30 s rendered song, with real-time factors (audio s / wall s).
 
-Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_remix.py [--seconds 30]``
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python -m bench.bench_remix [--seconds 30]``
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from remix.dsp.chords import recognize_chords  # noqa: E402
-from remix.dsp.effects import apply_chain  # noqa: E402
-from remix.dsp.pitch import pitch_shift  # noqa: E402
-from remix.dsp.signals import chord_progression  # noqa: E402
-from remix.dsp.stretch import time_stretch  # noqa: E402
+from sonicai.music.analysis.chords import recognize_chords
+from sonicai.music.testing.signals import chord_progression
+from sonicai.music.transform.effects import apply_chain
+from sonicai.music.transform.pitch import pitch_shift
+from sonicai.music.transform.stretch import time_stretch
 
 SR = 44100
 
@@ -50,7 +46,7 @@ def main() -> None:
         timed(f"effects {preset}", dur, lambda p=preset: apply_chain(audio, SR, p))
     timed("recognize_chords", dur, lambda: recognize_chords(audio.mean(axis=0), SR))
     try:
-        from remix.dsp.genre import genre_remix
+        from sonicai.music.remix.genre import genre_remix
 
         vocals = np.zeros_like(audio)  # the bench measures the arrangement path; stems come from the song
         timed(f"genre_remix {args.genre}", dur,

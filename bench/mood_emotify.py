@@ -1,8 +1,8 @@
 """Train and evaluate the mood head on Emotify's listener annotations (bench/emotify.py).
 
-    .venv/bin/python bench/mood_emotify.py features --emotify DIR --cache DIR   # analysis + tagger per track
-    .venv/bin/python bench/mood_emotify.py cv --emotify DIR --cache DIR         # prior vs head, 5-fold x 3
-    .venv/bin/python bench/mood_emotify.py train --emotify DIR --cache DIR      # writes the shipped head
+    .venv/bin/python -m bench.mood_emotify features --emotify DIR --cache DIR   # analysis + tagger per track
+    .venv/bin/python -m bench.mood_emotify cv --emotify DIR --cache DIR         # prior vs head, 5-fold x 3
+    .venv/bin/python -m bench.mood_emotify train --emotify DIR --cache DIR      # writes the shipped head
 
 Each track's label is the GEMS emotion most of its listeners ticked, folded onto the product's moods
 (``LABEL_ALIASES``: calmness -> calm, joyful activation -> happy, power -> energetic, nostalgia ->
@@ -17,20 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.emotify import Track, hit, load_tracks  # noqa: E402
-from mood.mood_model.features import mood_feature_vector  # noqa: E402
-from mood.mood_model.head import LABEL_ALIASES  # noqa: E402
-from mood.mood_model.model import DEFAULT_HEAD, MoodModel  # noqa: E402
-from mood.mood_model.prior import MOODS  # noqa: E402
+from bench.emotify import Track, hit, load_tracks
+from sonicai.music.tagging.mood.features import mood_feature_vector
+from sonicai.music.tagging.mood.head import LABEL_ALIASES
+from sonicai.music.tagging.mood.model import DEFAULT_HEAD, MoodModel
+from sonicai.music.tagging.moods import MOODS
 
 #: Strong regularisation and the data's own class frequencies: best of C in {0.003, 0.01, 0.03, 0.1},
 #: balanced or not, hard or vote-share labels, in the cross-validation below (docs/mood_model.md).
@@ -47,9 +43,9 @@ def _cache_file(cache: Path, track: Track) -> Path:
 
 def extract_features(tracks: list[Track], cache: Path) -> None:
     """The studio's mood inputs for every track (analysis, musicnn tags and embedding), one JSON each."""
-    from mood.analysis.pipeline import analyze_signal
-    from mood.tagger.musicnn import MusicnnTagger
+    from sonicai.music.analysis.pipeline import analyze_signal
     from sonicai.music.audio_io import load_audio
+    from sonicai.music.tagging.musicnn import MusicnnTagger
 
     cache.mkdir(parents=True, exist_ok=True)
     tagger = MusicnnTagger.load()
@@ -120,7 +116,7 @@ def cross_validate(tracks: list[Track], X: np.ndarray, recs: list[dict], repeats
 
     from sklearn.model_selection import StratifiedKFold
 
-    from mood.mood_model.head import load_mood_head, train_mood_head
+    from sonicai.music.tagging.mood.head import load_mood_head, train_mood_head
 
     prior, head_scores = Scores(), Scores()
     for track, rec in zip(tracks, recs, strict=True):
@@ -141,7 +137,7 @@ def cross_validate(tracks: list[Track], X: np.ndarray, recs: list[dict], repeats
 
 
 def train(tracks: list[Track], X: np.ndarray, out: Path) -> None:
-    from mood.mood_model.head import train_mood_head
+    from sonicai.music.tagging.mood.head import train_mood_head
 
     keep = [i for i, t in enumerate(tracks) if train_label(t)]
     report = train_mood_head(X[keep], [train_label(tracks[i]) for i in keep], out.stem, out.parent, c=C,

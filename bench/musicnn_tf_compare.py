@@ -1,4 +1,4 @@
-"""Compare the PyTorch musicnn port (mood.tagger) against the original TensorFlow musicnn.
+"""Compare the PyTorch musicnn port (sonicai.music.tagging) against the original TensorFlow musicnn.
 
 TensorFlow is not a project dependency, so this runs in two environments:
 
@@ -6,7 +6,7 @@ TensorFlow is not a project dependency, so this runs in two environments:
 
        python3.11 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow-cpu tf_keras librosa==0.11.0
        TF_USE_LEGACY_KERAS=1 PYTHONPATH=<dir containing a copy of site-packages/musicnn> \\
-           /tmp/tfenv/bin/python bench/musicnn_tf_compare.py tf OUT.npz a.wav b.wav ...
+           /tmp/tfenv/bin/python -m bench.musicnn_tf_compare tf OUT.npz a.wav b.wav ...
 
    This builds the original graph (musicnn.models.define_model), restores MSD_musicnn strictly (the original
    extractor silently keeps random weights if restoring fails) and, per file, stores TF outputs for
@@ -15,7 +15,7 @@ TensorFlow is not a project dependency, so this runs in two environments:
 
 2. In the project venv:
 
-       .venv/bin/python bench/musicnn_tf_compare.py compare OUT.npz a.wav b.wav ...
+       .venv/bin/python -m bench.musicnn_tf_compare compare OUT.npz a.wav b.wav ...
 
    which runs the port end to end on the same audio and on the very same patches, and prints max abs diffs.
 """
@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _port_logmel_module():
     # Load mood/tagger/logmel.py by path: importing the package would pull in torch, absent from the TF env.
-    spec = importlib.util.spec_from_file_location("port_logmel", REPO / "mood" / "tagger" / "logmel.py")
+    spec = importlib.util.spec_from_file_location("port_logmel", REPO / "sonicai" / "music" / "tagging" / "logmel.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -87,8 +87,7 @@ def compare(npz: Path, files: list[str]) -> None:
     import librosa
     import torch
 
-    sys.path.insert(0, str(REPO))
-    from mood.tagger import MusicnnTagger
+    from sonicai.music.tagging.musicnn import MusicnnTagger
 
     torch.set_num_threads(1)
     ref = np.load(npz)

@@ -1,5 +1,5 @@
 """Proof of the Spleeter port: run the original Spleeter on a song and compare its
-vocals with stems.engines.spleeter's. See docs/spleeter_port.md for the numbers.
+vocals with sonicai.music.separation.spleeter's. See docs/spleeter_port.md for the numbers.
 
 TensorFlow must never enter the project's environment, so the original runs in a
 throw-away one outside the repository:
@@ -106,9 +106,8 @@ def run_original(song: str, out: str) -> None:
 
 
 def make_proof_song(out: str, seconds: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    from bench.make_stem_set import SR, make_song
     from sonicai.music.audio_io import write_audio
+    from sonicai.music.testing.stem_songs import SR, make_song
 
     write_audio(out, sum(make_song(100, float(seconds)).values()), SR, fmt="wavf")
 
@@ -116,9 +115,8 @@ def make_proof_song(out: str, seconds: str) -> None:
 def compare(song: str, out: str) -> None:
     import numpy as np
 
-    sys.path.insert(0, str(ROOT))
     from sonicai.music.audio_io import load_audio
-    from stems.engines.spleeter import SpleeterEngine
+    from sonicai.music.separation.spleeter import SpleeterEngine
 
     wave, sr = load_audio(song)
     ref = np.load(out)["vocals"]

@@ -10,9 +10,9 @@ studio (Spleeter's accompaniment and vocals of the mix) next to the true stems:
   SoundFonts than the benchmark (Debian's FluidR3_GM and MuseScore_General; the benchmark uses
   pretty_midi's TimGM6mb), other seeds (1000+) and stem levels varied by +-4 dB.
 
-  .venv/bin/python bench/train_split_net.py data-musdb DIR --musdb MUSDB18-7 --remixes 400 --seed 0 [--multitrack M]
-  .venv/bin/python bench/train_split_net.py data DIR --first-seed 1000 --songs 60 [--varied]
-  .venv/bin/python bench/train_split_net.py train DIR [DIR ...] --steps 3000 [--init W] [--out W]
+  .venv/bin/python -m bench.train_split_net data-musdb DIR --musdb MUSDB18-7 --remixes 400 --seed 0 [--multitrack M]
+  .venv/bin/python -m bench.train_split_net data DIR --first-seed 1000 --songs 60 [--varied]
+  .venv/bin/python -m bench.train_split_net train DIR [DIR ...] --steps 3000 [--init W] [--out W]
 
 ``data`` needs ``apt-get install fluid-soundfont-gm musescore-general-soundfont-small``.
 Training runs on random 6 s excerpts of one channel with random gain (-12..+6 dB). The loss of the shipped
@@ -26,20 +26,17 @@ the recipe of the shipped weights.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.make_stem_set import SR, make_song  # noqa: E402
-from bench.varied_song import make_varied_song  # noqa: E402
-from stems.engines import split, split_net  # noqa: E402
-from stems.engines.spleeter import SpleeterEngine  # noqa: E402
+from bench.varied_song import make_varied_song
+from sonicai.music.separation import split, split_net
+from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.split_training import l1_loss, phase_parts, sdr_loss
+from sonicai.music.testing.stem_songs import SR, make_song
 
 SOUNDFONTS = [Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3")]
 PATCH_FRAMES = 256
@@ -51,12 +48,6 @@ def _stft(x: np.ndarray) -> torch.Tensor:
 
 def stft_mag(x: np.ndarray) -> np.ndarray:
     return _stft(x).abs().numpy()
-
-
-def phase_parts(target: torch.Tensor, acc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A complex target STFT's parts along and across the accompaniment STFT's phase, bin by bin."""
-    rotated = target * (acc / (acc.abs() + 1e-12)).conj()
-    return rotated.real, rotated.imag
 
 
 def _save_song(out: Path, name: str, stems: dict[str, np.ndarray], engine: SpleeterEngine) -> None:
@@ -171,29 +162,6 @@ def batches(data: list[tuple[np.ndarray, np.ndarray]], batch: int, rng: np.rando
         harm, perc = split_net.hpss_inputs(x[:, 0])
         yield (torch.stack([x[:, 0], x[:, 1], harm, perc], dim=1), x[:, 2:6], x[:, 6:10],
                torch.from_numpy(np.stack(energies)))
-
-
-def l1_loss(m: torch.Tensor, acc: torch.Tensor, along: torch.Tensor, across: torch.Tensor,
-            weight: torch.Tensor) -> torch.Tensor:
-    """The shipped weights' loss: L1 distance of each masked accompaniment magnitude to the stem's magnitude."""
-    mag = torch.sqrt(along**2 + across**2)
-    return ((m * acc[:, None] - mag).abs() * weight[None, :, None, None]).mean()
-
-
-def sdr_loss(m: torch.Tensor, acc: torch.Tensor, along: torch.Tensor, across: torch.Tensor,
-             vocal_energy: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Minus the SDR (dB) of the four stems the studio returns, per excerpt, in the STFT domain: drums and bass
-    are their masks, other keeps (1 - VOICE_SHARE) of the found voice, and the vocals' error is what Spleeter
-    left of the singer minus the share returned (split.py). The error of a real mask is exact per bin
-    (phase-sensitive target, see _save_song); magnitude losses over-count a stem wherever its phase
-    disagrees with the mix's. The mean SDR in dB over stems and songs is what the benchmark reports."""
-    share = split.VOICE_SHARE
-    outputs = torch.stack([m[:, 0], m[:, 1], m[:, 2] + (1 - share) * m[:, 3], share * m[:, 3]], dim=1)
-    err = ((outputs * acc[:, None] - along) ** 2).sum(dim=(2, 3)) + (across**2).sum(dim=(2, 3))  # (B, 4)
-    energy = (along**2 + across**2).sum(dim=(2, 3))
-    energy = torch.cat([energy[:, :3], vocal_energy.sum(dim=1, keepdim=True)], dim=1)
-    floor = 1e-3 * (acc**2).sum(dim=(1, 2))[:, None]  # silent stems (left out of a remix) stay finite
-    return (10 * torch.log10((err + floor) / (energy + floor)) * weight[None]).mean()
 
 
 def train(data_dirs: list[Path], steps: int, out: Path, batch: int, lr: float, seed: int, init: Path | None = None,

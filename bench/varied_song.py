@@ -21,8 +21,9 @@ import numpy as np
 import pedalboard
 import pretty_midi
 
-from bench.make_stem_set import LEVELS_DB, SR, STEM_NAMES, bundled_soundfont, sung_line
+from sonicai.music.separation.stems import FOUR_STEMS
 from sonicai.music.synth import render_midi
+from sonicai.music.testing.stem_songs import LEVELS_DB, SR, bundled_soundfont, sung_line
 
 KITS = [0, 8, 16, 24, 25, 32, 40]  # GM standard, room, power, electronic, TR-808, jazz, brush
 BASS_PROGRAMS = [32, 33, 34, 35, 36, 37, 38, 39]
@@ -273,4 +274,4 @@ def make_varied_song(seed: int, seconds: float = 20.0, soundfont: Path | None = 
         level += float(rng.uniform(-level_jitter_db, level_jitter_db))
         rms = np.sqrt(np.mean(audio**2)) + 1e-9
         stems[name] = (audio / rms * 10 ** (level / 20)).astype(np.float32)
-    return {name: stems[name] for name in STEM_NAMES}
+    return {name: stems[name] for name in FOUR_STEMS}

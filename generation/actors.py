@@ -1,9 +1,8 @@
 import dramatiq
-from django.conf import settings
 
 from audio.jobs import JobContext, register_actor, run_job
 from audio.models import ProcessingJob
-from sonicai.broker import AI_HEAVY_QUEUE
+from sonicai.broker import ACTOR_OPTIONS, AI_HEAVY_QUEUE
 
 from . import services
 
@@ -12,7 +11,7 @@ def _generate(ctx: JobContext) -> dict:
     return services.generate_for_job(ctx)
 
 
-@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, max_retries=0, time_limit=settings.JOB_TIMEOUT_SECONDS * 1000)
+@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, **ACTOR_OPTIONS)
 def generate_music(job_id: str) -> None:
     run_job(job_id, _generate)
 

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 
+from audio import services as audio_services
 from audio.jobs import JobError
+from audio.models import AudioFile
+from sonicai.music.generate.base import EngineUnavailable
+from sonicai.music.generate.registry import DEFAULT_MODEL, get_engine, max_duration
+from sonicai.music.generate.registry import list_models as registry_models
+from sonicai.music.progress import Progress
 
-DEFAULT_MODEL = "composer"
 DURATION_RANGE = (5.0, 300.0)
 
 
@@ -24,8 +29,6 @@ class Generated:
 
 
 def list_models() -> list[dict]:
-    from generation.engines.registry import list_models as registry_models
-
     return registry_models(settings.MODELS_DIR)
 
 
@@ -41,42 +44,32 @@ def validate_request(prompt: str, duration: float, model: str) -> None:
         raise ValueError(f"Unknown model {model!r}; choose one of {', '.join(models)}.")
     if not models[model]["installed"]:
         raise ValueError(models[model]["message"])
-    from generation.engines.registry import max_duration
-
     limit = max_duration(model)
     if limit is not None and duration > limit:  # refused here so the request fails before a job is queued
         raise ValueError(f"{model} makes at most {limit:.0f} s in one piece.")
 
 
 def generate(prompt: str, duration: float, seed: int, model: str = DEFAULT_MODEL, guidance_scale: float = 3.0,
-             temperature: float = 1.0, progress=None) -> Generated:
+             temperature: float = 1.0, progress: Progress | None = None) -> Generated:
+    """Music for ``prompt`` from any engine of the registry (the composer also writes its MIDI)."""
     validate_request(prompt, duration, model)
     params = {"guidance_scale": guidance_scale, "temperature": temperature}
-    if model == "composer":
-        from generation.composer.engine import compose
-
-        result = compose(prompt, duration, seed, progress=progress)
-        buf = io.BytesIO()
-        result.midi.write(buf)
-        return Generated(result.audio, result.sr, dict(result.summary), buf.getvalue(), params)
-    from generation.engines.base import EngineUnavailable
-    from generation.engines.registry import get_engine
-
-    device = None if settings.TORCH_DEVICE == "auto" else settings.TORCH_DEVICE
     try:
-        engine = get_engine(model, settings.MODELS_DIR, device=device)
+        engine = get_engine(model, settings.MODELS_DIR, device=settings.TORCH_DEVICE)
         out = engine.generate(prompt, duration, seed, guidance_scale=guidance_scale, temperature=temperature,
                               progress=progress)
     except EngineUnavailable as exc:
         raise JobError(str(exc)) from None
-    return Generated(out.audio, out.sr, dict(out.summary), None, params)
+    midi = None
+    if out.midi is not None:
+        buf = io.BytesIO()
+        out.midi.write(buf)
+        midi = buf.getvalue()
+    return Generated(out.audio, out.sr, dict(out.summary), midi, params)
 
 
 def generate_for_job(ctx) -> dict:
-    from audio import services as audio_services
     from audio import storage
-    from audio.actors import analyse_upload
-    from audio.jobs import start_job
 
     from .models import GeneratedTrack
 
@@ -84,22 +77,19 @@ def generate_for_job(ctx) -> dict:
     try:
         result = generate(p["prompt"], float(p["duration"]), int(p["seed"]), p.get("model", DEFAULT_MODEL),
                           float(p.get("guidance_scale", 3.0)), float(p.get("temperature", 1.0)),
-                          progress=lambda pct, stage: ctx.progress(pct * 0.9, stage))
+                          progress=ctx.scaled(0.0, 0.90))
     except ValueError as exc:
         raise JobError(str(exc)) from None
-    ctx.progress(92, "saving")
+    ctx.progress(0.92, "saving")
     title = " ".join(p["prompt"].split())[:60]
-    af = audio_services.save_result_audio(ctx.job.user, result.audio, result.sr, f"{title}.wav",
-                                          source="generated", ctx=ctx)
+    af = audio_services.save_job_result(ctx, result.audio, result.sr, f"{title}.wav",
+                                        source=AudioFile.Source.GENERATED)
     keys = {"audio": af.s3_key}
     if result.midi_bytes:
-        keys["midi"] = ctx.track(storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"),
-                                                    result.midi_bytes))
-    ctx.job.result_s3_keys = keys
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=keys)
-    track = GeneratedTrack.objects.create(
+        keys["midi"] = storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"), result.midi_bytes)
+    ctx.record_results(keys)
+    track = ctx.track_row(GeneratedTrack.objects.create(
         user=ctx.job.user, job=ctx.job, prompt=p["prompt"], duration=af.duration or float(p["duration"]),
         model_used=p.get("model", DEFAULT_MODEL), result_s3_key=af.s3_key, result_file=af, seed=int(p["seed"]),
-        model_params={**result.params, "summary": result.summary, "midi_key": keys.get("midi")})
-    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=af)
+        model_params={**result.params, "summary": result.summary, "midi_key": keys.get("midi")}))
     return {"track_id": str(track.id), "result_file_id": str(af.id), "has_midi": "midi" in keys, **result.summary}

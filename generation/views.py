@@ -4,12 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from audio.engine_notes import for_user, is_operator
+from sonicai.music.compose.styles import STYLES
+from sonicai.music.tagging.moods import MOODS
 
 from . import services
 from .models import GeneratedTrack
 
-GENRE_CHIPS = ["lofi", "edm", "jazz", "hiphop", "rock", "classical", "pop", "ambient", "funk", "cinematic"]
-MOOD_CHIPS = ["happy", "sad", "calm", "energetic", "dark", "romantic", "dreamy"]
+#: Prompt words offered as chips: every style the composer knows, every mood, and common instruments.
 INSTRUMENT_CHIPS = ["piano", "rhodes", "guitar", "strings", "synth", "bass", "drums", "saxophone", "pads"]
 
 
@@ -23,5 +24,5 @@ def studio(request):
         "models": models, "default_model": services.DEFAULT_MODEL, "tracks": tracks,
         "offered": [m for m in models if m["installed"]], "missing": [m for m in models if not m["installed"]],
         "operator": is_operator(request.user), "duration_range": services.DURATION_RANGE,
-        "genres": GENRE_CHIPS, "moods": MOOD_CHIPS, "instruments": INSTRUMENT_CHIPS,
+        "genres": list(STYLES), "moods": MOODS, "instruments": INSTRUMENT_CHIPS,
     })

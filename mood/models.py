@@ -3,17 +3,11 @@ import uuid
 from django.db import models
 
 from audio.models import AudioFile, ProcessingJob
+from sonicai.music.tagging.moods import MOODS
 
 
 class MoodClassification(models.Model):
-    class Mood(models.TextChoices):
-        HAPPY = "happy"
-        SAD = "sad"
-        ENERGETIC = "energetic"
-        CALM = "calm"
-        ANGRY = "angry"
-        MELANCHOLIC = "melancholic"
-        ROMANTIC = "romantic"
+    Mood = models.TextChoices("Mood", [(m.upper(), m) for m in MOODS])
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     audio_file = models.ForeignKey(AudioFile, on_delete=models.CASCADE, related_name="moods")

@@ -8,28 +8,22 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 
+from sonicai.music.progress import Progress, report, within
+
 log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def tagger():
     """The pretrained musicnn tagger, loaded once per worker process."""
-    from mood.tagger.musicnn import MusicnnTagger
+    from sonicai.music.tagging.musicnn import MusicnnTagger
 
-    return MusicnnTagger.load(device=_device())
-
-
-def _device() -> str:
-    if settings.TORCH_DEVICE != "auto":
-        return settings.TORCH_DEVICE
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return MusicnnTagger.load(device=settings.TORCH_DEVICE)
 
 
 def mood_model():
     """The newest trained mood model in MODELS_DIR/mood, else the documented prior."""
-    from mood.mood_model import load_mood_model
+    from sonicai.music.tagging.mood.model import load_mood_model
 
     return load_mood_model(settings.MODELS_DIR / "mood")
 
@@ -41,19 +35,15 @@ def _tags_and_features(audio: np.ndarray, sr: int, analysis: dict):
     return tagger().tag(mono, sr), {**analysis["features"], "loudness_lufs": analysis.get("loudness_lufs")}
 
 
-def understand(audio: np.ndarray, sr: int, progress=None, analysis: dict | None = None) -> dict:
+def understand(audio: np.ndarray, sr: int, progress: Progress | None = None, analysis: dict | None = None) -> dict:
     """Analysis (tempo, key, loudness, features) plus tags and mood, as one JSON-able dict."""
-    from mood.analysis.pipeline import analyze_signal
-
-    def report(pct, stage):
-        if progress:
-            progress(pct, stage)
+    from sonicai.music.analysis.pipeline import analyze_signal
 
     if analysis is None:
-        analysis = analyze_signal(audio, sr, progress=lambda p, s: report(0.6 * p, s))
-    report(60, "tagging")
+        analysis = analyze_signal(audio, sr, progress=within(progress, 0.0, 0.6))
+    report(progress, 0.6, "tagging")
     tagged, features = _tags_and_features(audio, sr, analysis)
-    report(90, "mood")
+    report(progress, 0.9, "mood")
     mood = mood_model().predict(tagged.tags, tagged.embedding, features, analysis["tempo_bpm"], analysis["mode"])
     return {
         **analysis,
@@ -76,9 +66,9 @@ def classify_audio_file(ctx, af):
     from .models import MoodClassification
 
     audio, sr = audio_services.load(af)
-    ctx.progress(5, "analysing")
+    ctx.progress(0.05, "analysing")
     analysis = af.analysis or None
-    result = understand(audio, sr, progress=lambda p, s: ctx.progress(5 + 0.9 * p, s), analysis=analysis)
+    result = understand(audio, sr, progress=ctx.scaled(0.05, 0.95), analysis=analysis)
     if not af.analysis:
         af.analysis = {k: v for k, v in result.items() if k not in ("tags", "mood")}
         type(af).objects.filter(pk=af.pk).update(analysis=af.analysis)
@@ -94,17 +84,17 @@ def classify_audio_file(ctx, af):
             "confidence": row.confidence, "valence": row.valence, "arousal": row.arousal}
 
 
-def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[str]]:
+def mood_training_set(root, progress: Progress | None = None) -> tuple[np.ndarray, list[str], list[str]]:
     """Rows of ``mood_feature_vector`` and labels from folder-per-mood audio (``root/<mood>/<file>``).
 
     Returns (X, labels, skipped): unreadable files are reported in ``skipped`` rather than aborting a
     long feature-extraction run over a large collection."""
     from pathlib import Path
 
-    from mood.analysis.pipeline import analyze_signal
-    from mood.mood_model import mood_feature_vector
-    from mood.mood_model.head import normalize_label
+    from sonicai.music.analysis.pipeline import analyze_signal
     from sonicai.music.audio_io import AudioDecodeError, load_audio
+    from sonicai.music.tagging.mood.features import mood_feature_vector
+    from sonicai.music.tagging.mood.head import normalize_label
 
     suffixes = {f".{fmt}" for fmt in settings.ALLOWED_AUDIO_FORMATS}  # what the studio accepts as uploads
     root = Path(root)
@@ -118,8 +108,7 @@ def mood_training_set(root, progress=None) -> tuple[np.ndarray, list[str], list[
         raise ValueError(f"{root}: no audio found; expected one folder per mood, e.g. {root}/calm/song.wav")
     rows, labels, skipped = [], [], []
     for i, (path, label) in enumerate(items):
-        if progress:
-            progress(i, len(items), path)
+        report(progress, i / len(items), f"[{i + 1}/{len(items)}] {path}")
         try:
             audio, sr = load_audio(path)
         except AudioDecodeError as exc:

@@ -6,10 +6,9 @@ from django.shortcuts import render
 from audio.models import AudioFile, ProcessingJob
 from sonicai.api import get_owned
 from sonicai.music.spelling import note_names
+from sonicai.music.tagging.moods import MOODS
 
 from .models import MoodClassification
-
-MOODS = [m.value for m in MoodClassification.Mood]
 
 
 @login_required

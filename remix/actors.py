@@ -1,13 +1,10 @@
 import dramatiq
-from django.conf import settings
 
 from audio.jobs import JobContext, register_actor, run_job
 from audio.models import AudioFile, ProcessingJob
-from sonicai.broker import AI_HEAVY_QUEUE, DEFAULT_QUEUE
+from sonicai.broker import ACTOR_OPTIONS, AI_HEAVY_QUEUE, DEFAULT_QUEUE
 
 from . import services
-
-_LIMITS = {"max_retries": 0, "time_limit": settings.JOB_TIMEOUT_SECONDS * 1000}
 
 
 def _remix(ctx: JobContext) -> dict:
@@ -15,12 +12,12 @@ def _remix(ctx: JobContext) -> dict:
 
 
 # Genre remixes run the separation network and the arranger: the GPU queue.
-@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, **_LIMITS)
+@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, **ACTOR_OPTIONS)
 def genre_remix(job_id: str) -> None:
     run_job(job_id, _remix)
 
 
-@dramatiq.actor(queue_name=DEFAULT_QUEUE, **_LIMITS)
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, **ACTOR_OPTIONS)
 def dsp_remix(job_id: str) -> None:
     run_job(job_id, _remix)
 

@@ -9,11 +9,11 @@ from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
+from sonicai.music.remix.genres import ARRANGER, GENRE_ENGINES, GENRES
+from sonicai.music.remix.pipeline import PITCH_RANGE, TEMPO_PERCENT_RANGE, RemixParams, genre_engines
 
 from .actors import dsp_remix, genre_remix
 from .models import Remix
-from .musicgen_genre import GENRE_ENGINES
-from .pipeline import RemixParams
 
 
 def _range_error(name: str, lo: float, hi: float, unit: str) -> dict:
@@ -38,16 +38,15 @@ class RemixRequest(AudioJobRequest):
 
 
 class GenreRequest(RemixRequest):
-    genre = serializers.CharField(error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
-    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default="arranger",
+    genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}",
+                                  error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
+    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
                                            help_text="musicgen-melody needs its weights installed")
     target_bpm = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300,
                                         error_messages=_range_error("target tempo", 20, 300, "BPM"))
     seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
 
     def validate_genre(self, value):
-        from remix.dsp.genre import GENRES
-
         if value.lower() not in GENRES:
             raise serializers.ValidationError(f"There is no genre called {value!r}; choose one of "
                                               f"{', '.join(GENRES)}.")
@@ -91,7 +90,7 @@ def checked_effects(value):
 
     The DSP clamps out-of-range numbers the way a knob stops (the CLI relies on that); a request that asks for
     ``room_size: 999`` would silently get 1.0, so the API refuses it and says the range instead."""
-    from remix.dsp.effects import EFFECT_SPECS, PRESETS, validate_chain
+    from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS, validate_chain
 
     if value in (None, "", []):
         return None
@@ -156,12 +155,10 @@ class GenreView(APIView):
 
 
 def _genre_params(data: dict, user=None) -> dict:
-    if data["genre_engine"] != "arranger":
+    if data["genre_engine"] != ARRANGER:
         from django.conf import settings
 
-        from .musicgen_genre import genre_engine_state
-
-        state = genre_engine_state(settings.MODELS_DIR)
+        state = next(e for e in genre_engines(settings.MODELS_DIR) if e["engine"] == data["genre_engine"])
         if not state["installed"]:  # refused before a job is queued
             raise ValueError(unavailable_detail(user, state["engine"], state["message"]))
     return {"genre": data["genre"].lower(), "target_bpm": data.get("target_bpm"), "seed": data.get("seed", 0),
@@ -212,13 +209,10 @@ class RemixOptionsView(APIView):
     def get(self, request):
         from django.conf import settings
 
-        from remix.dsp.effects import EFFECT_SPECS, PRESETS
-        from remix.dsp.genre import GENRES
+        from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
 
-        from .musicgen_genre import genre_engine_state
-
-        engines = [{"engine": "arranger", "installed": True, "message": "ready: keeps the song's vocals over a new "
-                    "soundfont arrangement"}, genre_engine_state(settings.MODELS_DIR)]
-        engines = [engines[0], *for_user(request.user, engines[1:])]
-        return Response({"genres": list(GENRES), "genre_engines": engines, "effects": EFFECT_SPECS,
-                         "presets": PRESETS, "tempo_change_range": [-50, 100], "pitch_range": [-12, 12]})
+        engines = genre_engines(settings.MODELS_DIR)
+        return Response({"genres": list(GENRES), "genre_engines": [engines[0], *for_user(request.user, engines[1:])],
+                         "effects": EFFECT_SPECS, "presets": PRESETS,
+                         "tempo_change_range": [int(v) for v in TEMPO_PERCENT_RANGE],
+                         "pitch_range": [int(v) for v in PITCH_RANGE]})

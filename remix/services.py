@@ -1,4 +1,4 @@
-"""Remix jobs: run the pipeline on a stored file and save the result as a new file."""
+"""Remix jobs: run the pipeline (sonicai.music.remix) on a stored file and save the result as a new file."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from django.conf import settings
 
 from audio import services as audio_services
 from audio.describe import remix_name, song_title
-from audio.models import AudioFile
+from audio.models import AudioFile, ProcessingJob
+from sonicai.music.remix.genres import ARRANGER
+from sonicai.music.remix.pipeline import RemixParams, run_remix
 
 from .models import Remix
-from .pipeline import RemixParams, run_remix
 
 
 def params_from(data: dict) -> RemixParams:
@@ -17,47 +18,43 @@ def params_from(data: dict) -> RemixParams:
         genre=data.get("genre") or None, tempo_change=data.get("tempo_change"), target_bpm=data.get("target_bpm"),
         pitch=float(data.get("pitch") or 0.0), preserve_formants=bool(data.get("preserve_formants")),
         effects=data.get("effects") or None, start=data.get("start"), end=data.get("end"),
-        seed=int(data.get("seed") or 0), genre_engine=data.get("genre_engine") or "arranger",
+        seed=int(data.get("seed") or 0), genre_engine=data.get("genre_engine") or ARRANGER,
     )
 
 
 def _stems_of(af: AudioFile) -> dict | None:
-    """Stems from the newest completed separation of the whole file, if there is one."""
+    """Stems from the newest completed separation of the whole file, if there is one: read through the
+    separation job's result keys, so the remix app needs nothing of the stems app."""
     from audio import storage
     from sonicai.music.audio_io import load_audio
-    from stems.models import Stem
 
-    stem = Stem.objects.filter(audio_file=af, stem_type="vocals", job__status="completed").order_by(
-        "-created_at").first()
-    if stem is None or (stem.job.input_params or {}).get("start") is not None:
+    job = (ProcessingJob.objects.filter(audio_file=af, job_type=ProcessingJob.Type.STEM_SEPARATION,
+                                        status=ProcessingJob.Status.COMPLETED, result_s3_keys__has_key="vocals")
+           .order_by("-completed_at").first())
+    if job is None or (job.input_params or {}).get("start") is not None:
         return None
     out = {}
-    for s in Stem.objects.filter(job=stem.job):
-        with storage.local_copy(s.s3_key) as path:
-            out[s.stem_type] = load_audio(path)[0]
+    for name, key in job.result_s3_keys.items():
+        with storage.local_copy(key) as path:
+            out[name] = load_audio(path)[0]
     return out
 
 
 def remix_audio_file(ctx, af: AudioFile) -> dict:
-    from audio.actors import analyse_upload
-    from audio.jobs import start_job
-
     params = params_from(ctx.params)
-    ctx.progress(2, "loading audio")
+    ctx.progress(0.02, "loading audio")
     audio, sr = audio_services.load(af)
     stems = _stems_of(af) if params.genre and params.start is None and params.end is None else None
     analysis = af.analysis or None
     source_bpm = (analysis or {}).get("tempo_bpm")
     out = run_remix(audio, sr, params, source_bpm=source_bpm, stems=stems, analysis=analysis,
-                    progress=lambda p, s: ctx.progress(5 + 0.85 * p, s), models_dir=settings.MODELS_DIR)
-    ctx.progress(92, "saving")
+                    progress=ctx.scaled(0.05, 0.90), models_dir=settings.MODELS_DIR)
+    ctx.progress(0.92, "saving")
     name = remix_name(song_title(af.original_name), ctx.job.job_type, ctx.params, _jsonable(out.summary))
-    result = audio_services.save_result_audio(ctx.job.user, out.audio, out.sr, name,
-                                              source=AudioFile.Source.REMIX, parent=af, ctx=ctx)
-    remix = Remix.objects.create(
+    result = audio_services.save_job_result(ctx, out.audio, out.sr, name, source=AudioFile.Source.REMIX, parent=af)
+    remix = ctx.track_row(Remix.objects.create(
         user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",
-        tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None)
-    start_job(ctx.job.user, "analysis", analyse_upload, audio_file=result)
+        tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None))
     return {"remix_id": str(remix.id), "result_file_id": str(result.id), **_jsonable(out.summary)}
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from audio import describe
-from audio.engine_notes import is_operator, note
+from audio.engine_notes import for_user, is_operator
 from audio.models import AudioFile
 from sonicai.api import get_owned
 
@@ -17,8 +17,9 @@ PREVIEW_SECONDS = 12.0
 def genre_tempos(source_bpm: float | None) -> dict:
     """Per genre: the tempo a remix of this song will have when no tempo is chosen, and how much longer (>1) or
     shorter the result is than the part of the song it is made from, so the page can say both."""
-    from generation.composer.styles import STYLES
-    from remix.dsp.genre import GENRES, choose_tempo
+    from sonicai.music.compose.styles import STYLES
+    from sonicai.music.remix.genre import choose_tempo
+    from sonicai.music.remix.genres import GENRES
 
     out = {}
     for genre in GENRES:
@@ -50,8 +51,8 @@ def alignment(remix: Remix) -> dict:
 
 @login_required
 def studio(request, pk):
-    from remix.dsp.effects import EFFECT_SPECS, PRESETS
-    from remix.musicgen_genre import genre_engine_state
+    from sonicai.music.remix.pipeline import genre_engines
+    from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     remixes = list(Remix.objects.filter(original_file=af, user=request.user)
@@ -60,13 +61,12 @@ def studio(request, pk):
         r.summary = describe.job_summary(r.job)
         r.align = alignment(r)
     analysis = af.analysis or {}
-    melody = genre_engine_state(settings.MODELS_DIR)
     source_bpm = analysis.get("tempo_bpm")
     return render(request, "remix/studio.html", {
         "af": af, "genres": genre_tempos(source_bpm), "presets": PRESETS, "effect_specs": EFFECT_SPECS,
         "remixes": remixes, "source_bpm": source_bpm, "key_name": describe.analysis_key(analysis),
         "source_lufs": analysis.get("loudness_lufs"), "preview_seconds": PREVIEW_SECONDS,
         "alignments": {str(r.result_file_id): r.align for r in remixes if r.result_file_id},
-        "melody_engine": {**melody, "message": note(request.user, melody["installed"], melody["message"])},
+        "genre_engines": for_user(request.user, genre_engines(settings.MODELS_DIR)),
         "operator": is_operator(request.user),
     })

@@ -1,4 +1,5 @@
-"""Shared pieces of the REST API: error format, routes, object lookup by owner."""
+"""Shared pieces of the REST API: routes, object lookup by owner, the schema hook (the error format is
+sonicai.exceptions)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,11 @@ from django.http import Http404
 from django.urls import re_path
 from rest_framework import status
 from rest_framework.exceptions import APIException
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-
-from audio.jobs import JobError, QueueUnavailable
-from audio.validation import UploadRejected
 
 
 class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable."
-
-
-def exception_handler(exc, context):
-    """DRF's handler, plus our domain errors as clear 4xx/5xx JSON answers."""
-    if isinstance(exc, (UploadRejected, JobError, ValueError)) and not isinstance(exc, APIException):
-        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, QueueUnavailable):
-        return Response({"detail": "The job queue is unavailable; try again shortly."}, status=503)
-    return drf_exception_handler(exc, context)
 
 
 def route(pattern: str, view, name: str):

@@ -1,10 +1,16 @@
-"""The Dramatiq broker, configured from Django settings.
+"""The Dramatiq broker, configured from Django settings, and where the actors come from.
 
 Import this module before declaring actors: Dramatiq binds each actor to the broker
-that is current when the actor is declared.
+that is current when the actor is declared. Each installed app declares its actors in
+its own ``actors`` module; :func:`import_actor_modules` finds them through Django's
+app registry, so no list of them is kept by hand.
 """
 
+import importlib
+import importlib.util
+
 import dramatiq
+from django.apps import apps
 from django.conf import settings
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -13,6 +19,9 @@ from dramatiq.brokers.stub import StubBroker
 DEFAULT_QUEUE = "default"
 AI_HEAVY_QUEUE = "ai_heavy"
 QUEUES = (DEFAULT_QUEUE, AI_HEAVY_QUEUE)
+#: What every job actor is declared with: a job runs once (a failure is reported, not retried behind the
+#: user's back) and is stopped at the studio's time limit.
+ACTOR_OPTIONS = {"max_retries": 0, "time_limit": settings.JOB_TIMEOUT_SECONDS * 1000}
 
 
 def _make_broker() -> dramatiq.Broker:
@@ -28,3 +37,15 @@ def _make_broker() -> dramatiq.Broker:
 
 broker = _make_broker()
 dramatiq.set_broker(broker)
+
+
+def import_actor_modules() -> list[str]:
+    """Import the ``actors`` module of every installed app that has one (INSTALLED_APPS order); returns their
+    names. Importing an actors module declares its actors and registers them by job type."""
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.actors"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+            found.append(name)
+    return found

@@ -175,7 +175,7 @@ if env.bool("CACHE_USE_REDIS", default=CHANNEL_LAYER == "redis"):
 
 # --- Jobs
 JOB_TIMEOUT_SECONDS = env.int("JOB_TIMEOUT_SECONDS", default=env.int("JOB_TIMEOUT_MS", default=600_000) // 1000)
-JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=5)
 MAX_CONCURRENT_JOBS = env.int("MAX_CONCURRENT_JOBS", default=2)
 WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
 MODELS_DIR = Path(env("SONICAI_MODELS_DIR", default=str(BASE_DIR / "models")))
@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
         "user": env("RATE_LIMIT_USER", default=f"{env.int('RATE_LIMIT_PER_MINUTE', default=600)}/minute"),
         "auth": env("RATE_LIMIT_AUTH", default="30/minute"),
     },
-    "EXCEPTION_HANDLER": "sonicai.api.exception_handler",
+    "EXCEPTION_HANDLER": "sonicai.exceptions.exception_handler",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)),

@@ -1,10 +1,9 @@
 """Entry point of Dramatiq worker processes: ``dramatiq sonicai.worker``.
 
-Sets Django up, then imports every app's actors so the worker can run them.
+Sets Django up, then imports the ``actors`` module of every installed app (found from
+INSTALLED_APPS, see ``sonicai.broker.import_actor_modules``) so the worker can run them.
 """
 
-import importlib
-import importlib.util
 import os
 
 import django
@@ -12,13 +11,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
 django.setup()
 
-ACTOR_MODULES = ["audio.actors", "stems.actors", "mood.actors", "remix.actors", "generation.actors"]
+from sonicai.broker import import_actor_modules  # noqa: E402  (needs the apps loaded)
 
-
-def import_actors() -> None:
-    for name in ACTOR_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-
-
-import_actors()
+ACTOR_MODULES = import_actor_modules()

@@ -1,14 +1,11 @@
 import dramatiq
-from django.conf import settings
 
 from audio.jobs import JobContext, register_actor, run_job
 from audio.models import AudioFile, ProcessingJob
-from sonicai.broker import AI_HEAVY_QUEUE, DEFAULT_QUEUE
+from sonicai.broker import ACTOR_OPTIONS, AI_HEAVY_QUEUE, DEFAULT_QUEUE
 
 from . import services
 from .models import Stem
-
-_LIMITS = {"max_retries": 0, "time_limit": settings.JOB_TIMEOUT_SECONDS * 1000}
 
 
 def _separate(ctx: JobContext) -> dict:
@@ -20,12 +17,12 @@ def _mix(ctx: JobContext) -> dict:
     return services.mix_stems(ctx, stems, ctx.params["gains"], ctx.params["format"])
 
 
-@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, **_LIMITS)
+@dramatiq.actor(queue_name=AI_HEAVY_QUEUE, **ACTOR_OPTIONS)
 def separate_stems(job_id: str) -> None:
     run_job(job_id, _separate)
 
 
-@dramatiq.actor(queue_name=DEFAULT_QUEUE, **_LIMITS)
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, **ACTOR_OPTIONS)
 def mix_stems(job_id: str) -> None:
     run_job(job_id, _mix)
 

@@ -3,17 +3,11 @@ import uuid
 from django.db import models
 
 from audio.models import AudioFile, ProcessingJob
+from sonicai.music.separation.stems import STEM_NAMES
 
 
 class Stem(models.Model):
-    class Type(models.TextChoices):
-        VOCALS = "vocals"
-        DRUMS = "drums"
-        BASS = "bass"
-        OTHER = "other"
-        GUITAR = "guitar"
-        PIANO = "piano"
-        ACCOMPANIMENT = "accompaniment"
+    Type = models.TextChoices("Type", [(name.upper(), name) for name in STEM_NAMES])
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     job = models.ForeignKey(ProcessingJob, on_delete=models.CASCADE, related_name="stems")

@@ -14,6 +14,7 @@ from audio import dsp, storage
 from audio import services as audio_services
 from audio.jobs import JobError
 from sonicai.music.audio_io import write_audio
+from sonicai.music.progress import Progress
 
 from .models import Stem
 
@@ -22,17 +23,13 @@ STEM_FORMAT = "flac24"
 EXPORT_FORMATS = ("wav", "flac", "mp3")
 
 
-def _device() -> str | None:
-    return None if settings.TORCH_DEVICE == "auto" else settings.TORCH_DEVICE
-
-
 def engine(name: str | None):
     """The separation engine by name (default: the registry's default); JobError if unavailable."""
-    from stems.engines.base import EngineUnavailable
-    from stems.engines.registry import get_engine
+    from sonicai.music.separation.base import EngineUnavailable
+    from sonicai.music.separation.registry import get_engine
 
     try:
-        eng = get_engine(name or default_engine(), models_dir=settings.MODELS_DIR, device=_device())
+        eng = get_engine(name or default_engine(), models_dir=settings.MODELS_DIR, device=settings.TORCH_DEVICE)
         ok, message = eng.available()
     except (EngineUnavailable, KeyError, ValueError) as exc:
         raise JobError(str(exc)) from None
@@ -42,16 +39,19 @@ def engine(name: str | None):
 
 
 def engines() -> list[dict]:
-    from stems.engines.registry import list_engines
+    from sonicai.music.separation.registry import list_engines
 
     return list_engines(models_dir=settings.MODELS_DIR)
 
 
 def default_engine() -> str:
-    return next((e["name"] for e in engines() if e.get("default")), "spleeter")
+    from sonicai.music.separation.registry import DEFAULT_ENGINE
+
+    return next((e["name"] for e in engines() if e.get("default")), DEFAULT_ENGINE)
 
 
-def separate_array(audio: np.ndarray, sr: int, engine_name: str | None, progress=None) -> dict[str, np.ndarray]:
+def separate_array(audio: np.ndarray, sr: int, engine_name: str | None,
+                   progress: Progress | None = None) -> dict[str, np.ndarray]:
     return engine(engine_name).separate(audio, sr, progress=progress)
 
 
@@ -59,11 +59,11 @@ def separate_audio_file(ctx, af) -> dict:
     """The separation job: stems of the file (or of a region) stored as Stem rows."""
     params = ctx.params
     eng = engine(params.get("engine"))
-    ctx.progress(2, "loading audio")
+    ctx.progress(0.02, "loading audio")
     audio, sr = audio_services.load(af, start=params.get("start"), end=params.get("end"))
-    ctx.progress(5, f"separating with {eng.name}")
-    stems = eng.separate(audio, sr, progress=ctx.scaled(5, 85, f"separating with {eng.name}"))
-    ctx.progress(86, "saving stems")
+    ctx.progress(0.05, f"separating with {eng.name}")
+    stems = eng.separate(audio, sr, progress=ctx.scaled(0.05, 0.85))
+    ctx.progress(0.86, "saving stems")
     tmpdir = Path(tempfile.mkdtemp(prefix="stems-"))
     saved: list[tuple[str, str, dict]] = []
     try:
@@ -71,15 +71,15 @@ def separate_audio_file(ctx, af) -> dict:
             path = write_audio(tmpdir / f"{name}.flac", stem_audio, sr, fmt=STEM_FORMAT)
             key = ctx.track(storage.save_path(storage.new_key(af.user_id, "stems", "flac"), path))
             saved.append((name, key, dsp.waveform_peaks(stem_audio, sr, n_peaks=1200)))
-            ctx.progress(86 + 12 * len(saved) / len(stems), "saving stems")
+            ctx.progress(0.86 + 0.12 * len(saved) / len(stems), "saving stems")
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     duration = audio.shape[1] / sr
     with transaction.atomic():
-        rows = [Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key, duration=duration,
-                                    model_used=eng.name, waveform_data=peaks) for name, key, peaks in saved]
-    ctx.job.result_s3_keys = {row.stem_type: row.s3_key for row in rows}
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+        rows = [ctx.track_row(Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key,
+                                                  duration=duration, model_used=eng.name, waveform_data=peaks))
+                for name, key, peaks in saved]
+    ctx.record_results({row.stem_type: row.s3_key for row in rows})
     return {"engine": eng.name, "stems": [row.stem_type for row in rows], "duration": duration,
             "region": {"start": params.get("start"), "end": params.get("end")}}
 
@@ -118,7 +118,7 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
         with storage.local_copy(stem.s3_key) as path:
             audio, sr = load_audio(path)
         total = audio * gain if total is None else total + audio * gain
-        ctx.progress(10 + 70 * (i + 1) / len(job_stems), "mixing")
+        ctx.progress(0.10 + 0.70 * (i + 1) / len(job_stems), "mixing")
     if total is None:
         raise JobError("Every stem is muted: nothing to export.")
     peak = float(np.max(np.abs(total)))
@@ -130,6 +130,5 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
         key = ctx.track(storage.save_path(storage.new_key(ctx.job.user_id, "mixes", fmt), path))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    ctx.job.result_s3_keys = {"mix": key}
-    type(ctx.job).objects.filter(pk=ctx.job.pk).update(result_s3_keys=ctx.job.result_s3_keys)
+    ctx.record_results({"mix": key})
     return {"format": fmt, "gains": gains, "key": key, "normalised": peak > 1.0}

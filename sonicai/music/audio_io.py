@@ -54,7 +54,24 @@ def fit_length(audio: np.ndarray, length: int) -> np.ndarray:
     return np.pad(audio, pad)
 
 
-def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+def as_channels(audio: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Return ``audio`` as a contiguous float32 (channels, samples) array and whether it was mono 1-D."""
+    arr = np.asarray(audio, dtype=np.float32)
+    if arr.ndim == 1:
+        return np.ascontiguousarray(arr[None, :]), True
+    if arr.ndim != 2:
+        raise ValueError(f"audio must be 1-D or (channels, samples), got shape {arr.shape}")
+    if arr.shape[0] > arr.shape[1]:
+        raise ValueError(f"audio must be (channels, samples), got shape {arr.shape}; transpose it")
+    return np.ascontiguousarray(arr), False
+
+
+def restore(audio: np.ndarray, was_mono: bool) -> np.ndarray:
+    return audio[0] if was_mono else audio
+
+
+def resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    """``audio`` (channels, samples) or 1-D at ``sr_out`` (soxr, high quality); unchanged when the rates agree."""
     if sr_in == sr_out:
         return audio
     import soxr
@@ -123,7 +140,7 @@ def load_audio(
     if mono and audio.shape[0] > 1:
         audio = audio.mean(axis=0, keepdims=True)
     if sr is not None:
-        audio = _resample(audio, file_sr, sr)
+        audio = resample(audio, file_sr, sr)
         file_sr = sr
     return audio.astype(np.float32, copy=False), int(file_sr)
 

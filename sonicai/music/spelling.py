@@ -7,22 +7,15 @@ and flats for E♭ minor where both need six (the spellings most scores use).
 
 from __future__ import annotations
 
+from .notes import pitch_class as _read
+
 SHARP_NAMES = ("C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B")
 FLAT_NAMES = ("C", "D♭", "D", "E♭", "E", "F", "G♭", "G", "A♭", "A", "B♭", "B")
-_LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
 def pitch_class(name: str | int) -> int:
-    """0-11 for "C", "C#", "C♯", "Db", "D♭", ... (or an int)."""
-    if isinstance(name, int):
-        return name % 12
-    text = str(name).strip()
-    if not text or text[0].upper() not in _LETTERS:
-        raise ValueError(f"not a note name: {name!r}")
-    pc = _LETTERS[text[0].upper()]
-    for ch in text[1:]:
-        pc += {"#": 1, "♯": 1, "b": -1, "♭": -1}.get(ch, 0)
-    return pc % 12
+    """0-11 for a note name (read by sonicai.music.notes) or an int."""
+    return name % 12 if isinstance(name, int) else _read(str(name))
 
 
 def uses_flats(tonic: str | int, mode: str = "major") -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audio.jobs import JobError, reap_stale_jobs, run_job, start_job
 from audio.models import ProcessingJob
+from audio.services import save_job_result
 from sonicai.broker import DEFAULT_QUEUE
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -20,14 +21,14 @@ started = threading.Event()
 
 def _steps(ctx):
     for pct in (10, 40, 70, 90):
-        ctx.progress(pct, f"step {pct}")
+        ctx.progress(pct / 100, f"step {pct}")
         seen_progress.append(ctx.job.progress)
         time.sleep(0.6)  # longer than the progress write interval
     return {"answer": 42}
 
 
 def _fails(ctx):
-    ctx.progress(20, "about to fail")
+    ctx.progress(0.20, "about to fail")
     raise JobError("The model weights are missing: put them in models/x.")
 
 
@@ -38,7 +39,7 @@ def _crashes(ctx):
 def _waits_for_cancel(ctx):
     started.set()
     for _ in range(200):
-        ctx.progress(min(90, ctx.job.progress + 1), "working")
+        ctx.progress(min(90, ctx.job.progress + 1) / 100, "working")
         ctx.check_cancelled()
         time.sleep(0.05)
     return {}
@@ -155,3 +156,75 @@ def test_job_list_filters(user, api, other_user):
     start_job(other_user, "remix", t_steps)
     assert api.get("/api/v1/jobs").json()["count"] == 2
     assert api.get("/api/v1/jobs?job_type=remix").json()["count"] == 1
+
+
+def _saves_a_result_then_is_cancelled(ctx):
+    import numpy as np
+
+    af = save_job_result(ctx, np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
+    ctx.record_results({"audio": af.s3_key})
+    # The user's DELETE lands while the worker is saving (progress >= 92 in the studio).
+    ProcessingJob.objects.filter(pk=ctx.job.pk).update(status="cancelled")
+    return {"result_file_id": str(af.id)}
+
+
+def _saves_a_result(ctx):
+    import numpy as np
+
+    af = save_job_result(ctx, np.zeros((1, 44100), np.float32), 44100, "result.wav", source="remix")
+    return {"result_file_id": str(af.id)}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_cancelled_while_saving(job_id):
+    run_job(job_id, _saves_a_result_then_is_cancelled)
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_saves(job_id):
+    run_job(job_id, _saves_a_result)
+
+
+def test_cancel_while_results_are_saved_leaves_no_library_item(user, run_jobs, media_root):
+    from audio.models import AudioFile
+
+    job = start_job(user, "remix", t_cancelled_while_saving)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not job.result_s3_keys
+    assert not AudioFile.objects.filter(user=user).exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
+    assert not ProcessingJob.objects.filter(job_type="analysis").exists()
+
+
+def test_a_saved_result_is_analysed_only_once_its_job_completed(user, run_jobs):
+    from audio.models import AudioFile
+
+    job = start_job(user, "remix", t_saves)
+    run_jobs()
+    job.refresh_from_db()
+    result = AudioFile.objects.get(pk=job.result["result_file_id"])
+    assert job.status == "completed" and result.source == "remix"
+    analysis = ProcessingJob.objects.get(job_type="analysis", audio_file=result)
+    assert analysis.created_at >= job.completed_at
+
+
+def test_a_job_whose_worker_process_is_gone_fails_at_once(user):
+    import subprocess
+    import sys
+
+    from audio.jobs import worker_identity
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = worker_identity().rsplit(":", 1)[0]
+    job = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=job.pk).update(status="processing", heartbeat_at=timezone.now(),
+                                                   worker=f"{host}:{gone.stdout.strip()}")
+    alive = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=alive.pk).update(status="processing", heartbeat_at=timezone.now(),
+                                                     worker=worker_identity())
+    assert reap_stale_jobs() == 1
+    job.refresh_from_db()
+    alive.refresh_from_db()
+    assert job.status == "failed" and "stopped responding" in job.error_message
+    assert alive.status == "processing"

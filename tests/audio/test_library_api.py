@@ -6,7 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from audio.models import AudioFile
+from audio import services
+from audio.models import AudioFile, ProcessingJob
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def test_list_is_paginated_and_own_only(api, other_api, upload):
 
 def test_waveform_peaks_follow_the_signal(api, upload):
     body = upload("flac", seconds=2.0)
+    services.ensure_waveform(AudioFile.objects.get(pk=body["id"]))  # what the analysis job does
     wf = api.get(f"/api/v1/audio/{body['id']}/waveform").json()
     assert wf["duration"] == pytest.approx(2.0, abs=0.01)
     peaks = np.array(wf["peaks"])
@@ -33,6 +35,7 @@ def test_waveform_peaks_follow_the_signal(api, upload):
 
 def test_spectrogram_is_a_png(api, upload):
     body = upload("mp3", seconds=1.5)
+    services.ensure_spectrogram(AudioFile.objects.get(pk=body["id"]))
     res = api.get(f"/api/v1/audio/{body['id']}/spectrogram").json()
     png = base64.b64decode(res["image"])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -56,8 +59,8 @@ def test_download_link_is_signed_and_expires(api, client, upload, settings):
 
 def test_delete_removes_object_and_derived_files(api, upload, settings):
     body = upload("wav", seconds=1.0)
-    api.get(f"/api/v1/audio/{body['id']}/spectrogram")
     af = AudioFile.objects.get(pk=body["id"])
+    services.ensure_spectrogram(af)
     paths = [os.path.join(settings.MEDIA_ROOT, af.s3_key), os.path.join(settings.MEDIA_ROOT, af.spectrogram_key)]
     assert all(os.path.exists(p) for p in paths)
     assert api.delete(f"/api/v1/audio/{body['id']}").status_code == 204
@@ -92,3 +95,31 @@ def test_stream_supports_byte_ranges(client, user, upload):
     assert res.status_code == 206
     assert len(b"".join(res.streaming_content)) == 100
     assert res["Content-Range"].startswith("bytes 0-99/")
+
+
+def test_results_not_ready_answer_with_the_analysis_job_and_compute_nothing(api, upload, monkeypatch):
+    def no_work_in_a_web_request(*args, **kwargs):
+        raise AssertionError("a web request decoded or analysed audio")
+
+    for name in ("load", "compute_analysis", "ensure_waveform", "ensure_spectrogram", "ensure_analysis"):
+        monkeypatch.setattr(services, name, no_work_in_a_web_request)
+    body = upload("wav", seconds=1.0)
+    for what in ("waveform", "spectrogram", "features"):
+        res = api.get(f"/api/v1/audio/{body['id']}/{what}")
+        assert res.status_code == 202, (what, res.content)
+        assert res.json()["job_id"] == body["job_id"] and res.json()["status"] == "pending"
+        assert what.rstrip("s") in res.json()["detail"] or what == "features"
+
+
+def test_a_missing_analysis_is_started_once_and_a_failed_one_is_reported(api, upload):
+    body = upload("wav", seconds=1.0)
+    ProcessingJob.objects.filter(pk=body["job_id"]).update(status="cancelled")
+    first = api.get(f"/api/v1/audio/{body['id']}/features").json()
+    assert first["job_id"] != body["job_id"]
+    assert api.get(f"/api/v1/audio/{body['id']}/waveform").json()["job_id"] == first["job_id"]
+    from django.utils import timezone
+
+    ProcessingJob.objects.filter(pk=first["job_id"]).update(status="failed", completed_at=timezone.now(),
+                                                              error_message="The file could not be decoded.")
+    res = api.get(f"/api/v1/audio/{body['id']}/features")
+    assert res.status_code == 409 and "could not be decoded" in res.json()["detail"]

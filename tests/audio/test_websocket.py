@@ -24,7 +24,7 @@ def make_job(user):
 
 @sync_to_async
 def advance(job, pct, stage):
-    JobContext(job).progress(pct, stage)
+    JobContext(job).progress(pct / 100, stage)
 
 
 @pytest.mark.asyncio

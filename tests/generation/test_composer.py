@@ -4,10 +4,10 @@ says what the prompt asked for, measured with the project's own analysis."""
 import numpy as np
 import pytest
 
-from generation.composer.engine import compose
-from generation.composer.prompt import parse_prompt
-from mood.analysis.key import estimate_key
-from mood.analysis.tempo import estimate_tempo
+from sonicai.music.analysis.key import estimate_key
+from sonicai.music.analysis.tempo import estimate_tempo
+from sonicai.music.compose.engine import compose
+from sonicai.music.compose.prompt import parse_prompt
 from sonicai.music.master import loudness_lufs, true_peak
 
 
@@ -80,8 +80,8 @@ def test_slow_grooves_are_not_heard_in_double_time(prompt, bpm):
 
 
 def test_minor_keys_use_the_leading_tone_and_read_as_minor():
-    from generation.composer.arranger import arrange, progression_for
-    from generation.composer.theory import degree_chord
+    from sonicai.music.compose.arranger import arrange, progression_for
+    from sonicai.music.compose.theory import degree_chord
 
     assert degree_chord(9, "minor", 5) == (4, "maj") and degree_chord(9, "minor", 5, seventh=True) == (4, "7")
     chords = progression_for("jazz", "minor", "sad", 7, 8, seed=1, chords_per_bar=2)

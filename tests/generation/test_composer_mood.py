@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from generation.composer.engine import compose
-from mood.analysis.pipeline import analyze_signal
-from mood.mood_model import PRIOR_VERSION, load_mood_model
-from mood.tagger.musicnn import MusicnnTagger
+from sonicai.music.analysis.pipeline import analyze_signal
+from sonicai.music.compose.engine import compose
+from sonicai.music.tagging.mood.model import load_mood_model
+from sonicai.music.tagging.mood.prior import PRIOR_VERSION
+from sonicai.music.tagging.musicnn import MusicnnTagger
 
 #: The SoundFont every machine has (pretty_midi's), so the pieces do not change with the system's SoundFonts.
 SOUNDFONT = Path(importlib.util.find_spec("pretty_midi").submodule_search_locations[0]) / "TimGM6mb.sf2"

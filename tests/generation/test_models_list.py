@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.engines.base import EngineUnavailable
-from generation.engines.musicgen import MusicGenEngine
-from generation.engines.registry import ComposerEngine, get_engine, list_models
-from generation.engines.riffusion import RiffusionEngine
-from generation.engines.stable_audio import StableAudioEngine
+from sonicai.music.generate.base import EngineUnavailable
+from sonicai.music.generate.musicgen import MusicGenEngine
+from sonicai.music.generate.registry import ComposerEngine, get_engine, list_models
+from sonicai.music.generate.riffusion import RiffusionEngine
+from sonicai.music.generate.stable_audio import StableAudioEngine
 
 KEYS = {"engine", "model", "installed", "message", "size", "licence", "speed_class", "default", "supports_melody"}
 

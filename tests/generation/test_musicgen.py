@@ -7,8 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from generation.engines.base import EngineUnavailable  # noqa: E402
-from generation.engines.musicgen import MusicGenEngine, _StepHook, _undelay, melody_chroma  # noqa: E402
+from sonicai.music.generate.base import EngineUnavailable  # noqa: E402
+from sonicai.music.generate.musicgen import MusicGenEngine, _StepHook, _undelay, melody_chroma  # noqa: E402
 from tests.generation.musicgen_tiny import build_tiny_musicgen, build_tiny_musicgen_melody  # noqa: E402
 
 SR = 8000  # the tiny checkpoints' codec rate; 50 frames/s like the real 32 kHz MusicGen
@@ -37,7 +37,7 @@ def test_generates_exact_duration_finite_audio(models_dir):
     assert np.isfinite(out.audio).all() and np.abs(out.audio).max() > 0
     assert out.summary["model"] == "musicgen-tiny" and out.summary["windows"] == 1
     pcts = [p for p, _ in calls]
-    assert pcts == sorted(pcts) and pcts[-1] == 100
+    assert pcts == sorted(pcts) and pcts[-1] == 1.0
     # the step hook reports inside the window, not only at its ends
     assert len([s for _, s in calls if s.startswith("generating window")]) > 10
 

@@ -11,10 +11,10 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from generation.engines import riffusion  # noqa: E402
-from generation.engines.base import EngineUnavailable  # noqa: E402
-from generation.engines.registry import get_engine, list_models, max_duration  # noqa: E402
-from generation.engines.riffusion import NAME, RiffusionEngine  # noqa: E402
+from sonicai.music.generate import riffusion  # noqa: E402
+from sonicai.music.generate.base import EngineUnavailable  # noqa: E402
+from sonicai.music.generate.registry import get_engine, list_models, max_duration  # noqa: E402
+from sonicai.music.generate.riffusion import NAME, RiffusionEngine  # noqa: E402
 from tests.generation.riffusion_tiny import IMAGE_SIZE, build_tiny_riffusion  # noqa: E402
 
 SR = 44100
@@ -74,7 +74,7 @@ def test_generates_exact_duration_stereo_44k(models_dir):
     # 0.64 s images with 0.16 s crossfades: three cover 1.2345 s, drawn with seeds 3, 4, 5
     assert s["images"] == 3 and s["seeds"] == [3, 4, 5] and s["crossfade_s"] == pytest.approx(0.16, abs=0.001)
     pcts = [p for p, _ in calls]
-    assert pcts == sorted(pcts) and pcts[-1] == 100
+    assert pcts == sorted(pcts) and pcts[-1] == 1.0
     assert [m for _, m in calls if m.startswith("denoising")][-1] == "denoising step 9/9"
 
 

@@ -11,9 +11,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 pytest.importorskip("torchsde")
 
-from generation.engines.base import EngineUnavailable  # noqa: E402
-from generation.engines.registry import get_engine, list_models  # noqa: E402
-from generation.engines.stable_audio import NAME, StableAudioEngine  # noqa: E402
+from sonicai.music.generate.base import EngineUnavailable  # noqa: E402
+from sonicai.music.generate.registry import get_engine, list_models  # noqa: E402
+from sonicai.music.generate.stable_audio import NAME, StableAudioEngine  # noqa: E402
 from tests.generation.stable_audio_tiny import HOP, SAMPLE_SIZE, build_tiny_stable_audio  # noqa: E402
 
 SR = 44100
@@ -48,7 +48,7 @@ def test_generates_exact_duration_stereo_44k(models_dir):
     assert out.summary["num_inference_steps"] == 8 and out.summary["seed"] == 3
     assert out.summary["max_seconds"] == pytest.approx(SAMPLE_SIZE * HOP / SR, abs=0.01)
     pcts = [p for p, _ in calls]
-    assert pcts == sorted(pcts) and pcts[-1] == 100
+    assert pcts == sorted(pcts) and pcts[-1] == 1.0
     assert [s for _, s in calls if s.startswith("denoising")][-1] == "denoising step 8/8"
 
 

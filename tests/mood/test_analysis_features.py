@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from mood.analysis.features import FEATURE_KEYS, extract_features
+from sonicai.music.analysis.features import FEATURE_KEYS, extract_features
 
 SR = 22050
 

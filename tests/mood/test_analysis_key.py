@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.make_eval_set import Note, render
-from mood.analysis.key import (
-    KEY_NAMES,
-    METHOD_ENSEMBLE,
-    METHOD_PROFILE,
-    KeyResult,
-    combine_with_cnn,
-    estimate_key,
-    key_to_index,
-)
+from sonicai.music.analysis.key import METHOD_ENSEMBLE, METHOD_PROFILE, KeyResult, combine_with_cnn, estimate_key
+from sonicai.music.notes import NOTE_NAMES as KEY_NAMES
+from sonicai.music.notes import pitch_class as key_to_index
+from sonicai.music.testing.eval_songs import Note, render
 
 SR = 22050
 

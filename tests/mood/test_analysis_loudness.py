@@ -6,7 +6,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from mood.analysis.loudness import measure_loudness
+from sonicai.music.analysis.loudness import measure_loudness
 
 SR = 48000
 

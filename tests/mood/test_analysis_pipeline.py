@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pyloudnorm
 
-from bench.make_eval_set import compose, render
-from mood.analysis.pipeline import analyze_signal
+from sonicai.music.analysis.pipeline import analyze_signal
+from sonicai.music.testing.eval_songs import compose, render
 
 SR = 44100
 
@@ -32,7 +32,7 @@ def test_analyze_signal_reports_tempo_key_loudness_features_and_progress():
     assert abs(out["loudness_lufs"] - ref) < 0.1
     assert len(out["features"]["mfcc_mean"]) == 13
     pcts = [p for p, _ in calls]
-    assert pcts == sorted(pcts) and pcts[0] == 0 and pcts[-1] == 100
+    assert pcts == sorted(pcts) and pcts[0] == 0 and pcts[-1] == 1.0
     assert {"tempo", "key", "loudness", "features"} <= set(out["timings"])
 
 

@@ -6,8 +6,8 @@ import mir_eval
 import numpy as np
 import pytest
 
-from bench.make_eval_set import DRUM_CH, HAT, KICK, SNARE, Note, render
-from mood.analysis.tempo import TempoResult, estimate_tempo
+from sonicai.music.analysis.tempo import TempoResult, estimate_tempo
+from sonicai.music.testing.eval_songs import DRUM_CH, HAT, KICK, SNARE, Note, render
 
 SR = 22050
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mood.analysis.beat_dbn import track_beats
+from sonicai.music.analysis.beat_dbn import track_beats
 
 FPS = 100.0
 

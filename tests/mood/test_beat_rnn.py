@@ -14,11 +14,10 @@ import pretty_midi
 import pytest
 from scipy.special import expit
 
-from mood.analysis import beat_rnn
-from mood.analysis.beat_rnn import BeatRNN, beat_activation, beat_features, load_beat_rnn
-from mood.analysis.madmom_frontend import diff_frames, log_filterbank, num_frames
-from sonicai.music import madmom_weights
-from sonicai.music.madmom_weights import Activation, load_madmom_model, madmom_model_path, madmom_models_dir
+from sonicai.music.analysis import beat_rnn, madmom_weights
+from sonicai.music.analysis.beat_rnn import BeatRNN, beat_activation, beat_features, load_beat_rnn
+from sonicai.music.analysis.madmom_frontend import diff_frames, log_filterbank, num_frames
+from sonicai.music.analysis.madmom_weights import Activation, load_madmom_model, madmom_model_path, madmom_models_dir
 from sonicai.music.synth import render_midi
 
 SR = 44100

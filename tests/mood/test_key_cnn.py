@@ -11,19 +11,20 @@ import pretty_midi
 import pytest
 from scipy import ndimage
 
-from mood.analysis.key import KEY_NAMES, key_to_index
-from mood.analysis.key_cnn import (
+from sonicai.music.analysis.key import estimate_key_cnn
+from sonicai.music.analysis.key_cnn import (
     KEY_CNN_MODEL,
     MADMOM_KEY_LABELS,
     KeyCNN,
     _filterbank,
-    estimate_key_cnn,
     key_features,
     key_label,
     key_probabilities,
     load_key_cnn,
 )
-from sonicai.music.madmom_weights import Activation, madmom_model_path
+from sonicai.music.analysis.madmom_weights import Activation, madmom_model_path
+from sonicai.music.notes import NOTE_NAMES as KEY_NAMES
+from sonicai.music.notes import pitch_class as key_to_index
 from sonicai.music.synth import render_midi
 
 SR = 44100

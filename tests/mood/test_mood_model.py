@@ -8,20 +8,12 @@ import time
 import numpy as np
 import pytest
 
-from mood.mood_model import (
-    FEATURE_DIM,
-    MOODS,
-    PRIOR_VERSION,
-    MoodModel,
-    load_mood_head,
-    load_mood_model,
-    mood_feature_vector,
-    predict_mood,
-    train_mood_head,
-)
-from mood.mood_model.model import DEFAULT_HEAD
-from mood.mood_model.prior import CENTROIDS
-from mood.tagger import MSD_TAGS
+from sonicai.music.tagging.mood.features import FEATURE_DIM, mood_feature_vector
+from sonicai.music.tagging.mood.head import load_mood_head, train_mood_head
+from sonicai.music.tagging.mood.model import DEFAULT_HEAD, MoodModel, load_mood_model, predict_mood
+from sonicai.music.tagging.mood.prior import CENTROIDS, PRIOR_VERSION
+from sonicai.music.tagging.moods import MOODS
+from sonicai.music.tagging.musicnn import MSD_TAGS
 
 DEFAULT_VERSION = DEFAULT_HEAD.stem
 

@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from mood.tagger import MSD_TAGS, MusicnnNet, MusicnnTagger, default_weights_dir
-from mood.tagger.logmel import PATCH_FRAMES, make_patches
+from sonicai.music.tagging.logmel import PATCH_FRAMES, make_patches
+from sonicai.music.tagging.musicnn import MSD_TAGS, MusicnnNet, MusicnnTagger, default_weights_dir
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 from django.core.management import CommandError, call_command
 
-from mood.mood_model import load_mood_model
+from sonicai.music.tagging.mood.model import load_mood_model
 
 SR = 22050
 

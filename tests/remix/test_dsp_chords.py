@@ -4,8 +4,8 @@ import mir_eval
 import numpy as np
 import pytest
 
-from remix.dsp.chords import recognize_chords
-from remix.dsp.signals import chord_progression
+from sonicai.music.analysis.chords import recognize_chords
+from sonicai.music.testing.signals import chord_progression
 
 SR = 44100
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from remix.dsp.effects import EFFECT_SPECS, PRESETS, EffectsError, apply_chain, validate_chain
+from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS, EffectsError, apply_chain, validate_chain
 
 SR = 44100
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from remix.dsp.pitch import PitchError, pitch_shift
-from remix.dsp.signals import chord_progression
+from sonicai.music.testing.signals import chord_progression
+from sonicai.music.transform.pitch import PitchError, pitch_shift
 
 SR = 44100
 
@@ -19,7 +19,8 @@ def peak_frequency(y: np.ndarray, sr: int) -> float:
 
 
 def detected_key(y: np.ndarray, sr: int) -> tuple[int, str]:
-    from mood.analysis.key import estimate_key, key_to_index
+    from sonicai.music.analysis.key import estimate_key
+    from sonicai.music.notes import pitch_class as key_to_index
 
     result = estimate_key(y, sr)
     return key_to_index(result.tonic), result.mode

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from remix.dsp.region import RegionError, cut_region, process_region
+from sonicai.music.transform.region import RegionError, cut_region, process_region
 
 SR = 8000
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import scipy.signal as ss
 
-from remix.dsp.signals import drum_loop
-from remix.dsp.stretch import StretchError, tempo_ratio, time_stretch, warp_to_grid
+from sonicai.music.testing.signals import drum_loop
+from sonicai.music.transform.stretch import StretchError, tempo_ratio, time_stretch, warp_to_grid
 
 SR = 44100
 

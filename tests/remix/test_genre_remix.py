@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from remix.dsp.genre import choose_tempo
+from sonicai.music.remix.genre import choose_tempo
 
 SR = 44100
 
@@ -44,15 +44,15 @@ def spectral_similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.parametrize("genre", ["lofi", "edm"])
 def test_genre_remix_tempo_loudness_and_vocals(genre):
-    for module in ("generation.composer.arranger", "generation.composer.production", "sonicai.music.synth",
+    for module in ("sonicai.music.compose.arranger", "sonicai.music.compose.production", "sonicai.music.synth",
                    "sonicai.music.master"):
         pytest.importorskip(module)
     import librosa
     import pyloudnorm
 
-    from remix.dsp.genre import genre_remix
-    from remix.dsp.signals import chord_progression
-    from remix.dsp.stretch import warp_to_grid
+    from sonicai.music.remix.genre import genre_remix
+    from sonicai.music.testing.signals import chord_progression
+    from sonicai.music.transform.stretch import warp_to_grid
 
     bpm = 100.0
     backing, _ = chord_progression([(0, "maj"), (9, "min"), (5, "maj"), (7, "maj")], bpm=bpm, sr=SR, program=24)
@@ -62,8 +62,8 @@ def test_genre_remix_tempo_loudness_and_vocals(genre):
     result = genre_remix(mix, SR, genre, seed=1, stems={"vocals": vocals, "other": backing},
                          progress=lambda pct, msg: stages.append(pct))
     out = result.audio
-    assert out.shape[0] == 2 and out.dtype == np.float32 and stages[-1] == 100
-    from generation.composer.styles import STYLES
+    assert out.shape[0] == 2 and out.dtype == np.float32 and stages[-1] == 1.0
+    from sonicai.music.compose.styles import STYLES
 
     lo, hi = STYLES[genre].tempo_range
     assert lo <= result.tempo_bpm <= hi

@@ -4,8 +4,8 @@ when the weights are not installed."""
 import numpy as np
 import pytest
 
-from remix.pipeline import RemixParams, run_remix
 from sonicai.music.master import loudness_lufs
+from sonicai.music.remix.pipeline import RemixParams, run_remix
 from tests.generation.musicgen_tiny import build_tiny_musicgen_melody
 
 SR = 44100

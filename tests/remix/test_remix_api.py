@@ -97,7 +97,7 @@ def test_remix_command(tmp_path, capsys):
 
 def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, upload, run_jobs):
     from audio import services as audio_services
-    from mood.analysis.tempo import estimate_tempo
+    from sonicai.music.analysis.tempo import estimate_tempo
 
     body = upload("wav", seconds=8.0)
     job = run(api, run_jobs, "/api/v1/remix/genre", {"audio_file_id": body["id"], "genre": "edm"})

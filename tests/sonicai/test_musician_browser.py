@@ -26,7 +26,7 @@ def _song(seconds: float = 20.0):
     """A real little song (drums, bass, chords; the composer's SoundFont rendering), stereo float32."""
     import numpy as np
 
-    from generation.composer.engine import compose
+    from sonicai.music.compose.engine import compose
 
     out = compose("pop song with piano, bass and drums, 100 bpm", seconds, seed=5)
     audio = np.asarray(out.audio, dtype=np.float32)

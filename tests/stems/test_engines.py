@@ -4,11 +4,11 @@ real code path on its tiny unit-test model."""
 import numpy as np
 import pytest
 
-from stems.engines.base import EngineUnavailable
-from stems.engines.demucs_engine import DemucsEngine
-from stems.engines.hpss import HPSSEngine
-from stems.engines.registry import get_engine, list_engines
-from stems.engines.spleeter import SpleeterEngine
+from sonicai.music.separation.base import EngineUnavailable
+from sonicai.music.separation.demucs_engine import DemucsEngine
+from sonicai.music.separation.hpss import HPSSEngine
+from sonicai.music.separation.registry import get_engine, list_engines
+from sonicai.music.separation.spleeter import SpleeterEngine
 
 SR = 44100
 
@@ -78,7 +78,7 @@ def test_demucs_real_code_path_on_the_tiny_model():
     calls = []
     engine = DemucsEngine("htdemucs", model=demucs_unittest(), device="cpu")
     mix = np.stack([band(2.0), band(2.0)])
-    stems = engine.separate(mix, SR, progress=calls.append)
+    stems = engine.separate(mix, SR, progress=lambda fraction, stage: calls.append(fraction))
     assert list(stems) == ["vocals", "drums", "bass", "other"]
     assert all(s.shape == mix.shape and np.all(np.isfinite(s)) for s in stems.values())
     assert calls and calls[-1] == 1.0 and all(0 <= c <= 1 for c in calls)

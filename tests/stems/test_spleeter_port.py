@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from stems.engines.spleeter import FRAME_LENGTH, FRAME_STEP, overlap_add, polyphase_deconv, polyphase_weight
+from sonicai.music.separation.spleeter import FRAME_LENGTH, FRAME_STEP, overlap_add, polyphase_deconv, polyphase_weight
 
 
 def test_polyphase_convolution_is_the_transposed_convolution():

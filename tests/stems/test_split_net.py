@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from bench.make_stem_set import make_song
-from stems.engines import split, split_net
-from stems.engines.base import EngineUnavailable
-from stems.engines.spleeter import SpleeterEngine
+from sonicai.music.separation import split, split_net
+from sonicai.music.separation.base import EngineUnavailable
+from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.testing.stem_songs import make_song
 
 SR = 44100
 

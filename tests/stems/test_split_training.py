@@ -2,8 +2,8 @@
 
 import torch
 
-from bench.train_split_net import phase_parts, sdr_loss
-from stems.engines import split
+from sonicai.music.separation import split
+from sonicai.music.separation.split_training import phase_parts, sdr_loss
 
 
 def test_sdr_loss_is_minus_the_returned_stems_sdr():

@@ -18,16 +18,13 @@ class Command(AudioCommand):
     def handle(self, *args, **opts):
         from pathlib import Path
 
-        from mood.mood_model import train_mood_head
         from mood.services import mood_training_set
+        from sonicai.music.tagging.mood.head import train_mood_head
 
         version = opts["model_version"] or time.strftime("mood-head-%Y%m%d-%H%M%S", time.gmtime())
         out = Path(opts["out"]) if opts["out"] else settings.MODELS_DIR / "mood"
 
-        def progress(i, n, path):
-            self.stderr.write(f"[{i + 1}/{n}] {path}")
-
-        X, labels, skipped = mood_training_set(opts["dir"], progress=progress)
+        X, labels, skipped = mood_training_set(opts["dir"], progress=lambda fraction, stage: self.stderr.write(stage))
         for line in skipped:
             self.stderr.write(f"skipped {line}")
         report = train_mood_head(X, labels, version, out)

@@ -12,10 +12,10 @@ class Command(AudioCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--out", required=True, help="output file (.wav, .flac, .mp3, .ogg)")
-        parser.add_argument("--genre", default=None)
-        from remix.musicgen_genre import GENRE_ENGINES
+        from sonicai.music.remix.genres import ARRANGER, GENRE_ENGINES, GENRES
 
-        parser.add_argument("--genre-engine", default="arranger", choices=GENRE_ENGINES,
+        parser.add_argument("--genre", default=None, help=f"one of {', '.join(GENRES)}")
+        parser.add_argument("--genre-engine", default=ARRANGER, choices=GENRE_ENGINES,
                             help="musicgen-melody re-performs the melody with MusicGen (weights in MODELS_DIR)")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--tempo-change", type=float, default=None, help="percent, -50 to +100")
@@ -28,8 +28,8 @@ class Command(AudioCommand):
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **opts):
-        from remix.pipeline import RemixParams, run_remix
         from sonicai.music.audio_io import write_audio
+        from sonicai.music.remix.pipeline import RemixParams, run_remix
 
         path = self.input_file(opts["file"])
         out = Path(opts["out"])

@@ -1,1 +1,0 @@
-"""Model-backed text-to-music engines (MusicGen through transformers) and the model list."""

@@ -1,0 +1,23 @@
+"""The REST API's error format: the apps' domain errors answered as clear 4xx/5xx JSON (``{"detail": ...}``).
+
+It sits above the apps, like the URL configuration: it names their exceptions so they need not know DRF.
+"""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from audio.jobs import JobError, QueueUnavailable
+from audio.validation import UploadRejected
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus our domain errors as clear 4xx/5xx JSON answers."""
+    if isinstance(exc, (UploadRejected, JobError, ValueError)) and not isinstance(exc, APIException):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, QueueUnavailable):
+        return Response({"detail": "The job queue is unavailable; try again shortly."}, status=503)
+    return drf_exception_handler(exc, context)

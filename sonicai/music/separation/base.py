@@ -1,0 +1,34 @@
+"""What every separation engine offers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from sonicai.music.progress import Progress
+
+from .stems import FOUR_STEMS
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot run here (missing weights or package); the message says what to do."""
+
+
+class SeparationEngine(ABC):
+    name: str = ""
+    description: str = ""
+    stems: list[str] = list(FOUR_STEMS)
+
+    def available(self) -> tuple[bool, str]:
+        return True, "ready"
+
+    @abstractmethod
+    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """Stems of ``audio`` (channels, samples), each the same shape and rate as the input."""
+
+
+def as_2d(audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float32)
+    return audio[None, :] if audio.ndim == 1 else audio
+

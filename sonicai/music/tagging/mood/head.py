@@ -1,0 +1,142 @@
+"""Trainable mood head: a standardised logistic regression on ``mood_feature_vector`` rows.
+
+A head is saved as one JSON file holding its coefficients (scaler mean and scale, weights, intercepts) and its
+metadata, not as a pickle: a linear softmax needs no scikit-learn to evaluate, survives library upgrades, and a
+JSON file cannot run code when it is loaded. The default head ships in ``weights/`` (docs/mood_model.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..moods import MOODS
+from .features import FEATURE_DIM, FEATURE_NAMES
+
+# Labels from other mood vocabularies (e.g. GEMS: nostalgia, tenderness) folded onto the product's moods.
+LABEL_ALIASES: dict[str, str] = {
+    "nostalgic": "melancholic", "nostalgia": "melancholic", "tender": "romantic", "tenderness": "romantic",
+    "joyful": "happy", "joy": "happy", "joyful_activation": "happy", "peaceful": "calm", "relaxed": "calm",
+    "calmness": "calm", "aggressive": "angry", "tension": "angry", "power": "energetic", "powerful": "energetic",
+    "sadness": "sad",
+}  # fmt: skip
+
+_VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass
+class TrainReport:
+    cv_accuracy: float
+    n: int
+    version: str
+    path: Path  # the head's .json file (coefficients and metadata)
+    folds: int = 0
+    classes: tuple[str, ...] = ()
+
+
+def normalize_label(label: str) -> str:
+    lab = label.strip().lower()
+    lab = LABEL_ALIASES.get(lab, lab)
+    if lab not in MOODS:
+        raise ValueError(f"unknown mood label {label!r}; expected one of {MOODS} or {sorted(LABEL_ALIASES)}")
+    return lab
+
+
+def _make_classifier(c: float = 0.1, balanced: bool = True):
+    # Standardised logistic regression: few hundred examples at most, 250+ correlated features -> a strongly
+    # regularised linear model generalises better than boosted trees here, and gives calibrated-ish probs.
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000,
+                                                              class_weight="balanced" if balanced else None))
+
+
+def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c: float = 0.1,
+                    balanced: bool = True, extra_meta: dict | None = None) -> TrainReport:
+    """Fit on rows of ``mood_feature_vector``; stratified k-fold CV accuracy, then refit on everything.
+
+    ``c`` is the inverse regularisation strength; ``balanced`` weighs classes inversely to their counts
+    (right when the labelled folders' sizes say nothing about how common each mood is)."""
+    if not _VERSION_RE.match(version):
+        raise ValueError(f"version {version!r} must be 1-64 chars of letters, digits, '.', '_' or '-'")
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != FEATURE_DIM:
+        raise ValueError(f"X must be (n, {FEATURE_DIM}) rows of mood_feature_vector, got {X.shape}")
+    labels = [normalize_label(s) for s in y]
+    if len(labels) != len(X):
+        raise ValueError("X and y lengths differ")
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise ValueError("need at least two different mood labels to train")
+    folds = min(5, min(counts.values()))
+    if folds < 2:
+        raise ValueError(f"every mood needs >= 2 examples for cross-validation; counts: {dict(counts)}")
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    cv_acc = float(np.mean(cross_val_score(_make_classifier(c, balanced), X, labels, cv=cv, scoring="accuracy")))
+    clf = _make_classifier(c, balanced).fit(X, labels)
+    scaler, logreg = clf[0], clf[-1]
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{version}.json"
+    meta = {
+        "version": version,
+        "created": time.time(),
+        "n": len(labels),
+        "cv_accuracy": cv_acc,
+        "cv_folds": folds,
+        "classes": list(logreg.classes_),
+        "class_counts": dict(counts),
+        "feature_dim": FEATURE_DIM,
+        "feature_names": FEATURE_NAMES,
+        "classifier": f"StandardScaler+LogisticRegression(C={c}{', balanced' if balanced else ''})",
+        **(extra_meta or {}),
+        "scaler_mean": scaler.mean_.tolist(),
+        "scaler_scale": scaler.scale_.tolist(),
+        "coef": logreg.coef_.tolist(),
+        "intercept": logreg.intercept_.tolist(),
+    }
+    # Written whole under a temporary name, then renamed: a reader never sees half a head.
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta))
+    tmp.replace(path)
+    return TrainReport(cv_acc, len(labels), version, path, folds, tuple(str(c) for c in logreg.classes_))
+
+
+def load_mood_head(path: Path) -> Callable[[np.ndarray], dict[str, float]]:
+    """Load a saved head -> f(feature_vector) -> {mood: probability} over all MOODS (untrained moods get 0)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"mood head not found: {path}")
+    meta = json.loads(path.read_text())
+    if meta.get("feature_dim") != FEATURE_DIM or meta.get("feature_names") != FEATURE_NAMES:
+        raise ValueError(f"mood head {path} was trained on a different feature layout; retrain it")
+    classes = list(meta["classes"])
+    mean, scale = np.asarray(meta["scaler_mean"]), np.asarray(meta["scaler_scale"])
+    coef, intercept = np.asarray(meta["coef"]), np.asarray(meta["intercept"])
+
+    def head(x: np.ndarray) -> dict[str, float]:
+        # LogisticRegression.predict_proba: a sigmoid for two classes, a softmax over the classes otherwise
+        z = coef @ ((np.asarray(x, dtype=np.float64).ravel() - mean) / scale) + intercept
+        if len(classes) == 2:
+            p1 = 1.0 / (1.0 + np.exp(-z[0]))
+            probs = np.array([1.0 - p1, p1])
+        else:
+            e = np.exp(z - z.max())
+            probs = e / e.sum()
+        out = dict.fromkeys(MOODS, 0.0)
+        out.update({c: float(v) for c, v in zip(classes, probs, strict=True)})
+        return out
+
+    head.version = meta["version"]  # type: ignore[attr-defined]
+    head.meta = meta  # type: ignore[attr-defined]
+    return head

@@ -1,1 +1,0 @@
-"""Stem separation engines: plain functions and classes on numpy/torch arrays."""

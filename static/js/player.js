@@ -20,7 +20,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const regions = WaveSurfer.Regions.create();
   ws = WaveSurfer.create({
     container: "#waveform",
-    url: box.dataset.audioUrl,
     height: waveHeight,
     sampleRate: decodeRate,
     waveColor: TV.PEAK,
@@ -30,8 +29,8 @@ document.addEventListener("DOMContentLoaded", () => {
     dragToSeek: false,
     autoCenter: true,
     renderFunction: TV.waveRenderer(() => ws),
-    // Songs up to 7 minutes play from the decoded audio (Web Audio): the media element's streaming requests
-    // would show as cancelled in the browser's network log; longer songs stream to save memory.
+    // Songs up to 7 minutes play from decoded audio (Web Audio): a media element's streaming requests show
+    // as cancelled in the browser's network log; longer songs stream to save memory.
     backend: duration <= 420 ? "WebAudio" : "MediaElement",
     plugins: [
       regions,
@@ -41,6 +40,22 @@ document.addEventListener("DOMContentLoaded", () => {
     ],
   });
   window.sonicPlayer = ws;
+  // The song is fetched and decoded here and handed to wavesurfer with its URL: left to itself, wavesurfer
+  // would play from a blob: URL, which the studio's Content-Security-Policy (connect-src 'self') refuses.
+  (async () => {
+    try {
+      const res = await fetch(box.dataset.audioUrl);
+      if (!res.ok) throw new Error(`the studio answered ${res.status}`);
+      const ac = new AudioContext({ sampleRate: decodeRate });
+      let buf;
+      try { buf = await ac.decodeAudioData(await res.arrayBuffer()); } finally { ac.close(); }
+      const channels = Array.from({ length: Math.min(2, buf.numberOfChannels) }, (_, c) => buf.getChannelData(c));
+      await ws.load(box.dataset.audioUrl, channels, buf.duration);
+    } catch (e) {
+      const loading = document.querySelector("#waveform .loading");
+      if (loading) loading.textContent = `The waveform could not be drawn: ${e.message || e}. Reload the page to try again.`;
+    }
+  })();
   box.dataset.ready = "0";
   const play = document.getElementById("play");
   const time = document.getElementById("time");

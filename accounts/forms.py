@@ -22,12 +22,16 @@ class LoginForm(AuthenticationForm):
 
     username = forms.CharField(label="Username or email", max_length=254)
 
-    def clean(self):
-        ident = (self.cleaned_data.get("username") or "").strip()
+    @staticmethod
+    def username_for(ident: str | None) -> str:
+        """The username behind a username or an email address (as typed when none matches)."""
+        ident = (ident or "").strip()
         if "@" in ident:
-            found = User.objects.filter(email__iexact=ident).values_list("username", flat=True).first()
-            if found:
-                self.cleaned_data["username"] = found
+            return User.objects.filter(email__iexact=ident).values_list("username", flat=True).first() or ident
+        return ident
+
+    def clean(self):
+        self.cleaned_data["username"] = self.username_for(self.cleaned_data.get("username"))
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username and password:
             self.user_cache = authenticate(self.request, username=username, password=password)

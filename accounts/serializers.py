@@ -2,6 +2,7 @@ from django.contrib.auth import authenticate, password_validation
 from rest_framework import serializers
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from .lockout import check_not_locked
 from .models import User
 
 
@@ -45,13 +46,13 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"})
 
     def validate(self, attrs):
+        from .forms import LoginForm
+
         ident = (attrs.get("username") or attrs.get("email") or "").strip()
         if not ident:
             raise serializers.ValidationError("Give a username or email.")
-        username = ident
-        if "@" in ident:
-            found = User.objects.filter(email__iexact=ident).values_list("username", flat=True).first()
-            username = found or ident
+        username = LoginForm.username_for(ident)
+        check_not_locked(self.context.get("request"), username)
         user = authenticate(self.context.get("request"), username=username, password=attrs["password"])
         if user is None or not user.is_active:
             raise serializers.ValidationError("Wrong username/email or password.")

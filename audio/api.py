@@ -196,16 +196,18 @@ class AudioJobRequest(serializers.Serializer):
         "min_value": "The region's start must be 0 s or later.",
         "invalid": "The region's start must be a number of seconds."})
     end = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
-        "min_value": "The region's end must be after 0 s.",
+        "min_value": "The region cannot end before the beginning of the song (0 s).",
         "invalid": "The region's end must be a number of seconds."})
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
-        if start is not None and end is not None and end - start < 1.0:
-            # Named after the field to change, so a page can show it there; a sentence that says what to do.
+        if end is not None and end - (start or 0.0) < 1.0:
+            # A region given by its end alone starts at the beginning of the song. Named after the field to
+            # change, so a page can show it there; a sentence that says what to do.
+            begin = start or 0.0
             raise serializers.ValidationError({"end": (
-                f"The region must be at least 1 s long: set its end to {start + 1:g} s or later "
-                f"(it is {end:g} s, the start is {start:g} s).")})
+                f"The region must be at least 1 s long: set its end to {begin + 1:g} s or later "
+                f"(it is {end:g} s, the start is {begin:g} s).")})
         return attrs
 
 

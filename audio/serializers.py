@@ -24,6 +24,9 @@ class UploadSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    error_message = serializers.CharField(allow_null=True, help_text="Why the job failed; null while it has not")
+    stage = serializers.CharField(allow_blank=True)
+
     class Meta:
         model = ProcessingJob
         fields = ["id", "job_type", "status", "progress", "stage", "error_message", "audio_file", "input_params",

@@ -17,7 +17,7 @@ from sonicai.music.progress import Progress
 
 from . import dsp, storage
 from .models import AudioFile, ProcessingJob
-from .validation import UploadRejected, check_audio_file, clean_filename
+from .validation import check_audio_file, check_size, clean_filename
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,7 @@ def accept_upload(user, uploaded) -> AudioFile:
     ``uploaded`` is a Django UploadedFile. Raises :class:`UploadRejected`.
     """
     size = uploaded.size or 0
-    if size > settings.MAX_UPLOAD_SIZE:
-        raise UploadRejected(
-            f"The file is {size / 1e6:.1f} MB; the limit is {settings.MAX_UPLOAD_SIZE / 1e6:.0f} MB."
-        )
+    check_size(size, settings.MAX_UPLOAD_SIZE)
     fd, tmp = tempfile.mkstemp(prefix="upload-")
     try:
         with os.fdopen(fd, "wb") as out:

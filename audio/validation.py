@@ -50,13 +50,22 @@ def _format_name(container: str, info: AudioInfo) -> str:
     return container
 
 
-def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_duration: float,
-                     allowed_formats: list[str]) -> CheckedAudio:
-    """Validate the file at ``path``; raises :class:`UploadRejected` with a reason."""
+def format_megabytes(n: int) -> str:
+    """Sizes in the unit musicians read on their disks: MB of 1024 * 1024 bytes."""
+    return f"{n / 2 ** 20:.0f} MB" if n >= 2 ** 20 else f"{max(1, round(n / 1024))} KB"
+
+
+def check_size(size: int, max_size: int) -> None:
     if size <= 0:
         raise UploadRejected("The file is empty.")
     if size > max_size:
-        raise UploadRejected(f"The file is {size / 1e6:.1f} MB; the limit is {max_size / 1e6:.0f} MB.")
+        raise UploadRejected(f"The file is {format_megabytes(size)}; the limit is {format_megabytes(max_size)}.")
+
+
+def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_duration: float,
+                     allowed_formats: list[str]) -> CheckedAudio:
+    """Validate the file at ``path``; raises :class:`UploadRejected` with a reason."""
+    check_size(size, max_size)
     with open(path, "rb") as fh:
         head = fh.read(64)
     container = sniff_container(head)

@@ -10,14 +10,18 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.lockout import SignInLocked
 from audio.jobs import JobError, QueueUnavailable
 from audio.validation import UploadRejected
+from sonicai.middleware import QUEUE_DOWN, is_service_outage
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus our domain errors as clear 4xx/5xx JSON answers."""
     if isinstance(exc, (UploadRejected, JobError, ValueError)) and not isinstance(exc, APIException):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, QueueUnavailable):
-        return Response({"detail": "The job queue is unavailable; try again shortly."}, status=503)
+    if isinstance(exc, SignInLocked):
+        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    if isinstance(exc, QueueUnavailable) or is_service_outage(exc):
+        return Response({"detail": QUEUE_DOWN}, status=503, headers={"Retry-After": "5"})
     return drf_exception_handler(exc, context)

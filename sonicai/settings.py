@@ -18,19 +18,40 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise environ.ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is false.")
-    # Development only: a fixed key so sessions survive restarts of a laptop studio.
-    SECRET_KEY = "sonicai-development-key-not-for-production-use-0123456789abcdef"
+# Debug pages list URLs, settings and tracebacks: only for a developer who asks for them.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+
+def _secret_key_in(var_dir: Path) -> str:
+    """A random key made on first run and kept in var/, so sessions and tokens survive
+    restarts and no two installations share one. Several processes start at once: the
+    first to publish its key wins (a hard link never replaces a file), the others read it."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=var_dir, prefix=".secret_key-")  # mode 0600
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _secret_key_in(VAR_DIR)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,7 +85,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sonicai.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "sonicai.urls"
@@ -87,15 +110,28 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sonicai.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Web requests run on a fixed set of threads (sonicai/asgi.py), so connections are kept and reused.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web and worker processes write to the same file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    # Web and worker processes write to the same file: wait for locks instead of failing, and
+    # keep a write-ahead log so that readers (every job-status poll) never wait for a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 30, "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         # a fresh clone has no var/ yet, and SQLite will not create the folder of its file
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+# Argon2 (Django's recommendation); hashes made by an older hasher are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -165,23 +201,36 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "sonicai:ws"},
+            # channels_redis waits up to 5 s for a message (BZPOPMIN); redis-py's default read
+            # timeout is also 5 s, so an idle WebSocket was dropped every 5-6 s. Reads may
+            # now take that long plus a margin.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                       "prefix": "sonicai:ws"},
         }
     }
 
+# Rate-limit and sign-in counters, shared by every web process through Redis; while Redis
+# does not answer each process counts in its own memory instead of failing the request.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.bool("CACHE_USE_REDIS", default=CHANNEL_LAYER == "redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "sonicai.cache.FailSoftRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1}}}
 
 # --- Jobs
 JOB_TIMEOUT_SECONDS = env.int("JOB_TIMEOUT_SECONDS", default=env.int("JOB_TIMEOUT_MS", default=600_000) // 1000)
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=5)
 MAX_CONCURRENT_JOBS = env.int("MAX_CONCURRENT_JOBS", default=2)
 WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
+WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
+WEB_THREADS = env.int("WEB_THREADS", default=8)  # requests handled at once per web process
 MODELS_DIR = Path(env("SONICAI_MODELS_DIR", default=str(BASE_DIR / "models")))
 TORCH_DEVICE = env("DEVICE", default="auto")  # auto | cpu | cuda
 
 # --- API
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Failed sign-ins per account and client address before that pair is refused for a while.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -193,13 +242,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "sonicai.throttling.UserReadThrottle",
+        "sonicai.throttling.UserWriteThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("RATE_LIMIT_ANON", default="120/minute"),
+        # Reads (job status, library) are cheap and polled; writes start work.
+        "user_read": env("RATE_LIMIT_USER_READ", default="12000/minute"),
         "user": env("RATE_LIMIT_USER", default=f"{env.int('RATE_LIMIT_PER_MINUTE', default=600)}/minute"),
         "auth": env("RATE_LIMIT_AUTH", default="30/minute"),
     },
+    # Client addresses come from X-Forwarded-For only behind this many trusted proxies;
+    # with none (the default) the header is ignored, so a client cannot choose its address.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "sonicai.exceptions.exception_handler",
 }
 SIMPLE_JWT = {
@@ -217,17 +272,43 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["sonicai.api.schema_paths_without_slash"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sonicai.api.document_error_responses"],
     # Swagger UI and ReDoc assets are served from the installed sidecar package, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Content-Security-Policy: scripts and styles from this site only (no inline scripts);
+# audio, images and WebSockets from this site; blob: for waveform and ReDoc workers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "ws:", "wss:", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 CORS_ALLOWED_ORIGINS = env.list("CORS_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 
-# --- Production hardening (only when DEBUG is off; `manage.py check --deploy` passes).
-if not DEBUG:
+# --- Behind HTTPS (SONICAI_HTTPS=true: a TLS proxy in front): secure cookies, HSTS and a
+# redirect from http; `manage.py check --deploy` then passes. Off by default, because the
+# laptop studio is served over plain http on localhost, where secure cookies never arrive.
+SONICAI_HTTPS = env.bool("SONICAI_HTTPS", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SONICAI_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health$"]
@@ -236,7 +317,6 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
     "version": 1,

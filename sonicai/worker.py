@@ -2,9 +2,16 @@
 
 Sets Django up, then imports the ``actors`` module of every installed app (found from
 INSTALLED_APPS, see ``sonicai.broker.import_actor_modules``) so the worker can run them.
+A worker process whose Dramatiq main process is gone stops at once instead of finishing
+its job as an orphan while the studio is down or restarting.
 """
 
+import logging
+import multiprocessing
 import os
+import signal
+import threading
+import time
 
 import django
 
@@ -14,3 +21,17 @@ django.setup()
 from sonicai.broker import import_actor_modules  # noqa: E402  (needs the apps loaded)
 
 ACTOR_MODULES = import_actor_modules()
+log = logging.getLogger(__name__)
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            log.error("the Dramatiq main process %s is gone; this worker stops (its job is failed by the studio)",
+                      parent)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+if multiprocessing.parent_process() is not None:  # a worker process forked by the dramatiq command
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True, name="orphan-watch").start()

@@ -132,6 +132,15 @@ def run_jobs(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """Rate-limit and sign-in counters start from zero in every test."""
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(request, tmp_path) -> Path:
     """Each test stores its files in its own folder, so it can check what was left.
     (Pure DSP tests also run with ``-p no:django``; then there is nothing to set.)"""

@@ -26,6 +26,6 @@ else:
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/minute", "user": "10000/minute",
-                                                               "auth": "10000/minute"}}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+    "anon": "10000/minute", "user": "10000/minute", "user_read": "10000/minute", "auth": "10000/minute"}}
 JOB_HEARTBEAT_SECONDS = 1

@@ -256,21 +256,11 @@ function bindDownload(a) {
 
 function bindDownloads(root) { (root || document).querySelectorAll("[data-download]").forEach(bindDownload); }
 
-// Forms that ask first (no inline handlers: the Content-Security-Policy allows scripts from files only).
-function bindConfirms(root) {
-  (root || document).querySelectorAll("form[data-confirm]").forEach((form) => {
-    if (form.dataset.bound) return;
-    form.dataset.bound = "1";
-    form.addEventListener("submit", (e) => { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
-  });
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   bindJobs();
   bindDropzone();
   bindDownloads();
-  bindConfirms();
-  document.body.addEventListener("htmx:afterSwap", (e) => { bindJobs(e.target); bindDownloads(e.target); bindConfirms(e.target); });
+  document.body.addEventListener("htmx:afterSwap", (e) => { bindJobs(e.target); bindDownloads(e.target); });
   // A page that waits for an analysis reloads its facts when the job completes.
   document.body.addEventListener("job-completed", (e) => {
     if (e.detail.job_type === "analysis" && document.getElementById("analysis-pending")) window.location.reload();
@@ -278,3 +268,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 window.SonicAI = { watchJob, bindJobs, bindDownloads, csrfToken, errorMessages, showErrors, postJSON, jobRow };
+
+// Forms that destroy something ask first (data-confirm="question"); no inline handlers under the CSP.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

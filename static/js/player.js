@@ -64,6 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const zoom = document.getElementById("zoom");
   const axis = document.getElementById("freq-axis");
   let active = null;
+  play.disabled = true;  // until the song is decoded: a click before that would do nothing
 
   // The ruler is rebuilt for each zoom so labels never run out (wavesurfer's default spacing stops at 10 s).
   let ruler = null, rulerPx = 0;
@@ -103,6 +104,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   ws.on("ready", () => {
     box.dataset.ready = "1";
+    play.disabled = false;
     time.textContent = `0:00.0 / ${TV.fmtTime(ws.getDuration())}`;
     placeRuler();
     showSpectrogram(document.getElementById("show-spec").checked);

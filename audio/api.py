@@ -144,6 +144,26 @@ class FeaturesView(APIView):
                          "mood": _mood_summary(mood) if mood else None})
 
 
+class ChordsView(APIView):
+    """The chord track of the analysis, spelled in the song's key (202 with the analysis job until it is there)."""
+
+    @extend_schema(responses={200: inline_serializer("Chords", {
+        "key": serializers.CharField(), "mode": serializers.CharField(), "key_name": serializers.CharField(),
+        "tempo_bpm": serializers.FloatField(), "beats": serializers.ListField(child=serializers.FloatField()),
+        "chords": serializers.ListField(child=serializers.DictField())}), **_NOT_READY})
+    def get(self, request, pk):
+        from sonicai.music.notes import key_name
+
+        af = owned_audio(request, pk)
+        analysis = af.analysis or {}
+        if "chords" not in analysis:
+            return not_ready(request, af, "chord track")
+        return Response({"audio_file_id": str(af.id), "key": analysis["key"], "mode": analysis["mode"],
+                         "key_name": key_name(analysis["key"], analysis["mode"], unicode=True),
+                         "tempo_bpm": analysis.get("tempo_bpm"), "beats": analysis.get("beats", []),
+                         "duration": analysis.get("duration"), "chords": analysis["chords"]})
+
+
 def _mood_summary(mood) -> dict:
     return {"primary": mood.primary_mood, "confidence": mood.confidence, "scores": mood.mood_scores,
             "valence": mood.valence, "arousal": mood.arousal, "model_version": mood.model_version}

@@ -53,6 +53,7 @@ class ProcessingJob(models.Model):
         TEMPO = "tempo"
         EFFECTS = "effects"
         STEM_MIX = "stem_mix"
+        TRANSCRIPTION = "transcription"
 
     class Status(models.TextChoices):
         PENDING = "pending"

@@ -12,11 +12,20 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SONICAI_VAR_DIR", BASE_DIR / "var"))
+ENV_FILE = Path(os.environ.get("SONICAI_ENV_FILE") or BASE_DIR / ".env")
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if ENV_FILE.exists():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
+
+def setting(name: str, default: str) -> str:
+    """A string setting where an empty value means the default: .env.example lists every
+    variable, empty, and a copy of it must behave like no .env at all."""
+    return env(name, default="") or default
+
+
+VAR_DIR = Path(setting("SONICAI_VAR_DIR", str(BASE_DIR / "var")))
 
 # Debug pages list URLs, settings and tracebacks: only for a developer who asks for them.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -44,9 +53,9 @@ def _secret_key_in(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _secret_key_in(VAR_DIR)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="").strip() or _secret_key_in(VAR_DIR)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -73,6 +82,7 @@ INSTALLED_APPS = [
     "mood",
     "remix",
     "generation",
+    "practice",
 ]
 
 MIDDLEWARE = [
@@ -156,7 +166,7 @@ STORAGES = {
 }
 
 # --- Media storage: local disk, or S3-compatible object storage when a bucket is set.
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(setting("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 S3_BUCKET_NAME = env("S3_BUCKET_NAME", default="")
 DOWNLOAD_URL_EXPIRY = env.int("S3_PRESIGNED_URL_EXPIRY", default=3600)
@@ -165,10 +175,10 @@ if S3_BUCKET_NAME:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET_NAME,
-            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_REGION", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_REGION", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
             "querystring_auth": True,
             "querystring_expire": DOWNLOAD_URL_EXPIRY,
             "default_acl": None,
@@ -223,7 +233,7 @@ MAX_CONCURRENT_JOBS = env.int("MAX_CONCURRENT_JOBS", default=2)
 WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
 WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
 WEB_THREADS = env.int("WEB_THREADS", default=8)  # requests handled at once per web process
-MODELS_DIR = Path(env("SONICAI_MODELS_DIR", default=str(BASE_DIR / "models")))
+MODELS_DIR = Path(setting("SONICAI_MODELS_DIR", str(BASE_DIR / "models")))
 TORCH_DEVICE = env("DEVICE", default="auto")  # auto | cpu | cuda
 
 # --- API
@@ -263,7 +273,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env("JWT_SECRET", default=SECRET_KEY),
+    "SIGNING_KEY": setting("JWT_SECRET", SECRET_KEY),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SonicAI API",

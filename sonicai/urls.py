@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("mood.api_urls")),
     path("", include("remix.api_urls")),
     path("", include("generation.api_urls")),
+    path("", include("practice.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,5 +34,6 @@ urlpatterns = [
     path("mood/", include("mood.urls")),
     path("remix/", include("remix.urls")),
     path("generate/", include("generation.urls")),
+    path("practice/", include("practice.urls")),
     path("", include("audio.urls")),
 ]

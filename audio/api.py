@@ -137,7 +137,10 @@ class FeaturesView(APIView):
         if not af.analysis:
             return not_ready(request, af, "analysis")
         mood = af.moods.order_by("-created_at").first()
-        return Response({"audio_file_id": str(af.id), **af.analysis,
+        from .describe import analysis_key
+
+        # key_display spells the key as musicians write it ("B♭ major"); "key" keeps the contract's "A#".
+        return Response({"audio_file_id": str(af.id), **af.analysis, "key_display": analysis_key(af.analysis),
                          "mood": _mood_summary(mood) if mood else None})
 
 
@@ -206,18 +209,25 @@ class JobCancelView(JobDetailView):
 class AudioJobRequest(serializers.Serializer):
     """Common body of job-starting endpoints: a file of the user's and an optional region."""
 
-    audio_file_id = serializers.UUIDField()
+    audio_file_id = serializers.UUIDField(error_messages={
+        "invalid": "Choose one of your files (audio_file_id must be a file id).",
+        "required": "Choose one of your files (audio_file_id)."})
     start = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
-        "min_value": "The region cannot start before the beginning of the song (0 s)."})
+        "min_value": "The region's start must be 0 s or later.",
+        "invalid": "The region's start must be a number of seconds."})
     end = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
-        "min_value": "The region cannot end before the beginning of the song (0 s)."})
+        "min_value": "The region cannot end before the beginning of the song (0 s).",
+        "invalid": "The region's end must be a number of seconds."})
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
         if end is not None and end - (start or 0.0) < 1.0:
-            # A region given by its end alone starts at the beginning of the song.
-            raise serializers.ValidationError({"end": f"A region must be at least 1 s long: make it end at "
-                                                      f"{(start or 0.0) + 1.0:g} s or later."})
+            # A region given by its end alone starts at the beginning of the song. Named after the field to
+            # change, so a page can show it there; a sentence that says what to do.
+            begin = start or 0.0
+            raise serializers.ValidationError({"end": (
+                f"The region must be at least 1 s long: set its end to {begin + 1:g} s or later "
+                f"(it is {end:g} s, the start is {begin:g} s).")})
         return attrs
 
 
@@ -225,9 +235,11 @@ def owned_audio_for(request, data: dict) -> AudioFile:
     af = owned_audio(request, data["audio_file_id"])
     end = data.get("end")
     if end is not None and af.duration and end > af.duration + 0.05:
-        raise serializers.ValidationError({"end": f"The file lasts {af.duration:.2f} s."})
+        raise serializers.ValidationError(
+            {"end": f"The song lasts {af.duration:.1f} s: the region's end must be {af.duration:.1f} s or earlier."})
     if data.get("start") is not None and af.duration and data["start"] >= af.duration:
-        raise serializers.ValidationError({"start": f"The file lasts {af.duration:.2f} s."})
+        raise serializers.ValidationError(
+            {"start": f"The song lasts {af.duration:.1f} s: the region must start before that."})
     return af
 
 
@@ -251,6 +263,22 @@ class JobDownloadView(JobDetailView):
         key = keys[name]
         from django.conf import settings
 
-        filename = f"{job.job_type}-{name}{'.' + key.rsplit('.', 1)[-1] if '.' in key else ''}"
+        filename = result_filename(job, name, key)
         return Response({"url": storage.download_url(request, key, filename), "name": name,
                          "expires_in": settings.DOWNLOAD_URL_EXPIRY})
+
+
+def result_filename(job: ProcessingJob, name: str, key: str) -> str:
+    """A download name that says whose song and what was done: "My Song - vocals.flac", "My Song - stem mix.wav"."""
+    from .describe import download_name, job_details, song_title
+
+    ext = key.rsplit(".", 1)[-1] if "." in key else "bin"
+    title = song_title(job.audio_file.original_name) if job.audio_file_id else "SonicAI"
+    what = name
+    if job.job_type == ProcessingJob.Type.STEM_MIX:
+        gains = (job.input_params or {}).get("gains") or {}
+        on = [stem for stem, g in gains.items() if g]
+        what = on[0] if len(on) == 1 else "stem mix"
+    elif name in ("audio", "result"):
+        what = ", ".join(job_details(job.job_type, job.input_params, job.result)) or None
+    return download_name(title, what, ext)

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from .health import health
@@ -17,6 +19,8 @@ api_v1 = [
 
 urlpatterns = [
     path("health", health, name="health"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API docs, JSON answers).
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
     # The admin's sign-in form under the same rate limit as the studio's (lockouts apply through the backend).
     path("admin/login/", throttled_posts("auth")(admin.site.login)),
     path("admin/", admin.site.urls),

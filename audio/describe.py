@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sonicai.music.spelling import key_name
+from sonicai.music.notes import key_display
 
 #: How genre names are written in pages (anything not listed is capitalised).
 GENRE_LABELS = {"edm": "EDM", "hiphop": "Hip-hop", "lofi": "Lo-fi", "rnb": "R&B"}
@@ -118,7 +118,7 @@ def job_summary(job) -> str:
 def analysis_key(analysis: dict | None) -> str:
     """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling)."""
     analysis = analysis or {}
-    return key_name(analysis.get("key"), analysis.get("mode"))
+    return key_display(analysis.get("key"), analysis.get("mode"))
 
 
 def song_title(name: str) -> str:

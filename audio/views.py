@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from sonicai.api import get_owned
-from sonicai.music.spelling import note_names
+from sonicai.music.notes import note_names
 
 from . import describe, services, storage
 from .describe import JOB_LABELS

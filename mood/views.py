@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from audio.models import AudioFile, ProcessingJob
 from sonicai.api import get_owned
-from sonicai.music.spelling import note_names
+from sonicai.music.notes import note_names
 from sonicai.music.tagging.moods import MOODS
 
 from .models import MoodClassification

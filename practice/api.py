@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,12 +64,14 @@ FORMATS = {"json": None, "chordpro": ("text/plain; charset=utf-8", "cho"),
 
 
 class LeadSheetView(APIView):
+    # ``?as=`` rather than ``?format=``: DRF reserves ``format`` to pick a renderer, and answers 404
+    # for names it has no renderer for (chordpro, musicxml).
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
-                   parameters=[{"name": "format", "in": "query", "schema": {"type": "string", "enum": list(FORMATS)},
-                                "required": False}])
+                   parameters=[OpenApiParameter("as", str, enum=list(FORMATS), description="json (default), "
+                                                "chordpro (.cho) or musicxml")])
     def get(self, request, pk):
         af = owned_audio(request, pk)
-        fmt = request.query_params.get("format", "json")
+        fmt = request.query_params.get("as", "json")
         if fmt not in FORMATS:
             return Response({"detail": f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}."}, status=400)
         if "chords" not in (af.analysis or {}):

@@ -63,3 +63,19 @@ def spell(pc: int, tonic: int | str, mode: str = "major", unicode: bool = False)
             NOTE_NAMES[pc][0]) + 1) % 7] + "b"
         return plain[0] + _accidentals(plain.count("#") - plain.count("b"), unicode)
     return _LETTERS[letter] + _accidentals(shift, unicode)
+
+
+def key_display(tonic: int | str | None, mode: str | None = "major") -> str:
+    """The key as musicians write it: ("A#", "major") -> "B♭ major"; "" when the key is unknown."""
+    if tonic is None or tonic == "":
+        return ""
+    mode = "minor" if str(mode or "major").lower().startswith("min") else "major"
+    try:
+        return f"{key_name(tonic, mode, unicode=True)} {mode}"
+    except ValueError:
+        return f"{tonic} {mode}"
+
+
+def note_names(tonic: int | str = 0, mode: str = "major") -> tuple[str, ...]:
+    """The twelve pitch classes (C first) named as they are spelled in this key."""
+    return tuple(spell(pc, tonic, mode, unicode=True) for pc in range(12))

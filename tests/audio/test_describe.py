@@ -1,7 +1,8 @@
 """Words for musicians: key spelling, job summaries and download names."""
 
 from audio.describe import download_name, job_details, remix_name, song_title
-from sonicai.music.spelling import key_name, note_names
+from sonicai.music.notes import key_display as key_name
+from sonicai.music.notes import note_names
 
 
 def test_keys_are_spelled_with_the_fewest_accidentals():

@@ -137,3 +137,18 @@ def test_transcribe_command_writes_midi_and_refuses_bad_input(tmp_path):
         assert bad.returncode == 1 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     bad = _cmd(str(wav), "--out", str(out), "--stem", "kazoo")
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+@pytest.mark.django_db
+def test_lead_sheet_api_in_each_format(api, user):
+    af = AudioFile.objects.create(user=user, original_name="song.wav", s3_key="x", s3_bucket="local", file_size=1,
+                                  duration=8.0, analysis={
+                                      "tempo_bpm": 120.0, "beats": [0.5 * i for i in range(16)], "key": "F",
+                                      "mode": "major", "duration": 8.0,
+                                      "chords": [{"start": 0.0, "end": 8.0, "root": 10, "quality": "maj",
+                                                  "label": "Bb:maj", "symbol": "B♭"}]})
+    url = f"/api/v1/practice/{af.id}/leadsheet"
+    assert api.get(url).json()["key"]
+    assert b"[Bb]" in api.get(url + "?as=chordpro").content
+    assert api.get(url + "?as=musicxml").content.startswith(b"<?xml")
+    assert api.get(url + "?as=kazoo").status_code == 400

@@ -40,6 +40,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ],
   });
   window.sonicPlayer = ws;
+  document.dispatchEvent(new CustomEvent("sonic:player", { detail: ws }));
   // The song is fetched and decoded here and handed to wavesurfer with its URL: left to itself, wavesurfer
   // would play from a blob: URL, which the studio's Content-Security-Policy (connect-src 'self') refuses.
   (async () => {

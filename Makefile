@@ -26,12 +26,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # Front-end libraries come from the npm registry (pinned in package-lock.json) and are
 # copied into static/vendor (git-ignored); nothing is fetched from a CDN at run time.
-static/vendor/.installed: node_modules/.package-lock.json
-	rm -rf static/vendor && mkdir -p static/vendor/wavesurfer/plugins static/vendor/chartjs
+static/vendor/.installed: node_modules/.package-lock.json Makefile
+	rm -rf static/vendor && mkdir -p static/vendor/wavesurfer/plugins static/vendor/chartjs static/vendor/soundtouch
 	cp node_modules/wavesurfer.js/dist/wavesurfer.min.js static/vendor/wavesurfer/
 	cp node_modules/wavesurfer.js/dist/plugins/regions.min.js node_modules/wavesurfer.js/dist/plugins/timeline.min.js \
-	   node_modules/wavesurfer.js/dist/plugins/zoom.min.js node_modules/wavesurfer.js/dist/plugins/minimap.min.js static/vendor/wavesurfer/plugins/
+	   node_modules/wavesurfer.js/dist/plugins/zoom.min.js node_modules/wavesurfer.js/dist/plugins/minimap.min.js \
+	   node_modules/wavesurfer.js/dist/plugins/spectrogram.min.js static/vendor/wavesurfer/plugins/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	cp node_modules/soundtouchjs/dist/soundtouch.js node_modules/soundtouchjs/LICENSE static/vendor/soundtouch/
 	touch $@
 
 staticfiles/.collected: $(VENV)/.installed static/vendor/.installed $(shell find static templates -type f -not -path 'static/vendor/*' 2>/dev/null)

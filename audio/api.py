@@ -15,7 +15,7 @@ from sonicai.api import get_owned
 from . import services, storage
 from .jobs import cancel_job, start_analysis
 from .models import AudioFile, ProcessingJob
-from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer
+from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer, with_analysis_status
 from .validation import UploadRejected
 
 _UPLOADED = inline_serializer(
@@ -55,7 +55,7 @@ class AudioListView(generics.ListAPIView):
     serializer_class = AudioFileSerializer
 
     def get_queryset(self):
-        return AudioFile.objects.filter(user=self.request.user).order_by("-created_at")
+        return with_analysis_status(AudioFile.objects.filter(user=self.request.user).order_by("-created_at"))
 
 
 class AudioDetailView(APIView):
@@ -137,8 +137,31 @@ class FeaturesView(APIView):
         if not af.analysis:
             return not_ready(request, af, "analysis")
         mood = af.moods.order_by("-created_at").first()
-        return Response({"audio_file_id": str(af.id), **af.analysis,
+        from .describe import analysis_key
+
+        # key_display spells the key as musicians write it ("B♭ major"); "key" keeps the contract's "A#".
+        return Response({"audio_file_id": str(af.id), **af.analysis, "key_display": analysis_key(af.analysis),
                          "mood": _mood_summary(mood) if mood else None})
+
+
+class ChordsView(APIView):
+    """The chord track of the analysis, spelled in the song's key (202 with the analysis job until it is there)."""
+
+    @extend_schema(responses={200: inline_serializer("Chords", {
+        "key": serializers.CharField(), "mode": serializers.CharField(), "key_name": serializers.CharField(),
+        "tempo_bpm": serializers.FloatField(), "beats": serializers.ListField(child=serializers.FloatField()),
+        "chords": serializers.ListField(child=serializers.DictField())}), **_NOT_READY})
+    def get(self, request, pk):
+        from sonicai.music.notes import key_name
+
+        af = owned_audio(request, pk)
+        analysis = af.analysis or {}
+        if "chords" not in analysis:
+            return not_ready(request, af, "chord track")
+        return Response({"audio_file_id": str(af.id), "key": analysis["key"], "mode": analysis["mode"],
+                         "key_name": key_name(analysis["key"], analysis["mode"], unicode=True),
+                         "tempo_bpm": analysis.get("tempo_bpm"), "beats": analysis.get("beats", []),
+                         "duration": analysis.get("duration"), "chords": analysis["chords"]})
 
 
 def _mood_summary(mood) -> dict:
@@ -186,14 +209,25 @@ class JobCancelView(JobDetailView):
 class AudioJobRequest(serializers.Serializer):
     """Common body of job-starting endpoints: a file of the user's and an optional region."""
 
-    audio_file_id = serializers.UUIDField()
-    start = serializers.FloatField(required=False, allow_null=True, min_value=0)
-    end = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    audio_file_id = serializers.UUIDField(error_messages={
+        "invalid": "Choose one of your files (audio_file_id must be a file id).",
+        "required": "Choose one of your files (audio_file_id)."})
+    start = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+        "min_value": "The region's start must be 0 s or later.",
+        "invalid": "The region's start must be a number of seconds."})
+    end = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+        "min_value": "The region cannot end before the beginning of the song (0 s).",
+        "invalid": "The region's end must be a number of seconds."})
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
-        if start is not None and end is not None and end - start < 1.0:
-            raise serializers.ValidationError("A region must be at least 1 s long (end - start >= 1).")
+        if end is not None and end - (start or 0.0) < 1.0:
+            # A region given by its end alone starts at the beginning of the song. Named after the field to
+            # change, so a page can show it there; a sentence that says what to do.
+            begin = start or 0.0
+            raise serializers.ValidationError({"end": (
+                f"The region must be at least 1 s long: set its end to {begin + 1:g} s or later "
+                f"(it is {end:g} s, the start is {begin:g} s).")})
         return attrs
 
 
@@ -201,9 +235,11 @@ def owned_audio_for(request, data: dict) -> AudioFile:
     af = owned_audio(request, data["audio_file_id"])
     end = data.get("end")
     if end is not None and af.duration and end > af.duration + 0.05:
-        raise serializers.ValidationError({"end": f"The file lasts {af.duration:.2f} s."})
+        raise serializers.ValidationError(
+            {"end": f"The song lasts {af.duration:.1f} s: the region's end must be {af.duration:.1f} s or earlier."})
     if data.get("start") is not None and af.duration and data["start"] >= af.duration:
-        raise serializers.ValidationError({"start": f"The file lasts {af.duration:.2f} s."})
+        raise serializers.ValidationError(
+            {"start": f"The song lasts {af.duration:.1f} s: the region must start before that."})
     return af
 
 
@@ -227,6 +263,22 @@ class JobDownloadView(JobDetailView):
         key = keys[name]
         from django.conf import settings
 
-        filename = f"{job.job_type}-{name}{'.' + key.rsplit('.', 1)[-1] if '.' in key else ''}"
+        filename = result_filename(job, name, key)
         return Response({"url": storage.download_url(request, key, filename), "name": name,
                          "expires_in": settings.DOWNLOAD_URL_EXPIRY})
+
+
+def result_filename(job: ProcessingJob, name: str, key: str) -> str:
+    """A download name that says whose song and what was done: "My Song - vocals.flac", "My Song - stem mix.wav"."""
+    from .describe import download_name, job_details, song_title
+
+    ext = key.rsplit(".", 1)[-1] if "." in key else "bin"
+    title = song_title(job.audio_file.original_name) if job.audio_file_id else "SonicAI"
+    what = name
+    if job.job_type == ProcessingJob.Type.STEM_MIX:
+        gains = (job.input_params or {}).get("gains") or {}
+        on = [stem for stem, g in gains.items() if g]
+        what = on[0] if len(on) == 1 else "stem mix"
+    elif name in ("audio", "result"):
+        what = ", ".join(job_details(job.job_type, job.input_params, job.result)) or None
+    return download_name(title, what, ext)

@@ -66,8 +66,9 @@ def job_payload(job: ProcessingJob) -> dict[str, Any]:
 def start_job(user, job_type: str, actor, audio_file=None, params: dict | None = None) -> ProcessingJob:
     """Create a pending job and enqueue ``actor(job_id)``.
 
-    If the broker refuses the message the job is marked failed at once and
-    :class:`QueueUnavailable` is raised, so no pending row is left behind.
+    If the broker refuses the message the row is deleted again and
+    :class:`QueueUnavailable` is raised (the API answers 503): the request was refused, so
+    it leaves nothing behind, neither a pending job nor a failed one in the user's list.
     """
     job = ProcessingJob.objects.create(
         user=user,
@@ -79,8 +80,8 @@ def start_job(user, job_type: str, actor, audio_file=None, params: dict | None =
     try:
         message = actor.send(str(job.id))
     except Exception as exc:
-        log.exception("could not enqueue job %s", job.id)
-        _finish(job, Status.FAILED, error="The job queue is unavailable; try again shortly.")
+        log.warning("could not enqueue job %s: %s", job.id, exc)
+        job.delete()
         raise QueueUnavailable(str(exc)) from exc
     ProcessingJob.objects.filter(pk=job.pk).update(task_id=message.message_id)
     job.task_id = message.message_id

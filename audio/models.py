@@ -53,6 +53,7 @@ class ProcessingJob(models.Model):
         TEMPO = "tempo"
         EFFECTS = "effects"
         STEM_MIX = "stem_mix"
+        TRANSCRIPTION = "transcription"
         MODEL_INSTALL = "model_install"
 
     class Status(models.TextChoices):

@@ -13,10 +13,23 @@ class AudioFileSerializer(serializers.ModelSerializer):
                   "source", "parent", "created_at", "analysis_status"]
 
     def get_analysis_status(self, obj) -> str:
+        if hasattr(obj, "has_analysis"):  # annotated by with_analysis_status(): no query per row
+            return "completed" if obj.has_analysis else obj.last_analysis_status or "none"
         if obj.analysis:
             return "completed"
         job = obj.jobs.filter(job_type=ProcessingJob.Type.ANALYSIS).order_by("-created_at").first()
         return job.status if job else "none"
+
+
+def with_analysis_status(queryset):
+    """Library rows for listing: without their large JSON fields (waveform peaks, the full
+    analysis), with what analysis_status needs computed by the database in the same query."""
+    from django.db.models import OuterRef, Q, Subquery
+
+    last_job = (ProcessingJob.objects.filter(audio_file=OuterRef("pk"), job_type=ProcessingJob.Type.ANALYSIS)
+                .order_by("-created_at").values("status")[:1])
+    return (queryset.defer("waveform_data", "analysis")
+            .annotate(has_analysis=Q(analysis__isnull=False), last_analysis_status=Subquery(last_job)))
 
 
 class UploadSerializer(serializers.Serializer):
@@ -24,6 +37,9 @@ class UploadSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    error_message = serializers.CharField(allow_null=True, help_text="Why the job failed; null while it has not")
+    stage = serializers.CharField(allow_blank=True)
+
     class Meta:
         model = ProcessingJob
         fields = ["id", "job_type", "status", "progress", "stage", "error_message", "audio_file", "input_params",

@@ -160,7 +160,9 @@ def compute_analysis(audio: np.ndarray, sr: int, progress: Progress | None = Non
 
 
 def ensure_analysis(af: AudioFile, progress: Progress | None = None) -> dict:
-    if not af.analysis:
+    """The stored analysis, computed when missing or when it predates the chord track (files analysed before
+    chords were part of the analysis get it on their next analysis job)."""
+    if not af.analysis or "chords" not in af.analysis:
         audio, sr = load(af)
         af.analysis = compute_analysis(audio, sr, progress=progress)
         AudioFile.objects.filter(pk=af.pk).update(analysis=af.analysis)

@@ -6,11 +6,14 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from sonicai.api import get_owned
+from sonicai.music.notes import note_names
 
-from . import services, storage
+from . import describe, services, storage
+from .describe import JOB_LABELS
 from .http import serve_stored
 from .jobs import job_payload
 from .models import AudioFile, ProcessingJob
@@ -20,27 +23,142 @@ def home(request):
     return redirect("audio:library" if request.user.is_authenticated else "accounts:login")
 
 
+def upload_limits() -> dict:
+    """What the drop zone tells before anyone uploads: formats, size and duration limits."""
+    return {"max_upload_mb": settings.MAX_UPLOAD_SIZE // (1024 * 1024), "formats": settings.ALLOWED_AUDIO_FORMATS,
+            "max_minutes": settings.MAX_AUDIO_DURATION_SECONDS / 60,
+            "max_duration": settings.MAX_AUDIO_DURATION_SECONDS}
+
+
 @login_required
 def library(request):
-    qs = AudioFile.objects.filter(user=request.user).order_by("-created_at")
+    # Songs are the files nothing was made from; remixes, previews and exports are listed under their song.
+    qs = AudioFile.objects.filter(user=request.user, parent__isnull=True).order_by("-created_at")
     page = Paginator(qs, 12).get_page(request.GET.get("page"))
-    context = {"page": page, "max_upload_mb": settings.MAX_UPLOAD_SIZE // (1024 * 1024),
-               "formats": settings.ALLOWED_AUDIO_FORMATS}
+    versions = versions_of(request.user, list(page.object_list))
+    for af in page.object_list:
+        af.versions = versions.get(af.id, [])
+    context = {"page": page, **upload_limits()}
     template = "audio/_library_items.html" if request.htmx else "audio/library.html"
     return render(request, template, context)
+
+
+def made_by(af: AudioFile) -> ProcessingJob | None:
+    """The job whose result this file is (a remix or a generation), if it is still there."""
+    remix = af.remix_results.select_related("job").first()
+    if remix is not None:
+        return remix.job
+    track = af.generated_from.select_related("job").first()
+    return track.job if track is not None else None
+
+
+def versions_of(user, songs: list[AudioFile]) -> dict:
+    """song id -> what was made from it, newest first: files derived from it at any depth (remixes of remixes
+    too) with the job that made each, its stem separations and its stem exports."""
+    if not songs:
+        return {}
+    derived = list(AudioFile.objects.filter(user=user, parent__isnull=False)
+                   .prefetch_related("remix_results__job").order_by("-created_at"))
+    children: dict = {}
+    for f in derived:
+        children.setdefault(f.parent_id, []).append(f)
+    stem_jobs = ProcessingJob.objects.filter(
+        user=user, status=ProcessingJob.Status.COMPLETED,
+        job_type__in=(ProcessingJob.Type.STEM_SEPARATION, ProcessingJob.Type.STEM_MIX),
+    ).exclude(audio_file=None).order_by("-created_at")
+    jobs_by_file: dict = {}
+    for job in stem_jobs:
+        jobs_by_file.setdefault(job.audio_file_id, []).append(job)
+    out = {}
+    for song in songs:
+        rows: list[dict] = []
+        stack = [(song, 0)]
+        while stack:
+            node, depth = stack.pop()
+            for job in jobs_by_file.get(node.id, []):
+                rows.append(_job_version(job, node, depth))
+            for child in children.get(node.id, []):
+                remix = next(iter(child.remix_results.all()), None)
+                what = JOB_LABELS.get(remix.job.job_type, "Remix") if remix else child.get_source_display()
+                rows.append({"kind": "file", "name": child.original_name, "url": reverse("audio:file", args=[child.id]),
+                             "download": reverse("audio-download", args=[child.id]), "created_at": child.created_at,
+                             "what": what,
+                             "summary": describe.job_summary(remix.job) if remix else "", "depth": depth,
+                             "from": node.original_name if depth else "", "duration": child.duration})
+                stack.append((child, depth + 1))
+        rows.sort(key=lambda r: r["created_at"], reverse=True)
+        out[song.id] = rows
+    return out
+
+
+def _job_version(job: ProcessingJob, af: AudioFile, depth: int) -> dict:
+    title = describe.song_title(af.original_name)
+    if job.job_type == ProcessingJob.Type.STEM_SEPARATION:
+        stems = ", ".join((job.result or {}).get("stems", []))
+        return {"kind": "stems", "name": f"{title} — stems", "url": reverse("stems:mixer", args=[af.id]),
+                "download": "", "created_at": job.created_at, "what": "Stem separation",
+                "summary": " · ".join(filter(None, [stems, describe.job_summary(job)])), "depth": depth,
+                "from": af.original_name if depth else "", "duration": None}
+    keys = job.result_s3_keys if isinstance(job.result_s3_keys, dict) else {}
+    from .api import result_filename
+
+    name = result_filename(job, "mix", keys.get("mix", "mix.wav"))
+    return {"kind": "export", "name": name, "url": "", "download": reverse("job-download", args=[job.id]),
+            "created_at": job.created_at, "what": "Stem export", "summary": describe.job_summary(job),
+            "depth": depth, "from": af.original_name if depth else "", "duration": None}
+
+
+def result_link(job: ProcessingJob) -> dict | None:
+    """Where a completed job's result is: a page to open or a file to download."""
+    if job.status != ProcessingJob.Status.COMPLETED:
+        return None
+    aid = job.audio_file_id
+    result = job.result or {}
+    if result.get("result_file_id"):
+        return {"href": reverse("audio:file", args=[result["result_file_id"]]), "label": "Open the result"}
+    if job.job_type == ProcessingJob.Type.STEM_MIX:
+        return {"download": reverse("job-download", args=[job.id]), "label": "Download"}
+    if aid is None:
+        return None
+    if job.job_type == ProcessingJob.Type.STEM_SEPARATION:
+        return {"href": reverse("stems:mixer", args=[aid]), "label": "Open the stems"}
+    if job.job_type == ProcessingJob.Type.MOOD_CLASSIFY:
+        return {"href": reverse("mood:dashboard", args=[aid]), "label": "See the mood"}
+    if job.job_type == ProcessingJob.Type.ANALYSIS:
+        return {"href": reverse("audio:file", args=[aid]) + "#analysis-card", "label": "See the analysis"}
+    return None
+
+
+def annotate_jobs(jobs) -> list[ProcessingJob]:
+    jobs = list(jobs)
+    for job in jobs:
+        job.summary = describe.job_summary(job)
+        job.link = result_link(job)
+        job.label = JOB_LABELS.get(job.job_type, job.get_job_type_display())
+    return jobs
 
 
 @login_required
 def file_page(request, pk):
     af = get_owned(AudioFile.objects.all(), request.user, pk)
-    jobs = af.jobs.order_by("-created_at")[:20]
+    jobs = annotate_jobs(af.jobs.order_by("-created_at")[:20])
     active = [j for j in jobs if j.is_active]
+    origin = made_by(af) if af.parent_id or af.source != AudioFile.Source.UPLOAD else None
+    parent = af.parent if af.parent_id and af.parent.user_id == request.user.id else None
+    analysis = af.analysis or {}
     return render(request, "audio/file.html", {
         "af": af,
+        "title": describe.song_title(af.original_name),
         "jobs": jobs,
         "active_jobs": [job_payload(j) for j in active],
         "analysis": af.analysis,
+        "key_names": list(note_names(analysis.get("key") or 0, analysis.get("mode") or "major")),
         "mood": af.moods.order_by("-created_at").first(),
+        "parent": parent,
+        "origin": origin,
+        "origin_label": JOB_LABELS.get(origin.job_type, "") if origin else "",
+        "origin_summary": describe.job_summary(origin) if origin else "",
+        "versions": versions_of(request.user, [af]).get(af.id, []),
     })
 
 
@@ -78,4 +196,4 @@ def signed_download(request, token):
 def jobs_page(request):
     qs = ProcessingJob.objects.filter(user=request.user).select_related("audio_file").order_by("-created_at")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "audio/jobs.html", {"page": page})
+    return render(request, "audio/jobs.html", {"page": page, "jobs": annotate_jobs(page.object_list)})

@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 
 from audio import storage
 from audio.api import JobDetailView, job_started
+from audio.describe import download_name, song_title
+from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
@@ -17,10 +19,17 @@ from . import services
 from .actors import generate_music
 from .models import GeneratedTrack
 
+_DURATION = f"{services.DURATION_RANGE[0]:.0f} to {services.DURATION_RANGE[1]:.0f} s"
+
 
 class GenerateRequest(serializers.Serializer):
-    prompt = serializers.CharField(max_length=1000)
-    duration = serializers.FloatField(default=30.0)
+    prompt = serializers.CharField(max_length=1000, error_messages={
+        "blank": "Describe the music you want in the prompt.", "required": "Describe the music you want.",
+        "null": "Describe the music you want in the prompt.",
+        "max_length": "The prompt is limited to 1000 characters; shorten it."})
+    duration = serializers.FloatField(default=30.0, error_messages={
+        "null": f"Give the duration in seconds ({_DURATION}).",
+        "invalid": f"The duration must be a number of seconds ({_DURATION})."})
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
     model = serializers.CharField(required=False, allow_blank=True)  # none: the best installed model
     guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
@@ -43,7 +52,16 @@ class TextToMusicView(APIView):
         if d.get("seed") is None:
             d["seed"] = secrets.randbelow(2**31)
         d["model"] = d.get("model") or services.default_model()
-        services.validate_request(d["prompt"], d["duration"], d["model"])
+        models = {m["model"]: m for m in services.list_models()}
+        if d["model"] in models and not models[d["model"]]["installed"]:
+            return Response({"model": [unavailable_detail(request.user, d["model"], models[d["model"]]["message"])]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            services.validate_request(d["prompt"], d["duration"], d["model"])
+        except ValueError as exc:  # said against the field to change, so the page can show it there
+            field = "duration" if "duration" in str(exc) or " s in one piece" in str(exc) else \
+                "prompt" if "prompt" in str(exc).lower() else "model"
+            return Response({field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return job_started(start_job(request.user, ProcessingJob.Type.GENERATE, generate_music, params=d))
 
 
@@ -65,11 +83,13 @@ class GenerateDownloadView(GenerateJobView):
         if job.status != ProcessingJob.Status.COMPLETED or "audio" not in keys:
             return Response({"detail": f"The job is {job.status}; the result exists once it has completed."},
                             status=status.HTTP_409_CONFLICT)
-        name = "generated"
-        out = {"url": storage.download_url(request, keys["audio"], f"{name}.wav"),
-               "expires_in": settings.DOWNLOAD_URL_EXPIRY}
+        track = job.generated_tracks.select_related("result_file").first()
+        title = song_title(track.result_file.original_name) if track and track.result_file else \
+            song_title(" ".join(str(job.input_params.get("prompt", "generated")).split())[:60])
+        out = {"url": storage.download_url(request, keys["audio"], download_name(title, None, "wav")),
+               "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": download_name(title, None, "wav")}
         if "midi" in keys:
-            out["midi_url"] = storage.download_url(request, keys["midi"], f"{name}.mid")
+            out["midi_url"] = storage.download_url(request, keys["midi"], download_name(title, None, "mid"))
         return Response(out)
 
 
@@ -83,4 +103,5 @@ class HistoryView(generics.ListAPIView):
 class ModelsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response({"models": services.list_models(), "default": services.default_model()})
+        return Response({"models": for_user(request.user, services.list_models()),
+                         "default": services.default_model()})

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from audio.engine_notes import for_user, is_operator
 from sonicai.music.compose.styles import STYLES
 from sonicai.music.tagging.moods import MOODS
 
@@ -16,7 +17,12 @@ INSTRUMENT_CHIPS = ["piano", "rhodes", "guitar", "strings", "synth", "bass", "dr
 @login_required
 def studio(request):
     tracks = GeneratedTrack.objects.filter(user=request.user).select_related("result_file", "job")[:30]
+    if request.htmx:  # the gallery alone, refreshed after a generation without touching the form
+        return render(request, "generation/_tracks.html", {"tracks": tracks})
+    models = for_user(request.user, services.list_models())
     return render(request, "generation/studio.html", {
-        "models": services.list_models(), "default_model": services.default_model(), "tracks": tracks,
+        "models": models, "default_model": services.default_model(), "tracks": tracks,
+        "offered": [m for m in models if m["installed"]], "missing": [m for m in models if not m["installed"]],
+        "operator": is_operator(request.user), "duration_range": services.DURATION_RANGE,
         "genres": list(STYLES), "moods": MOODS, "instruments": INSTRUMENT_CHIPS,
     })

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from audio.models import AudioFile, ProcessingJob
 from sonicai.api import get_owned
+from sonicai.music.notes import note_names
 from sonicai.music.tagging.moods import MOODS
 
 from .models import MoodClassification
@@ -16,6 +17,7 @@ def dashboard(request, pk):
     latest = af.moods.order_by("-created_at").first()
     jobs = af.jobs.filter(job_type=ProcessingJob.Type.MOOD_CLASSIFY, status__in=ProcessingJob.ACTIVE)
     chart = None
+    analysis = af.analysis or {}
     if latest:
         feats = latest.audio_features or {}
         chart = {
@@ -27,6 +29,7 @@ def dashboard(request, pk):
                                                    "spectral_rolloff_mean", "spectral_flatness_mean", "zcr_mean",
                                                    "rms_mean", "onset_rate") if feats.get(k) is not None},
             "chroma": feats.get("chroma_mean"),
+            "pitch_names": list(note_names(analysis.get("key") or 0, analysis.get("mode") or "major")),
             "tags": sorted((latest.tags or {}).items(), key=lambda kv: -kv[1])[:12],
         }
     return render(request, "mood/dashboard.html", {"af": af, "latest": latest, "chart": chart, "jobs": jobs,

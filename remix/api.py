@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audio.api import AudioJobRequest, JobDetailView, job_started, owned_audio_for
+from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
@@ -15,34 +16,116 @@ from .actors import dsp_remix, genre_remix
 from .models import Remix
 
 
-class GenreRequest(AudioJobRequest):
-    genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}")
+def _range_error(name: str, lo: float, hi: float, unit: str) -> dict:
+    text = f"{lo:g} to {hi:g}{' ' + unit if unit else ''}"
+    return {"min_value": f"The {name} must be {text}.", "max_value": f"The {name} must be {text}.",
+            "invalid": f"The {name} must be a number ({text})."}
+
+
+class RemixRequest(AudioJobRequest):
+    """Every remix endpoint takes the whole chain: a page that sets tempo and pitch and effects sends them all,
+    and the job applies them all (genre -> tempo -> pitch -> effects, see remix.pipeline)."""
+
+    semitones = serializers.FloatField(required=False, allow_null=True, min_value=-12, max_value=12,
+                                       help_text="pitch shift, -12 to +12 semitones, fractions allowed",
+                                       error_messages=_range_error("pitch shift", -12, 12, "semitones"))
+    preserve_formants = serializers.BooleanField(required=False, default=False)
+    effects = serializers.JSONField(required=False, allow_null=True,
+                                    help_text="an ordered list of effects, or a preset name (GET /remix/options)")
+
+    def validate_effects(self, value):
+        return checked_effects(value)
+
+
+class GenreRequest(RemixRequest):
+    genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}",
+                                  error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
     genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
                                            help_text="musicgen-melody needs its weights installed")
-    target_bpm = serializers.FloatField(required=False, allow_null=True)
+    target_bpm = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300,
+                                        error_messages=_range_error("target tempo", 20, 300, "BPM"))
     seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
-    effects = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_genre(self, value):
+        if value.lower() not in GENRES:
+            raise serializers.ValidationError(f"There is no genre called {value!r}; choose one of "
+                                              f"{', '.join(GENRES)}.")
+        return value.lower()
 
 
-class TempoRequest(AudioJobRequest):
-    tempo_change = serializers.FloatField(required=False, allow_null=True, help_text="percent, -50 to +100")
-    target_bpm = serializers.FloatField(required=False, allow_null=True)
-    preserve_formants = serializers.BooleanField(required=False, default=False)
+class TempoRequest(RemixRequest):
+    tempo_change = serializers.FloatField(required=False, allow_null=True, min_value=-50, max_value=100,
+                                          help_text="percent, -50 to +100",
+                                          error_messages=_range_error("tempo change", -50, 100, "%"))
+    target_bpm = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300,
+                                        error_messages=_range_error("target tempo", 20, 300, "BPM"))
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if (attrs.get("tempo_change") is None) == (attrs.get("target_bpm") is None):
-            raise serializers.ValidationError("Give exactly one of tempo_change (percent) or target_bpm.")
+            raise serializers.ValidationError(
+                {"target_bpm": "Give either a target tempo in BPM or a tempo change in percent (one of them)."})
         return attrs
 
 
-class PitchRequest(AudioJobRequest):
-    semitones = serializers.FloatField(help_text="-12 to +12, fractions allowed")
-    preserve_formants = serializers.BooleanField(required=False, default=False)
+class PitchRequest(RemixRequest):
+    semitones = serializers.FloatField(min_value=-12, max_value=12, help_text="-12 to +12, fractions allowed",
+                                       error_messages={**_range_error("pitch shift", -12, 12, "semitones"),
+                                                       "required": "Give the pitch shift in semitones."})
 
 
-class EffectsRequest(AudioJobRequest):
-    effects = serializers.JSONField(help_text="an ordered list of effects, or a preset name")
+class EffectsRequest(RemixRequest):
+    effects = serializers.JSONField(help_text="an ordered list of effects, or a preset name",
+                                    error_messages={"required": "Add at least one effect."})
+
+    def validate_effects(self, value):
+        chain = checked_effects(value)
+        if not chain:
+            raise serializers.ValidationError("Add at least one effect.")
+        return chain
+
+
+def checked_effects(value):
+    """The chain normalised, or a 400 that names the effect and parameter to change.
+
+    The DSP clamps out-of-range numbers the way a knob stops (the CLI relies on that); a request that asks for
+    ``room_size: 999`` would silently get 1.0, so the API refuses it and says the range instead."""
+    from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS, validate_chain
+
+    if value in (None, "", []):
+        return None
+    problems: list[str] = []
+    chain = value.get("chain") if isinstance(value, dict) and "chain" in value else value
+    if isinstance(chain, list):
+        for i, item in enumerate(chain):
+            if isinstance(item, dict) and item.get("type") in EFFECT_SPECS:
+                problems += _out_of_range(item, EFFECT_SPECS[item["type"]], f"effect {i + 1} ({item['type']})")
+    if problems:
+        raise serializers.ValidationError(problems)
+    try:
+        return validate_chain(value)
+    except ValueError as exc:
+        hint = f" Presets: {', '.join(PRESETS)}." if isinstance(value, str) else ""
+        raise serializers.ValidationError(f"The effects chain is not valid: {exc}.{hint}") from None
+
+
+def _out_of_range(item: dict, specs: dict, where: str) -> list[str]:
+    out = []
+    for name, spec in specs.items():
+        value = item.get(name)
+        if spec.get("type") == "bands" and isinstance(value, list):
+            for j, band in enumerate(value):
+                if isinstance(band, dict):
+                    out += _out_of_range(band, spec["items"], f"{where} band {j + 1}")
+            continue
+        if "min" not in spec or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not spec["min"] <= value <= spec["max"]:
+            unit = spec.get("unit", "")
+            unit = "" if unit == "ratio" else f" {unit}"
+            out.append(f"{where}: {name.replace('_', ' ')} is {value:g}; it must be from {spec['min']:g} to "
+                       f"{spec['max']:g}{unit}.")
+    return out
 
 
 class RemixSerializer(serializers.ModelSerializer):
@@ -57,7 +140,9 @@ def _start(request, body_cls, job_type, actor, to_params):
     body.is_valid(raise_exception=True)
     data = body.validated_data
     af = owned_audio_for(request, data)
-    params = {"start": data.get("start"), "end": data.get("end"), **to_params(data)}
+    params = {"start": data.get("start"), "end": data.get("end"), "pitch": data.get("semitones") or 0.0,
+              "preserve_formants": data.get("preserve_formants", False), "effects": data.get("effects"),
+              **to_params(data)}
     RemixParams(**{k: v for k, v in params.items()}).validate()  # 400 before anything is queued
     return job_started(start_job(request.user, job_type, actor, audio_file=af, params=params))
 
@@ -65,40 +150,38 @@ def _start(request, body_cls, job_type, actor, to_params):
 class GenreView(APIView):
     @extend_schema(request=GenreRequest, responses={202: JobStartedSerializer})
     def post(self, request):
-        return _start(request, GenreRequest, ProcessingJob.Type.REMIX, genre_remix, _genre_params)
+        return _start(request, GenreRequest, ProcessingJob.Type.REMIX, genre_remix,
+                      lambda d: _genre_params(d, request.user))
 
 
-def _genre_params(data: dict) -> dict:
+def _genre_params(data: dict, user=None) -> dict:
     if data["genre_engine"] != ARRANGER:
         from django.conf import settings
 
         state = next(e for e in genre_engines(settings.MODELS_DIR) if e["engine"] == data["genre_engine"])
-        if not state["installed"]:  # refused before a job is queued, with how to install it
-            raise ValueError(state["message"])
+        if not state["installed"]:  # refused before a job is queued
+            raise ValueError(unavailable_detail(user, state["engine"], state["message"]))
     return {"genre": data["genre"].lower(), "target_bpm": data.get("target_bpm"), "seed": data.get("seed", 0),
-            "effects": data.get("effects"), "genre_engine": data["genre_engine"]}
+            "genre_engine": data["genre_engine"]}
 
 
 class TempoView(APIView):
     @extend_schema(request=TempoRequest, responses={202: JobStartedSerializer})
     def post(self, request):
         return _start(request, TempoRequest, ProcessingJob.Type.TEMPO, dsp_remix, lambda d: {
-            "tempo_change": d.get("tempo_change"), "target_bpm": d.get("target_bpm"),
-            "preserve_formants": d.get("preserve_formants", False)})
+            "tempo_change": d.get("tempo_change"), "target_bpm": d.get("target_bpm")})
 
 
 class PitchView(APIView):
     @extend_schema(request=PitchRequest, responses={202: JobStartedSerializer})
     def post(self, request):
-        return _start(request, PitchRequest, ProcessingJob.Type.PITCH, dsp_remix, lambda d: {
-            "pitch": d["semitones"], "preserve_formants": d.get("preserve_formants", False)})
+        return _start(request, PitchRequest, ProcessingJob.Type.PITCH, dsp_remix, lambda d: {})
 
 
 class EffectsView(APIView):
     @extend_schema(request=EffectsRequest, responses={202: JobStartedSerializer})
     def post(self, request):
-        return _start(request, EffectsRequest, ProcessingJob.Type.EFFECTS, dsp_remix,
-                      lambda d: {"effects": d["effects"]})
+        return _start(request, EffectsRequest, ProcessingJob.Type.EFFECTS, dsp_remix, lambda d: {})
 
 
 class RemixJobView(JobDetailView):
@@ -128,7 +211,8 @@ class RemixOptionsView(APIView):
 
         from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
 
-        return Response({"genres": list(GENRES), "genre_engines": genre_engines(settings.MODELS_DIR),
+        engines = genre_engines(settings.MODELS_DIR)
+        return Response({"genres": list(GENRES), "genre_engines": [engines[0], *for_user(request.user, engines[1:])],
                          "effects": EFFECT_SPECS, "presets": PRESETS,
                          "tempo_change_range": [int(v) for v in TEMPO_PERCENT_RANGE],
                          "pitch_range": [int(v) for v in PITCH_RANGE]})

@@ -5,15 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 
 from audio import services as audio_services
+from audio.describe import remix_name, song_title
 from audio.models import AudioFile, ProcessingJob
 from sonicai.music.remix.genres import ARRANGER
 from sonicai.music.remix.pipeline import RemixParams, run_remix
 
 from .models import Remix
-
-Type = ProcessingJob.Type
-#: What a result file's name says it is, by job type (a genre remix says its genre instead).
-NAME_SUFFIX = {Type.REMIX: "remix", Type.TEMPO: "tempo", Type.PITCH: "pitch", Type.EFFECTS: "fx"}
 
 
 def params_from(data: dict) -> RemixParams:
@@ -53,10 +50,8 @@ def remix_audio_file(ctx, af: AudioFile) -> dict:
     out = run_remix(audio, sr, params, source_bpm=source_bpm, stems=stems, analysis=analysis,
                     progress=ctx.scaled(0.05, 0.90), models_dir=settings.MODELS_DIR)
     ctx.progress(0.92, "saving")
-    stem_name = af.original_name.rsplit(".", 1)[0]
-    label = params.genre or NAME_SUFFIX.get(ctx.job.job_type, "remix")
-    result = audio_services.save_job_result(ctx, out.audio, out.sr, f"{stem_name} ({label}).wav",
-                                            source=AudioFile.Source.REMIX, parent=af)
+    name = remix_name(song_title(af.original_name), ctx.job.job_type, ctx.params, _jsonable(out.summary))
+    result = audio_services.save_job_result(ctx, out.audio, out.sr, name, source=AudioFile.Source.REMIX, parent=af)
     remix = ctx.track_row(Remix.objects.create(
         user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",
         tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None))

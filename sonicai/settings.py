@@ -12,11 +12,20 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SONICAI_VAR_DIR", BASE_DIR / "var"))
+ENV_FILE = Path(os.environ.get("SONICAI_ENV_FILE") or BASE_DIR / ".env")
 
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if ENV_FILE.exists():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
+
+def setting(name: str, default: str) -> str:
+    """A string setting where an empty value means the default: .env.example lists every
+    variable, empty, and a copy of it must behave like no .env at all."""
+    return env(name, default="") or default
+
+
+VAR_DIR = Path(setting("SONICAI_VAR_DIR", str(BASE_DIR / "var")))
 
 # Debug pages list URLs, settings and tracebacks: only for a developer who asks for them.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -44,9 +53,9 @@ def _secret_key_in(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _secret_key_in(VAR_DIR)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="").strip() or _secret_key_in(VAR_DIR)
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -73,6 +82,7 @@ INSTALLED_APPS = [
     "mood",
     "remix",
     "generation",
+    "practice",
     "modelstore",
 ]
 
@@ -157,7 +167,7 @@ STORAGES = {
 }
 
 # --- Media storage: local disk, or S3-compatible object storage when a bucket is set.
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(setting("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 S3_BUCKET_NAME = env("S3_BUCKET_NAME", default="")
 DOWNLOAD_URL_EXPIRY = env.int("S3_PRESIGNED_URL_EXPIRY", default=3600)
@@ -166,10 +176,10 @@ if S3_BUCKET_NAME:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET_NAME,
-            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
-            "region_name": env("AWS_REGION", default=None),
-            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_REGION", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
             "querystring_auth": True,
             "querystring_expire": DOWNLOAD_URL_EXPIRY,
             "default_acl": None,
@@ -224,16 +234,16 @@ MAX_CONCURRENT_JOBS = env.int("MAX_CONCURRENT_JOBS", default=2)
 WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
 WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
 WEB_THREADS = env.int("WEB_THREADS", default=8)  # requests handled at once per web process
-MODELS_DIR = Path(env("SONICAI_MODELS_DIR", default=str(BASE_DIR / "models")))
+MODELS_DIR = Path(setting("SONICAI_MODELS_DIR", str(BASE_DIR / "models")))
 TORCH_DEVICE = env("DEVICE", default="auto")  # auto | cpu | cuda
 # Model manager (`manage.py models`, the admin's Models page): downloads are staged (and resumed) here, outside
 # MODELS_DIR; a mirror serves every file at <mirror>/<host>/<path> of its official URL; HF_TOKEN opens gated
 # Hugging Face repositories (Stable Audio Open).
-MODELS_STAGING_DIR = Path(env("SONICAI_MODELS_STAGING", default=str(VAR_DIR / "model-downloads")))
-MODELS_MIRROR = env("SONICAI_MODELS_MIRROR", default="")
-HF_TOKEN = env("HF_TOKEN", default="")
+MODELS_STAGING_DIR = Path(setting("SONICAI_MODELS_STAGING", str(VAR_DIR / "model-downloads")))
+MODELS_MIRROR = setting("SONICAI_MODELS_MIRROR", "")
+HF_TOKEN = setting("HF_TOKEN", "")
 # Loaded models kept per device between jobs, in GB (empty: 70 % of the GPU's memory, 50 % of the RAM).
-MODEL_MEMORY_GB = env.float("SONICAI_MODEL_MEMORY_GB", default=None)
+MODEL_MEMORY_GB = float(setting("SONICAI_MODEL_MEMORY_GB", "0")) or None
 
 # --- API
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -272,7 +282,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env("JWT_SECRET", default=SECRET_KEY),
+    "SIGNING_KEY": setting("JWT_SECRET", SECRET_KEY),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SonicAI API",
@@ -281,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["sonicai.api.schema_paths_without_slash"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sonicai.api.document_error_responses"],
     # Swagger UI and ReDoc assets are served from the installed sidecar package, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

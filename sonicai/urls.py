@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from .health import health
@@ -12,10 +14,13 @@ api_v1 = [
     path("", include("mood.api_urls")),
     path("", include("remix.api_urls")),
     path("", include("generation.api_urls")),
+    path("", include("practice.api_urls")),
 ]
 
 urlpatterns = [
     path("health", health, name="health"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API docs, JSON answers).
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg", permanent=True)),
     # The admin's sign-in form under the same rate limit as the studio's (lockouts apply through the backend).
     path("admin/login/", throttled_posts("auth")(admin.site.login)),
     path("admin/", admin.site.urls),
@@ -29,5 +34,6 @@ urlpatterns = [
     path("mood/", include("mood.urls")),
     path("remix/", include("remix.urls")),
     path("generate/", include("generation.urls")),
+    path("practice/", include("practice.urls")),
     path("", include("audio.urls")),
 ]

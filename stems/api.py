@@ -6,6 +6,8 @@ from rest_framework.views import APIView
 
 from audio import storage
 from audio.api import AudioJobRequest, JobDetailView, job_started, owned_audio, owned_audio_for
+from audio.describe import download_name, song_title
+from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobStartedSerializer
@@ -30,7 +32,7 @@ def stem_data(request, stem: Stem) -> dict:
         "id": str(stem.id), "stem_type": stem.stem_type, "model_used": stem.model_used, "duration": stem.duration,
         "job_id": str(stem.job_id), "audio_file_id": str(stem.audio_file_id),
         "download_url": storage.download_url(
-            request, stem.s3_key, f"{stem.audio_file.original_name}.{stem.stem_type}.flac"),
+            request, stem.s3_key, download_name(song_title(stem.audio_file.original_name), stem.stem_type, "flac")),
         "created_at": stem.created_at.isoformat(),
     }
 
@@ -38,7 +40,8 @@ def stem_data(request, stem: Stem) -> dict:
 class EnginesView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response({"engines": services.engines(), "default": services.default_engine()})
+        engines = for_user(request.user, services.engines(), ok_key="available")
+        return Response({"engines": engines, "default": services.default_engine()})
 
 
 class SeparateView(APIView):
@@ -50,9 +53,10 @@ class SeparateView(APIView):
         name = body.validated_data.get("engine") or services.default_engine()
         known = {e["name"]: e for e in services.engines()}
         if name not in known:
-            return Response({"detail": f"Unknown engine {name!r}; choose one of {', '.join(known)}."}, status=400)
+            return Response({"detail": f"There is no engine called {name!r}; choose one of {', '.join(known)}."},
+                            status=400)
         if not known[name]["available"]:
-            return Response({"detail": known[name]["message"]}, status=400)
+            return Response({"detail": unavailable_detail(request.user, name, known[name]["message"])}, status=400)
         params = {"engine": name, "start": body.validated_data.get("start"), "end": body.validated_data.get("end")}
         return job_started(start_job(request.user, ProcessingJob.Type.STEM_SEPARATION, separate_stems,
                                      audio_file=af, params=params))

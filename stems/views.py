@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audio import describe
+from audio.engine_notes import for_user, is_operator
 from audio.http import serve_stored
 from audio.models import AudioFile, ProcessingJob
 from sonicai.api import get_owned
@@ -23,9 +25,13 @@ def stems_page(request, pk):
     stems = list(latest.stems.order_by("created_at")) if latest else []
     mixer = [{"id": str(s.id), "type": s.stem_type, "peaks": (s.waveform_data or {}).get("peaks"),
               "url": f"/stems/s/{s.id}/stream"} for s in stems]
+    engines = for_user(request.user, services.engines(), ok_key="available")
+    region = (latest.input_params or {}) if latest else {}
     return render(request, "stems/mixer.html", {
-        "af": af, "jobs": jobs[:10], "latest": latest, "engines": services.engines(),
-        "default_engine": services.default_engine(), "mixer": mixer,
+        "af": af, "jobs": jobs[:10], "latest": latest, "engines": engines,
+        "offered": [e for e in engines if e["available"]], "missing": [e for e in engines if not e["available"]],
+        "default_engine": services.default_engine(), "mixer": mixer, "operator": is_operator(request.user),
+        "region": describe.job_summary(latest) if latest and region.get("start") is not None else "",
     })
 
 

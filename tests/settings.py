@@ -30,6 +30,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
     "anon": "10000/minute", "user": "10000/minute", "user_read": "10000/minute", "auth": "10000/minute"}}
 JOB_HEARTBEAT_SECONDS = 1
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]  # noqa: F405  (the test client's host name)
 # Optional weights: an empty folder unless a test process is given one, so what a developer installed in models/
 # cannot change the engines' defaults under test
 if "SONICAI_MODELS_DIR" not in os.environ:

@@ -217,3 +217,12 @@ def to_mono(audio: np.ndarray) -> np.ndarray:
     """Average channels into a 1-D array."""
     audio = np.asarray(audio, dtype=np.float32)
     return audio if audio.ndim == 1 else audio.mean(axis=0)
+
+
+def mono_at(audio: np.ndarray, sr: int, sr_out: int) -> np.ndarray:
+    """(samples,) or (channels, samples) audio as contiguous float32 mono at ``sr_out``: channels averaged
+    first, then resampled (soxr HQ, librosa's default), as the networks' front ends expect."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim not in (1, 2):
+        raise ValueError(f"audio must be 1-D or (channels, samples), got shape {audio.shape}")
+    return np.ascontiguousarray(resample(to_mono(audio), sr, sr_out), dtype=np.float32)

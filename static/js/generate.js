@@ -1,37 +1,58 @@
-// Text-to-music page: prompt chips, generation request, live progress.
+// Text-to-music page: prompt chips, generation request, live progress. The form keeps what was asked, so the
+// next try changes one thing; the gallery refreshes on its own when a track is ready.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
   const $ = (id) => document.getElementById(id);
   if (!$("generate-studio")) return;
+  const S = window.SonicAI;
   const prompt = $("prompt");
-  document.querySelectorAll("#generate-studio .chip").forEach((chip) => chip.addEventListener("click", () => {
+  const chips = document.querySelectorAll("#generate-studio .chip");
+  const syncChips = () => {
+    const words = prompt.value.split(/,\s*/).map((w) => w.trim().toLowerCase());
+    chips.forEach((c) => c.classList.toggle("on", words.includes(c.dataset.word)));
+  };
+  chips.forEach((chip) => chip.addEventListener("click", () => {
     const word = chip.dataset.word;
     const words = prompt.value.split(/,\s*/).filter(Boolean);
     const i = words.indexOf(word);
     if (i >= 0) words.splice(i, 1); else words.push(word);
     prompt.value = words.join(", ");
-    chip.classList.toggle("on", i < 0);
+    syncChips();
   }));
+  prompt.addEventListener("input", syncChips);
   $("guidance").addEventListener("input", (e) => { $("guidance-value").textContent = Number(e.target.value).toFixed(1); });
   const err = document.querySelector("#generate-studio .form-error");
-  $("generate").addEventListener("click", async () => {
-    err.textContent = "";
-    const body = { prompt: prompt.value, duration: parseFloat($("duration").value), model: $("model").value,
-      guidance_scale: parseFloat($("guidance").value) };
-    if ($("seed").value !== "") body.seed = parseInt($("seed").value, 10);
-    const res = await fetch("/api/v1/generate/text-to-music", { method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": window.SonicAI.csrfToken() }, body: JSON.stringify(body) });
-    const out = await res.json();
-    if (res.status !== 202) {
-      err.textContent = out.detail || Object.entries(out).map(([k, v]) => `${k}: ${v}`).join("; ");
-      return;
+  const fields = { prompt, duration: $("duration"), seed: $("seed"), model: $("model"), guidance_scale: $("guidance") };
+  const lo = Number($("duration").min), hi = Number($("duration").max);
+  $("generate-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const dur = $("duration").value.trim();
+    if (!prompt.value.trim()) return S.showErrors(err, { prompt: ["Describe the music you want in the prompt."] }, fields);
+    if (dur === "" || !(Number(dur) >= lo && Number(dur) <= hi)) {
+      return S.showErrors(err, { duration: [`Give the duration in seconds, from ${lo} to ${hi}.`] }, fields);
     }
-    const row = document.createElement("div");
-    row.className = "job"; row.dataset.jobId = out.job_id; row.dataset.jobStatus = "pending";
-    row.innerHTML = '<span class="job-type">Generate</span><div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="job-status">pending</span><span class="job-stage muted"></span><span class="job-error error"></span><button class="link job-cancel" type="button">Cancel</button>';
+    const body = { prompt: prompt.value, duration: Number(dur), model: $("model").value, guidance_scale: Number($("guidance").value) };
+    if ($("seed").value !== "") body.seed = parseInt($("seed").value, 10);
+    const res = await S.postJSON("/api/v1/generate/text-to-music", body);
+    if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
+    S.showErrors(err, null);
+    const row = S.jobRow(res.body.job_id, "Generation", `“${body.prompt.slice(0, 60)}” · ${body.model} · ${body.duration} s`);
     $("jobs").prepend(row);
-    window.SonicAI.bindJobs($("jobs"));
+    S.bindJobs($("jobs"));
   });
-  document.body.addEventListener("job-completed", (e) => { if (e.detail.job_type === "generate") window.location.reload(); });
+  document.body.addEventListener("job-completed", (e) => {
+    if (e.detail.job_type === "generate") document.body.dispatchEvent(new CustomEvent("tracks-changed"));
+  });
+  // "Use these settings" on a track puts its prompt, model, length and seed back in the form.
+  $("gallery").addEventListener("click", (e) => {
+    const b = e.target.closest(".reuse");
+    if (!b) return;
+    prompt.value = b.dataset.prompt; $("duration").value = Math.round(Number(b.dataset.duration) || 30);
+    $("seed").value = b.dataset.seed; $("guidance").value = b.dataset.guidance;
+    $("guidance-value").textContent = Number(b.dataset.guidance).toFixed(1);
+    if ([...$("model").options].some((o) => o.value === b.dataset.model)) $("model").value = b.dataset.model;
+    syncChips();
+    prompt.scrollIntoView({ behavior: "smooth", block: "center" });
+  });
 });

@@ -1,50 +1,42 @@
-// Stem mixer: Web Audio playback of every stem in sync, with per-stem gain, mute,
-// solo, level meters and waveform; exports are rendered on the server.
+// Stem mixer: Web Audio playback of every stem in sync, with per-stem gain, mute, solo and level meters.
+// The stems are drawn as lanes (peak and RMS layers from the decoded audio) under one playhead; a click on any
+// lane seeks all of them. Exports are rendered on the server.
 "use strict";
 
 (function () {
-  const csrf = () => window.SonicAI.csrfToken();
+  const S = () => window.SonicAI;
+  const TV = () => window.TrackView;
 
   function bindSeparateForm() {
     const form = document.getElementById("separate-form");
     if (!form) return;
+    const err = document.querySelector(".form-error");
+    const duration = parseFloat(form.dataset.duration) || 0;
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const data = Object.fromEntries(new FormData(form));
       const body = { audio_file_id: form.dataset.audioId, engine: data.engine };
-      if (data.start) body.start = parseFloat(data.start);
-      if (data.end) body.end = parseFloat(data.end);
-      const res = await fetch("/api/v1/stems/separate", {
-        method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(body),
-      });
-      const out = await res.json();
-      const err = form.querySelector(".form-error");
-      if (res.status !== 202) { err.textContent = out.detail || JSON.stringify(out); return; }
-      err.textContent = "";
-      const row = document.createElement("div");
-      row.className = "job"; row.dataset.jobId = out.job_id; row.dataset.jobStatus = "pending";
-      row.innerHTML = '<span class="job-type">Stem separation</span><div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="job-status">pending</span><span class="job-stage muted"></span><span class="job-error error"></span><button class="link job-cancel" type="button">Cancel</button>';
+      const fields = { start: form.elements.start, end: form.elements.end, engine: form.elements.engine };
+      // Said here before asking the server: numbers the page can check itself.
+      const start = data.start === "" ? null : Number(data.start), end = data.end === "" ? null : Number(data.end);
+      if (start !== null && !(start >= 0)) return S().showErrors(err, { start: ["The region's start must be 0 s or later."] }, fields);
+      if (end !== null && !(end > 0)) return S().showErrors(err, { end: ["The region's end must be after 0 s."] }, fields);
+      if (start !== null) body.start = start;
+      if (end !== null) body.end = end;
+      if (end !== null && duration && end > duration + 0.05) {
+        return S().showErrors(err, { end: [`The song lasts ${duration.toFixed(1)} s: the region's end must be ${duration.toFixed(1)} s or earlier.`] }, fields);
+      }
+      const res = await S().postJSON("/api/v1/stems/separate", body);
+      if (res.status !== 202) { S().showErrors(err, res.body, fields); return; }
+      S().showErrors(err, null);
+      const where = start !== null || end !== null ? `${start || 0} s – ${end !== null ? end + " s" : "end"}` : "whole song";
+      const row = S().jobRow(res.body.job_id, "Stem separation", `${data.engine} · ${where}`);
       document.getElementById("jobs").prepend(row);
-      window.SonicAI.bindJobs(document.getElementById("jobs"));
+      S().bindJobs(document.getElementById("jobs"));
     });
     document.body.addEventListener("job-completed", (e) => {
       if (e.detail.job_type === "stem_separation") window.location.reload();
     });
-  }
-
-  function drawPeaks(canvas, peaks) {
-    const ctx = canvas.getContext("2d");
-    const w = (canvas.width = canvas.clientWidth * devicePixelRatio);
-    const h = (canvas.height = canvas.clientHeight * devicePixelRatio);
-    ctx.clearRect(0, 0, w, h);
-    if (!peaks || !peaks.length) return;
-    const ch = peaks[0];
-    const max = Math.max(1e-6, ...ch);
-    ctx.fillStyle = "#7c6cf2";
-    for (let x = 0; x < w; x++) {
-      const v = ch[Math.floor((x / w) * ch.length)] / max;
-      ctx.fillRect(x, h / 2 - (v * h) / 2, 1, Math.max(1, v * h));
-    }
   }
 
   async function buildMixer() {
@@ -57,14 +49,17 @@
     const tracks = stems.map((s) => {
       const row = document.createElement("div");
       row.className = "stem-row";
-      row.innerHTML = `<span class="stem-name">${s.type}</span>
-        <canvas class="stem-wave"></canvas>
-        <meter class="stem-meter" min="0" max="1" value="0"></meter>
-        <label class="inline"><input type="range" class="stem-gain" min="-30" max="12" step="0.5" value="0"> <span class="gain-db mono">0.0 dB</span></label>
-        <button type="button" class="stem-mute">M</button><button type="button" class="stem-solo">S</button>
-        <button type="button" class="stem-export" title="Export this stem in the chosen format">⤓</button>`;
+      row.dataset.stem = s.type;
+      row.innerHTML = `<div class="stem-side">
+          <span class="stem-name"></span>
+          <span class="stem-buttons"><button type="button" class="stem-mute" title="Mute" aria-pressed="false">M</button><button type="button" class="stem-solo" title="Solo" aria-pressed="false">S</button><button type="button" class="stem-export" title="Export this stem alone">⤓</button></span>
+          <span class="stem-gainrow"><input type="range" class="stem-gain" min="-30" max="12" step="0.5" value="0"><output class="gain-db mono small">0.0 dB</output></span>
+          <meter class="stem-meter" min="0" max="1" low="0.7" high="0.9" optimum="0.3" value="0"></meter>
+        </div>
+        <div class="stem-lane" title="Click to jump here"><canvas></canvas><span class="playhead"></span></div>`;
+      row.querySelector(".stem-name").textContent = s.type;
+      row.querySelector(".stem-gain").setAttribute("aria-label", `${s.type} level`);
       root.appendChild(row);
-      drawPeaks(row.querySelector("canvas"), s.peaks);
       const gain = ac.createGain();
       const analyser = ac.createAnalyser();
       analyser.fftSize = 1024;
@@ -79,22 +74,52 @@
       t.buffer = await ac.decodeAudioData(data);
     }));
     if (status.textContent === "loading stems…") status.textContent = "";  // keep an export started meanwhile
-    root.dataset.ready = "1";
     const duration = Math.max(...tracks.map((t) => t.buffer.duration));
+
+    // Lanes share one peak so a quiet stem looks quiet; redrawn at the lane's pixel width (phone or desk).
+    const channelsOf = (b) => Array.from({ length: Math.min(2, b.numberOfChannels) }, (_, c) => b.getChannelData(c));
+    const peak = Math.max(...tracks.map((t) => TV().globalPeak(channelsOf(t.buffer))));
+    function drawLanes() {
+      tracks.forEach((t) => {
+        const canvas = t.row.querySelector("canvas");
+        canvas.width = Math.max(1, Math.round(canvas.clientWidth * devicePixelRatio));
+        canvas.height = Math.max(1, Math.round(canvas.clientHeight * devicePixelRatio));
+        TV().drawLayers(canvas.getContext("2d"), channelsOf(t.buffer), peak);
+      });
+      const ruler = document.getElementById("mix-ruler");
+      const lane = tracks[0].row.querySelector(".stem-lane");
+      ruler.innerHTML = "";
+      const width = lane.clientWidth;
+      ruler.style.marginLeft = `${lane.offsetLeft}px`;
+      ruler.style.width = `${width}px`;
+      const sp = TV().rulerSpacing(width / duration);
+      for (let s = 0; s <= duration; s += sp.label) {
+        const tick = document.createElement("span");
+        tick.style.left = `${(s / duration) * 100}%`;
+        tick.textContent = TV().fmtTime(s, sp.decimals);
+        ruler.appendChild(tick);
+      }
+    }
+    drawLanes();
+    let resizeTimer = null;
+    window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawLanes, 150); });
+    root.dataset.ready = "1";
 
     function applyGains() {
       const anySolo = tracks.some((t) => t.solo);
       tracks.forEach((t) => {
         const on = !t.mute && (!anySolo || t.solo);
         t.gain.gain.value = on ? Math.pow(10, t.db / 20) : 0;
-        t.row.querySelector(".stem-mute").classList.toggle("on", t.mute);
-        t.row.querySelector(".stem-solo").classList.toggle("on", t.solo);
+        t.row.classList.toggle("silent", !on);
+        const m = t.row.querySelector(".stem-mute"), s = t.row.querySelector(".stem-solo");
+        m.classList.toggle("on", t.mute); m.setAttribute("aria-pressed", String(t.mute));
+        s.classList.toggle("on", t.solo); s.setAttribute("aria-pressed", String(t.solo));
       });
     }
     tracks.forEach((t) => {
       t.row.querySelector(".stem-gain").addEventListener("input", (e) => {
         t.db = parseFloat(e.target.value);
-        t.row.querySelector(".gain-db").textContent = `${t.db.toFixed(1)} dB`;
+        t.row.querySelector(".gain-db").textContent = `${t.db > 0 ? "+" : ""}${t.db.toFixed(1)} dB`;
         applyGains();
       });
       t.row.querySelector(".stem-mute").addEventListener("click", () => { t.mute = !t.mute; applyGains(); });
@@ -103,7 +128,6 @@
 
     let playing = false, startedAt = 0, offset = 0;
     const playBtn = document.getElementById("mix-play");
-    const seek = document.getElementById("mix-seek");
     const time = document.getElementById("mix-time");
     function stopSources() { tracks.forEach((t) => { if (t.source) { t.source.onended = null; t.source.stop(); t.source = null; } }); }
     function play() {
@@ -113,7 +137,7 @@
         const src = ac.createBufferSource();
         src.buffer = t.buffer;
         src.connect(t.gain);
-        src.start(when, offset);
+        src.start(when, Math.min(offset, t.buffer.duration));
         t.source = src;
       });
       startedAt = when - offset;
@@ -121,18 +145,31 @@
       playBtn.textContent = "❚❚ Pause";
     }
     function pause() { offset = Math.min(duration, ac.currentTime - startedAt); stopSources(); playing = false; playBtn.textContent = "▶ Play"; }
+    function seek(seconds) { offset = Math.max(0, Math.min(duration, seconds)); if (playing) play(); render(); }
     playBtn.addEventListener("click", async () => { await ac.resume(); playing ? pause() : play(); });
-    seek.addEventListener("input", () => { offset = (seek.value / 1000) * duration; if (playing) play(); });
+    tracks.forEach((t) => {
+      const lane = t.row.querySelector(".stem-lane");
+      lane.addEventListener("click", (e) => {
+        const box = lane.getBoundingClientRect();
+        seek(((e.clientX - box.left) / box.width) * duration);
+      });
+    });
     const buf = new Float32Array(1024);
+    function position() { return playing ? ac.currentTime - startedAt : offset; }
+    function render() {
+      const pos = Math.max(0, position());
+      time.textContent = TV().fmtTime(pos);
+      root.dataset.position = pos.toFixed(2);
+      const pct = `${Math.min(100, (pos / duration) * 100)}%`;
+      tracks.forEach((t) => { t.row.querySelector(".playhead").style.left = pct; });
+    }
     (function tick() {
-      const pos = playing ? ac.currentTime - startedAt : offset;
-      if (playing && pos >= duration) { pause(); offset = 0; }
-      time.textContent = `${Math.floor(pos / 60)}:${String(Math.floor(pos % 60)).padStart(2, "0")}`;
-      if (playing) seek.value = String(Math.round((pos / duration) * 1000));
+      if (playing && position() >= duration) { pause(); offset = 0; }
+      render();
       tracks.forEach((t) => {
         t.analyser.getFloatTimeDomainData(buf);
-        let peak = 0; for (const v of buf) peak = Math.max(peak, Math.abs(v));
-        t.row.querySelector("meter").value = peak;
+        let p = 0; for (const v of buf) p = Math.max(p, Math.abs(v));
+        t.row.querySelector("meter").value = p;
       });
       requestAnimationFrame(tick);
     })();
@@ -141,18 +178,17 @@
     // One render path for both: the whole mix with the mixer's settings, or one stem alone at 0 dB.
     async function exportMix(gains, label) {
       const fmt = document.getElementById("export-format").value;
-      const res = await fetch(`/api/v1/stems/jobs/${root.dataset.jobId}/mix`, {
-        method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-        body: JSON.stringify({ gains, format: fmt }),
-      });
-      const out = await res.json();
-      if (res.status !== 202) { status.textContent = out.detail || "export failed"; return; }
+      const res = await S().postJSON(`/api/v1/stems/jobs/${root.dataset.jobId}/mix`, { gains, format: fmt });
+      if (res.status !== 202) { status.textContent = S().errorMessages(res.body).join(" "); return; }
       status.textContent = `rendering ${label}…`;
-      window.SonicAI.watchJob(out.job_id, async (job) => {
+      S().watchJob(res.body.job_id, async (job) => {
         status.textContent = `${label}: ${job.status} ${job.progress} %`;
         if (job.status === "completed") {
-          const link = await (await fetch(`/api/v1/jobs/${out.job_id}/download`)).json();
-          status.innerHTML = `<a href="${link.url}">Download ${label} (${fmt.toUpperCase()})</a>`;
+          const link = await (await fetch(`/api/v1/jobs/${res.body.job_id}/download`)).json();
+          status.textContent = "";
+          const a = document.createElement("a");
+          a.href = link.url; a.textContent = `Download ${label} (${fmt.toUpperCase()})`;
+          status.appendChild(a);
         } else if (job.status === "failed") {
           status.textContent = job.error_message;
         }

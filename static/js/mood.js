@@ -13,7 +13,7 @@
       type: "scatter",
       data: { datasets: points.map((p) => ({ label: p.label, data: [{ x: p.valence, y: p.arousal }],
         backgroundColor: COLORS[p.mood] || "#c9a7ff", pointRadius: p.r || 6 })) },
-      options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => c.dataset.label } } },
+      options: { maintainAspectRatio: false, plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => c.dataset.label } } },
         scales: { x: { min: 0, max: 1, title: { display: true, text: "valence (negative → positive)", color: "#9a9bb8" }, grid, ticks },
                   y: { min: 0, max: 1, title: { display: true, text: "arousal (calm → intense)", color: "#9a9bb8" }, grid, ticks } } },
     });
@@ -37,7 +37,7 @@
     new Chart(document.getElementById("radar"), {
       type: "radar",
       data: { labels: chart.moods, datasets: [{ label: "score", data: chart.scores, backgroundColor: "rgba(124,108,242,0.35)", borderColor: "#c9a7ff" }] },
-      options: { plugins: { legend: { display: false } }, scales: { r: { min: 0, max: 1, angleLines: grid, grid, pointLabels: { color: "#e9e9f4" }, ticks: { display: false } } } },
+      options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { r: { min: 0, max: 1, angleLines: grid, grid, pointLabels: { color: "#e9e9f4" }, ticks: { display: false } } } },
     });
     const primary = chart.moods[chart.scores.indexOf(Math.max(...chart.scores))];
     vaChart(document.getElementById("va"), [{ label: "this song", valence: chart.valence, arousal: chart.arousal, mood: primary, r: 9 }]);
@@ -46,12 +46,12 @@
     new Chart(document.getElementById("features"), {
       type: "bar",
       data: { labels: names.map((n) => n.replace(/_mean$/, "").replaceAll("_", " ")), datasets: [{ data: names.map((n) => chart.features[n]), backgroundColor: "#7c6cf2" }] },
-      options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { type: "logarithmic", grid, ticks }, y: { grid, ticks } } },
+      options: { maintainAspectRatio: false, indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { type: "logarithmic", grid, ticks }, y: { grid, ticks } } },
     });
     if (chart.chroma) new Chart(document.getElementById("chroma"), {
       type: "bar",
-      data: { labels: ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"], datasets: [{ data: chart.chroma, backgroundColor: "#c9a7ff" }] },
-      options: { plugins: { legend: { display: false } }, scales: { x: { grid, ticks }, y: { grid, ticks } } },
+      data: { labels: chart.pitch_names || ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"], datasets: [{ data: chart.chroma, backgroundColor: "#c9a7ff" }] },
+      options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { grid, ticks }, y: { grid, ticks } } },
     });
   }
 
@@ -61,7 +61,7 @@
     new Chart(document.getElementById("library-counts"), {
       type: "doughnut",
       data: { labels: moods, datasets: [{ data: moods.map((m) => counts[m]), backgroundColor: moods.map((m) => COLORS[m]) }] },
-      options: { plugins: { legend: { labels: { color: "#e9e9f4" } } } },
+      options: { maintainAspectRatio: false, plugins: { legend: { labels: { color: "#e9e9f4" } } } },
     });
   }
 

@@ -1,67 +1,159 @@
-// Waveform player on the file page: wavesurfer.js with regions (selection + loop),
-// timeline, zoom and a server-rendered spectrogram.
+// The file page's track view: wavesurfer.js decodes the song and draws it with peak and RMS layers
+// (trackview.js) at any zoom, a time ruler re-spaced for each zoom level, a minimap, and the spectrogram
+// plugin in the same scrolling frame, so one playhead runs through waveform, ruler and spectrogram.
+// Regions select and loop a part; the beat click track follows the play head.
 "use strict";
 
-function fmtTime(s) {
-  const m = Math.floor(s / 60);
-  return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
-}
-
-document.addEventListener("DOMContentLoaded", async () => {
+document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("player");
   if (!box || !window.WaveSurfer) return;
-  const peaksRes = await fetch(box.dataset.peaksUrl, { headers: { Accept: "application/json" } });
-  const wf = peaksRes.ok ? await peaksRes.json() : null;
+  const TV = window.TrackView;
+  const phone = window.matchMedia("(max-width: 640px)").matches;
+  const duration = parseFloat(box.dataset.duration) || 0;
+  // Decoding rate: enough for a spectrogram up to 11 kHz; long songs are decoded at half that to save memory.
+  const decodeRate = duration > 420 ? 11025 : 22050;
+  const waveHeight = phone ? 96 : 128;
+  const specHeight = phone ? 110 : 160;
+  const rulerHeight = 22;
+
+  let ws = null;
   const regions = WaveSurfer.Regions.create();
-  const ws = WaveSurfer.create({
+  ws = WaveSurfer.create({
     container: "#waveform",
-    url: box.dataset.audioUrl,
-    peaks: wf ? wf.peaks : undefined,
-    duration: wf ? wf.duration : parseFloat(box.dataset.duration),
-    height: 128,
-    waveColor: "#7c6cf2",
-    progressColor: "#c9a7ff",
+    height: waveHeight,
+    sampleRate: decodeRate,
+    waveColor: TV.PEAK,
+    progressColor: "rgba(255, 209, 102, 0.9)",
     cursorColor: "#ffd166",
-    normalize: true,
-    splitChannels: false,
-    plugins: [regions, WaveSurfer.Timeline.create({ container: "#timeline" })],
+    cursorWidth: 2,
+    dragToSeek: false,
+    autoCenter: true,
+    renderFunction: TV.waveRenderer(() => ws),
+    // Songs up to 7 minutes play from decoded audio (Web Audio): a media element's streaming requests show
+    // as cancelled in the browser's network log; longer songs stream to save memory.
+    backend: duration <= 420 ? "WebAudio" : "MediaElement",
+    plugins: [
+      regions,
+      WaveSurfer.Minimap.create({ container: "#minimap", height: 28, waveColor: "#4b4580", progressColor: "#8f7fe0",
+        cursorColor: "#ffd166", overlayColor: "rgba(255, 255, 255, 0.12)" }),
+      WaveSurfer.Zoom.create({ scale: 0.25, maxZoom: 2000, exponentialZooming: true, iterations: 12 }),
+    ],
   });
   window.sonicPlayer = ws;
+  document.dispatchEvent(new CustomEvent("sonic:player", { detail: ws }));
+  // The song is fetched and decoded here and handed to wavesurfer with its URL: left to itself, wavesurfer
+  // would play from a blob: URL, which the studio's Content-Security-Policy (connect-src 'self') refuses.
+  (async () => {
+    try {
+      const res = await fetch(box.dataset.audioUrl);
+      if (!res.ok) throw new Error(`the studio answered ${res.status}`);
+      const ac = new AudioContext({ sampleRate: decodeRate });
+      let buf;
+      try { buf = await ac.decodeAudioData(await res.arrayBuffer()); } finally { ac.close(); }
+      const channels = Array.from({ length: Math.min(2, buf.numberOfChannels) }, (_, c) => buf.getChannelData(c));
+      await ws.load(box.dataset.audioUrl, channels, buf.duration);
+    } catch (e) {
+      const loading = document.querySelector("#waveform .loading");
+      if (loading) loading.textContent = `The waveform could not be drawn: ${e.message || e}. Reload the page to try again.`;
+    }
+  })();
   box.dataset.ready = "0";
   const play = document.getElementById("play");
   const time = document.getElementById("time");
   const loop = document.getElementById("loop");
   const info = document.getElementById("region-info");
+  const zoom = document.getElementById("zoom");
+  const axis = document.getElementById("freq-axis");
   let active = null;
+  play.disabled = true;  // until the song is decoded: a click before that would do nothing
 
-  ws.on("ready", () => { box.dataset.ready = "1"; time.textContent = `0:00.0 / ${fmtTime(ws.getDuration())}`; });
-  ws.on("timeupdate", (t) => { time.textContent = `${fmtTime(t)} / ${fmtTime(ws.getDuration())}`; });
-  ws.on("play", () => { play.textContent = "❚❚ Pause"; });
-  ws.on("pause", () => { play.textContent = "▶ Play"; });
+  // The ruler is rebuilt for each zoom so labels never run out (wavesurfer's default spacing stops at 10 s).
+  let ruler = null, rulerPx = 0;
+  function placeRuler() {
+    const px = ws.getWrapper().scrollWidth / (ws.getDuration() || 1);
+    if (ruler && Math.abs(px - rulerPx) / px < 0.01) return;
+    rulerPx = px;
+    if (ruler) ruler.destroy();
+    const sp = TV.rulerSpacing(px);
+    ruler = ws.registerPlugin(WaveSurfer.Timeline.create({
+      height: rulerHeight, insertPosition: "afterend", timeInterval: sp.tick, primaryLabelInterval: sp.label,
+      secondaryLabelInterval: sp.label, formatTimeCallback: (s) => TV.fmtTime(s, sp.decimals),
+      style: { color: "#b9b9d6", fontSize: "11px" },
+    }));
+    const el = ws.getWrapper().querySelector("[part=timeline]");
+    if (el) el.parentElement.classList.add("ruler");
+  }
+
+  let spec = null;
+  function showSpectrogram(on) {
+    if (on && !spec) {
+      spec = ws.registerPlugin(WaveSurfer.Spectrogram.create({
+        height: specHeight, labels: false, scale: "mel", fftSamples: 1024, frequencyMax: decodeRate / 2,
+        useWebWorker: true, colorMap: "roseus", gainDB: 20, rangeDB: 80,
+      }));
+      spec.on("ready", () => { box.dataset.spectrogram = "1"; });
+    } else if (!on && spec) {
+      spec.destroy(); spec = null; box.dataset.spectrogram = "0";
+    }
+    axis.hidden = !on;
+    if (on) TV.melAxis(axis, decodeRate / 2, specHeight, waveHeight + rulerHeight);
+  }
+
+  ws.on("decode", () => {
+    const loading = document.querySelector("#waveform .loading");
+    if (loading) loading.remove();
+  });
+  ws.on("ready", () => {
+    box.dataset.ready = "1";
+    play.disabled = false;
+    time.textContent = `0:00.0 / ${TV.fmtTime(ws.getDuration())}`;
+    placeRuler();
+    showSpectrogram(document.getElementById("show-spec").checked);
+  });
+  ws.on("redraw", () => { if (ws.getDuration()) placeRuler(); });
+  ws.on("error", (e) => {
+    const loading = document.querySelector("#waveform .loading");
+    if (loading) loading.textContent = `The waveform could not be drawn: ${e && e.message ? e.message : e}`;
+  });
+  ws.on("timeupdate", (t) => { time.textContent = `${TV.fmtTime(t)} / ${TV.fmtTime(ws.getDuration())}`; });
+  ws.on("play", () => { play.textContent = "❚❚ Pause"; play.setAttribute("aria-label", "Pause"); });
+  ws.on("pause", () => { play.textContent = "▶ Play"; play.setAttribute("aria-label", "Play"); });
   play.addEventListener("click", () => ws.playPause());
   document.addEventListener("keydown", (e) => {
-    if (e.code === "Space" && !["INPUT", "TEXTAREA", "BUTTON"].includes(document.activeElement.tagName)) {
+    if (e.code === "Space" && !["INPUT", "TEXTAREA", "BUTTON", "SELECT"].includes(document.activeElement.tagName)) {
       e.preventDefault(); ws.playPause();
     }
   });
-  document.getElementById("zoom").addEventListener("input", (e) => ws.zoom(Number(e.target.value)));
 
-  regions.enableDragSelection({ color: "rgba(255, 209, 102, 0.25)" });
+  // Zoom: the slider is exponential, from the whole song in view to 2000 px per second.
+  const fitPx = () => ws.getWrapper().parentElement.clientWidth / (ws.getDuration() || 1);
+  const sliderToPx = (v) => fitPx() * Math.pow(2000 / fitPx(), v / 100);
+  const pxToSlider = (px) => 100 * Math.log(Math.max(1, px / fitPx())) / Math.log(2000 / fitPx());
+  let zooming = false;
+  zoom.addEventListener("input", () => {
+    if (!ws.getDuration()) return;
+    zooming = true; ws.zoom(Number(zoom.value) ? sliderToPx(Number(zoom.value)) : 0); zooming = false;
+  });
+  ws.on("zoom", (px) => { if (!zooming) zoom.value = String(Math.round(pxToSlider(px))); });
+  const nudge = (d) => { zoom.value = String(Math.max(0, Math.min(100, Number(zoom.value) + d))); zoom.dispatchEvent(new Event("input")); };
+  document.getElementById("zoom-in").addEventListener("click", () => nudge(10));
+  document.getElementById("zoom-out").addEventListener("click", () => nudge(-10));
+  document.getElementById("show-spec").addEventListener("change", (e) => showSpectrogram(e.target.checked));
+
+  regions.enableDragSelection({ color: "rgba(255, 209, 102, 0.22)" });
+  const announce = (r) => {
+    info.textContent = r ? `${TV.fmtTime(r.start)} – ${TV.fmtTime(r.end)}` : "";
+    box.dispatchEvent(new CustomEvent("region", { detail: r ? { start: r.start, end: r.end } : null }));
+  };
   regions.on("region-created", (r) => {
     regions.getRegions().forEach((o) => { if (o !== r) o.remove(); });
-    active = r;
-    info.textContent = `${fmtTime(r.start)} – ${fmtTime(r.end)}`;
-    box.dispatchEvent(new CustomEvent("region", { detail: { start: r.start, end: r.end } }));
+    active = r; announce(r);
   });
-  regions.on("region-updated", (r) => {
-    info.textContent = `${fmtTime(r.start)} – ${fmtTime(r.end)}`;
-    box.dispatchEvent(new CustomEvent("region", { detail: { start: r.start, end: r.end } }));
-  });
+  regions.on("region-updated", announce);
   regions.on("region-out", (r) => { if (loop.checked && r === active) r.play(); });
   regions.on("region-clicked", (r, e) => { e.stopPropagation(); active = r; r.play(); });
   document.getElementById("clear-region").addEventListener("click", () => {
-    regions.clearRegions(); active = null; info.textContent = "";
-    box.dispatchEvent(new CustomEvent("region", { detail: null }));
+    regions.clearRegions(); active = null; announce(null);
   });
 
   // Beat click track: while the player runs, a click is scheduled on every detected beat ahead of
@@ -90,15 +182,4 @@ document.addEventListener("DOMContentLoaded", async () => {
     ws.on("seeking", startClicks);
     clickBox.addEventListener("change", startClicks);
   }
-
-  const specToggle = document.getElementById("show-spec");
-  const spec = document.getElementById("spectrogram");
-  specToggle.addEventListener("change", async () => {
-    spec.hidden = !specToggle.checked;
-    const img = spec.querySelector("img");
-    if (specToggle.checked && !img.src) {
-      const res = await fetch(spec.dataset.url, { headers: { Accept: "application/json" } });
-      if (res.ok) img.src = (await res.json()).data_url;
-    }
-  });
 });

@@ -1,4 +1,5 @@
-// SonicAI studio: live job progress over WebSockets, uploads with progress, downloads.
+// SonicAI studio: live job progress over WebSockets, uploads with a progress bar per file, downloads,
+// confirmations, and error messages that say what to change.
 "use strict";
 
 function csrfToken() {
@@ -35,6 +36,46 @@ function watchJob(jobId, onUpdate) {
   connect();
 }
 
+// The API answers {"detail": "..."} or {"field": ["sentence", ...], "non_field_errors": [...]}; a page shows
+// the sentences, and marks the inputs they are about. `fields` maps API field names to inputs.
+function errorMessages(body) {
+  if (!body || typeof body !== "object") return ["Something went wrong; try again."];
+  if (typeof body.detail === "string") return [body.detail];
+  const out = [];
+  const walk = (v) => {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(body);
+  return out.length ? out : ["Something went wrong; try again."];
+}
+
+function showErrors(target, body, fields) {
+  document.querySelectorAll("[aria-invalid=true]").forEach((el) => el.removeAttribute("aria-invalid"));
+  if (fields && body && typeof body === "object") {
+    Object.keys(body).forEach((k) => { if (fields[k]) fields[k].setAttribute("aria-invalid", "true"); });
+  }
+  target.textContent = body ? errorMessages(body).join(" ") : "";
+}
+
+async function postJSON(url, body) {
+  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: JSON.stringify(body) });
+  let out = {};
+  try { out = await res.json(); } catch (e) { out = { detail: `The studio answered ${res.status} without details; try again.` }; }
+  return { ok: res.ok, status: res.status, body: out };
+}
+
+function resultLink(job) {
+  const r = job.result || {};
+  if (r.result_file_id) return { href: `/files/${r.result_file_id}/`, label: "Open the result" };
+  if (job.job_type === "stem_mix") return { download: `/api/v1/jobs/${job.id}/download`, label: "Download" };
+  if (job.job_type === "stem_separation" && job.audio_file_id) return { href: `/stems/${job.audio_file_id}/`, label: "Open the stems" };
+  if (job.job_type === "mood_classify" && job.audio_file_id) return { href: `/mood/${job.audio_file_id}/`, label: "See the mood" };
+  return null;
+}
+
 function renderJob(el, job) {
   el.dataset.jobStatus = job.status;
   const bar = el.querySelector(".bar");
@@ -44,11 +85,34 @@ function renderJob(el, job) {
   const status = el.querySelector(".job-status");
   if (status) { status.textContent = job.status; status.className = `job-status status-${job.status}`; }
   const stage = el.querySelector(".job-stage");
-  if (stage) stage.textContent = job.stage || "";
+  if (stage) stage.textContent = ["pending", "processing"].includes(job.status) ? (job.stage || "") : "";
   const err = el.querySelector(".job-error");
   if (err) err.textContent = job.error_message || "";
   const cancel = el.querySelector(".job-cancel");
   if (cancel && !["pending", "processing"].includes(job.status)) cancel.remove();
+  const links = el.querySelector(".job-links");
+  const link = job.status === "completed" ? resultLink(job) : null;
+  if (links && link && !links.querySelector(".job-result")) {
+    const a = document.createElement("a");
+    a.className = "job-result"; a.textContent = link.label;
+    a.href = link.href || link.download;
+    if (link.download) { a.dataset.download = link.download; bindDownload(a); }
+    links.prepend(a);
+  }
+}
+
+// A job row made in the page for a job it just started (the same markup as _job_row.html).
+function jobRow(jobId, label, summary) {
+  const row = document.createElement("div");
+  row.className = "job"; row.dataset.jobId = jobId; row.dataset.jobStatus = "pending";
+  row.innerHTML = '<div class="job-head"><span class="job-type"></span><span class="job-status status-pending">pending</span></div>' +
+    '<p class="job-params small"></p><div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div>' +
+    '<span class="job-stage muted small"></span><span class="job-error error small"></span>' +
+    '<span class="job-links small"><button class="link job-cancel" type="button">Cancel</button></span>';
+  row.querySelector(".job-type").textContent = label;
+  const p = row.querySelector(".job-params");
+  if (summary) p.textContent = summary; else p.remove();
+  return row;
 }
 
 function bindJobElement(el) {
@@ -73,68 +137,137 @@ function bindJobElement(el) {
 
 function bindJobs(root) { (root || document).querySelectorAll("[data-job-id]").forEach(bindJobElement); }
 
-// Upload with a real progress bar (XMLHttpRequest reports upload progress; fetch does not).
-function uploadFile(zone, file) {
-  const bar = zone.querySelector(".progress");
-  const err = zone.querySelector(".upload-error");
-  err.hidden = true;
-  bar.hidden = false;
-  const xhr = new XMLHttpRequest();
-  xhr.open("POST", zone.dataset.uploadUrl);
-  xhr.setRequestHeader("X-CSRFToken", csrfToken());
-  xhr.upload.onprogress = (ev) => {
-    if (!ev.lengthComputable) return;
-    const pct = Math.round((ev.loaded / ev.total) * 100);
-    bar.querySelector(".bar").style.width = `${pct}%`;
-    bar.querySelector(".label").textContent = `${pct} %`;
-  };
-  xhr.onload = () => {
-    let body = {};
-    try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
-    if (xhr.status === 201) {
-      window.location.href = `/files/${body.id}/`;
-    } else {
-      bar.hidden = true;
-      err.textContent = body.detail || `Upload failed (${xhr.status}).`;
-      err.hidden = false;
+// Uploads: every dropped or chosen file gets its own row with a progress bar; they go one after another
+// (the server decodes each in full) and the library refreshes as each one lands.
+function fmtSize(bytes) { return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`; }
+
+function probeDuration(file) {
+  // The browser's own decoder, when it knows the format, tells the length before anything is sent.
+  return new Promise((resolve) => {
+    const audio = document.createElement("audio");
+    const url = URL.createObjectURL(file);
+    const done = (v) => { URL.revokeObjectURL(url); resolve(v); };
+    const timer = setTimeout(() => done(null), 3000);
+    audio.preload = "metadata";
+    audio.onloadedmetadata = () => { clearTimeout(timer); done(Number.isFinite(audio.duration) ? audio.duration : null); };
+    audio.onerror = () => { clearTimeout(timer); done(null); };
+    audio.src = url;
+  });
+}
+
+function uploadOne(zone, file, row) {
+  const bar = row.querySelector(".bar"), label = row.querySelector(".label");
+  const state = row.querySelector(".upload-state"), msg = row.querySelector(".upload-msg");
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", zone.dataset.uploadUrl);
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (ev) => {
+      if (!ev.lengthComputable) return;
+      const pct = Math.round((ev.loaded / ev.total) * 100);
+      bar.style.width = `${pct}%`; label.textContent = pct < 100 ? `${pct} %` : "checking the audio…";
+    };
+    xhr.onload = () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+      if (xhr.status === 201) {
+        row.dataset.state = "done"; state.textContent = "uploaded";
+        bar.style.width = "100%"; label.textContent = "100 %";
+        msg.innerHTML = "";
+        const a = document.createElement("a");
+        a.href = `/files/${body.id}/`; a.textContent = "Open it — analysing now";
+        msg.appendChild(a);
+        document.body.dispatchEvent(new CustomEvent("library-changed"));
+        resolve(body);
+      } else {
+        row.dataset.state = "failed"; state.textContent = "not uploaded";
+        msg.textContent = errorMessages(body).join(" ") || `The upload failed (${xhr.status}); try again.`;
+        resolve(null);
+      }
+    };
+    xhr.onerror = () => {
+      row.dataset.state = "failed"; state.textContent = "not uploaded";
+      msg.textContent = "The connection dropped during the upload; try again."; resolve(null);
+    };
+    const form = new FormData();
+    form.append("file", file);
+    xhr.send(form);
+  });
+}
+
+async function uploadFiles(zone, files) {
+  const list = zone.querySelector(".uploads");
+  const maxBytes = Number(zone.dataset.maxMb) * 1024 * 1024, maxSeconds = Number(zone.dataset.maxSeconds);
+  const rows = Array.from(files).map((file) => {
+    const row = document.createElement("li");
+    row.className = "upload"; row.dataset.state = "waiting";
+    row.innerHTML = '<span class="upload-name"></span><span class="upload-state muted small">waiting</span>' +
+      '<div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="upload-msg"></span>';
+    row.querySelector(".upload-name").textContent = `${file.name} · ${fmtSize(file.size)}`;
+    list.appendChild(row);
+    return [file, row];
+  });
+  let last = null, ok = 0;
+  for (const [file, row] of rows) {
+    const state = row.querySelector(".upload-state"), msg = row.querySelector(".upload-msg");
+    if (file.size > maxBytes) {
+      row.dataset.state = "failed"; state.textContent = "not uploaded";
+      msg.textContent = `${file.name} is ${fmtSize(file.size)}; songs can be up to ${zone.dataset.maxMb} MB. Export a shorter or compressed version (MP3, FLAC, OGG).`;
+      continue;
     }
-  };
-  xhr.onerror = () => { bar.hidden = true; err.textContent = "Network error during upload."; err.hidden = false; };
-  const form = new FormData();
-  form.append("file", file);
-  xhr.send(form);
+    const seconds = await probeDuration(file);
+    if (seconds && seconds > maxSeconds + 0.5) {
+      row.dataset.state = "failed"; state.textContent = "not uploaded";
+      msg.textContent = `${file.name} lasts ${Math.round(seconds / 60 * 10) / 10} minutes; songs can be up to ${Math.round(maxSeconds / 6) / 10} minutes. Trim it and drop it again.`;
+      continue;
+    }
+    row.dataset.state = "uploading"; state.textContent = "uploading";
+    const body = await uploadOne(zone, file, row);
+    if (body) { ok += 1; last = body; }
+  }
+  // One song: go straight to it, as before. Several: stay here, each row links to its song.
+  if (rows.length === 1 && ok === 1) window.location.href = `/files/${last.id}/`;
 }
 
 function bindDropzone() {
   const zone = document.getElementById("dropzone");
   if (!zone) return;
   const input = document.getElementById("file-input");
-  input.addEventListener("change", () => input.files[0] && uploadFile(zone, input.files[0]));
+  input.addEventListener("change", () => { if (input.files.length) uploadFiles(zone, input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
-  zone.addEventListener("drop", (e) => e.dataTransfer.files[0] && uploadFile(zone, e.dataTransfer.files[0]));
+  zone.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) uploadFiles(zone, e.dataTransfer.files); });
+  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
 }
 
-function bindDownloads() {
-  document.querySelectorAll("[data-download]").forEach((a) => a.addEventListener("click", async (e) => {
+// Download links ask the API for a signed link (with the file's meaningful name) and follow it.
+function bindDownload(a) {
+  if (a.dataset.bound) return;
+  a.dataset.bound = "1";
+  a.addEventListener("click", async (e) => {
     e.preventDefault();
     const res = await fetch(a.dataset.download, { headers: { Accept: "application/json" } });
-    if (res.ok) window.location.href = (await res.json()).url;
-  }));
+    const body = await res.json().catch(() => ({}));
+    if (res.ok && body.url) window.location.href = body.url;
+    else alert(errorMessages(body).join(" "));
+  });
 }
+
+function bindDownloads(root) { (root || document).querySelectorAll("[data-download]").forEach(bindDownload); }
 
 document.addEventListener("DOMContentLoaded", () => {
   bindJobs();
   bindDropzone();
   bindDownloads();
-  document.body.addEventListener("htmx:afterSwap", (e) => bindJobs(e.target));
+  document.body.addEventListener("htmx:afterSwap", (e) => { bindJobs(e.target); bindDownloads(e.target); });
   // A page that waits for an analysis reloads its facts when the job completes.
   document.body.addEventListener("job-completed", (e) => {
     if (e.detail.job_type === "analysis" && document.getElementById("analysis-pending")) window.location.reload();
   });
 });
 
-window.SonicAI = { watchJob, bindJobs, csrfToken };
+window.SonicAI = { watchJob, bindJobs, bindDownloads, csrfToken, errorMessages, showErrors, postJSON, jobRow };
 
 // Forms that destroy something ask first (data-confirm="question"); no inline handlers under the CSP.
 document.addEventListener("submit", (event) => {

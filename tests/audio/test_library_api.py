@@ -123,3 +123,11 @@ def test_a_missing_analysis_is_started_once_and_a_failed_one_is_reported(api, up
                                                               error_message="The file could not be decoded.")
     res = api.get(f"/api/v1/audio/{body['id']}/features")
     assert res.status_code == 409 and "could not be decoded" in res.json()["detail"]
+
+
+def test_library_list_costs_the_same_queries_for_many_files(api, upload, django_assert_max_num_queries):
+    for _ in range(6):
+        upload("wav", seconds=1.0)
+    with django_assert_max_num_queries(4):  # user, count, page: not one query per file
+        body = api.get("/api/v1/audio").json()
+    assert body["count"] == 6 and {f["analysis_status"] for f in body["results"]} == {"pending"}

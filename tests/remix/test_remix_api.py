@@ -106,3 +106,30 @@ def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, up
     assert result.source == "remix" and Remix.objects.get(pk=job["remix"]["id"]).genre == "edm"
     audio, sr = audio_services.load(result)
     assert estimate_tempo(audio.mean(axis=0), sr).bpm == pytest.approx(job["result"]["tempo_bpm"], abs=2.0)
+
+
+def test_tempo_with_pitch_and_effects_applies_all_three(api, upload, run_jobs):
+    """The remix page sends tempo, pitch and effects in one request; none of them may be dropped."""
+    body = upload("wav", seconds=4.0)
+    job = run(api, run_jobs, "/api/v1/remix/tempo", {
+        "audio_file_id": body["id"], "tempo_change": 25, "semitones": 2,
+        "effects": [{"type": "gain", "gain_db": -6}]})
+    assert job["input_params"]["pitch"] == 2 and job["result"]["pitch"] == 2
+    assert job["result"]["effects"] == [{"type": "gain", "gain_db": -6.0}]
+    result = AudioFile.objects.get(pk=job["result"]["result_file_id"])
+    assert result.original_name == "song (150 BPM, +2 semitones, effects).wav"  # the song is at 120 BPM
+
+
+def test_remix_errors_name_the_field_in_a_sentence(api, upload):
+    body = upload("wav", seconds=4.0)
+    cases = [
+        ({"effects": [{"type": "reverb", "room_size": 999}]}, "effects",
+         "effect 1 (reverb): room size is 999; it must be from 0 to 1."),
+        ({"semitones": 30, "target_bpm": 100}, "semitones", "The pitch shift must be -12 to 12 semitones."),
+        ({"start": -1, "target_bpm": 100}, "start", "The region's start must be 0 s or later."),
+        ({"start": 1, "end": 1.5, "target_bpm": 100}, "end",
+         "The region must be at least 1 s long: set its end to 2 s or later (it is 1.5 s, the start is 1 s)."),
+    ]
+    for extra, field, message in cases:
+        res = api.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], **extra}, format="json")
+        assert res.status_code == 400 and res.json() == {field: [message]}, res.json()

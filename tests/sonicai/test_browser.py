@@ -32,8 +32,12 @@ def test_register_upload_waveform_and_live_analysis(tmp_path):
         # the detected beats come with the page, ready for the click track
         assert len(page.evaluate("JSON.parse(document.getElementById('beat-times').textContent)")) >= 8
         page.check("#click-beats")
+        # the chord track lies under the waveform, and the chord under the playhead lights up as it plays
+        expect(page.locator("#chord-lane .chord-cell").first).to_be_visible()
         page.click("#play")
         expect(page.locator("#play")).to_have_text("❚❚ Pause")
+        expect(page.locator("#chord-lane .chord-cell.now")).to_have_count(1, timeout=10_000)
+        assert page.get_attribute("#chord-lane", "data-chord")
         page.screenshot(path=str(tmp_path / "file-page.png"), full_page=True)
         page.goto(f"{studio.url}/jobs/")
         expect(page.locator(".job-status").first).to_have_text("completed")

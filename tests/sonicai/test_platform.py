@@ -139,3 +139,20 @@ def test_embedded_default_migrates_on_a_fresh_checkout(tmp_path):
                          text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
     assert (var / "sonicai.sqlite3").stat().st_size > 0
+
+
+def test_a_copy_of_env_example_behaves_like_no_env_file(tmp_path):
+    import shutil
+
+    from tests.studio import ROOT
+
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    var = str(tmp_path / "var")
+    expressions = ("settings.DEBUG", "settings.MEDIA_ROOT", "settings.MODELS_DIR", "settings.ALLOWED_HOSTS",
+                   "settings.SIMPLE_JWT['SIGNING_KEY'] == settings.SECRET_KEY", "len(settings.SECRET_KEY) >= 50",
+                   "settings.WEB_PROCESSES", "settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']",
+                   "settings.JOB_HEARTBEAT_SECONDS", "settings.SONICAI_HTTPS")
+    for expression in expressions:
+        with_copy = _settings_value(var, expression, SONICAI_ENV_FILE=str(tmp_path / ".env"))
+        without = _settings_value(var, expression, SONICAI_ENV_FILE=str(tmp_path / "none"))
+        assert with_copy == without, expression

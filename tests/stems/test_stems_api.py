@@ -110,3 +110,13 @@ def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, c
     stems = json.loads(raw)  # a list the mixer script can map over, not a JSON-encoded string
     assert isinstance(stems, list) and sorted(s["type"] for s in stems) == ["bass", "drums", "other", "vocals"]
     assert all(len(s["peaks"][0]) > 10 and s["url"].endswith("/stream") for s in stems)
+
+
+@pytest.mark.parametrize("region, field", [({"end": 0}, "end"), ({"end": 0.5}, "end"),
+                                           ({"start": 3, "end": 3.5}, "end"), ({"start": -1}, "start")])
+def test_half_given_or_reversed_regions_are_refused_with_a_sentence(api, upload, region, field):
+    body = upload("wav", seconds=4.0)
+    res = api.post("/api/v1/stems/separate", {"audio_file_id": body["id"], "engine": "hpss", **region}, format="json")
+    assert res.status_code == 400, res.content
+    message = res.json()[field][0]
+    assert "region" in message and " s" in message

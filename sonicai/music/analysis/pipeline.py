@@ -1,4 +1,4 @@
-"""Full analysis of one track: tempo and beats, key, loudness and features.
+"""Full analysis of one track: tempo and beats, key, chords, loudness and features.
 
 The signal is resampled to 22050 Hz mono once; one STFT and one mel spectrogram feed
 the onset envelope (tempo) and the timbre features. Loudness is measured on the
@@ -13,6 +13,7 @@ import numpy as np
 
 from sonicai.music.progress import Progress, report
 
+from .chords import chord_track
 from .features import HOP, N_FFT, features_from_spectra
 from .key import key_from_constant_q, with_cnn
 from .loudness import measure_loudness
@@ -63,6 +64,9 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
     report(progress, 0.40, "key")
     key = with_cnn(key_from_constant_q(y, ANALYSIS_SR), a, sr)
     lap("key")
+    report(progress, 0.55, "chords")
+    chords = chord_track(y, ANALYSIS_SR, np.asarray(tempo.beats, dtype=float), key.tonic, key.mode)
+    lap("chords")
     report(progress, 0.65, "loudness")
     loud = measure_loudness(a, sr)
     lap("loudness")
@@ -84,5 +88,6 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
         "loudness": loud,
         "loudness_lufs": loud["integrated_lufs"],
         "features": feats,
+        "chords": chords,
         "timings": timings,
     }

@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..audio_io import mono_at
 from .onnx_graph import OnnxFormatError, OnnxGraph, read_onnx_graph
 
 __all__ = [
@@ -288,16 +289,7 @@ def prepare_audio(audio: np.ndarray, sr: int) -> np.ndarray:
     Like ``librosa.load(path, sr=22050, mono=True)`` in the original: channels are averaged first,
     then resampled with soxr at high quality (librosa's default ``soxr_hq``).
     """
-    y = np.asarray(audio, dtype=np.float32)
-    if y.ndim == 2:
-        y = y.mean(axis=0)
-    elif y.ndim != 1:
-        raise ValueError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
-    if sr != SAMPLE_RATE:
-        import soxr
-
-        y = soxr.resample(y, sr, SAMPLE_RATE, quality="HQ").astype(np.float32)
-    return np.ascontiguousarray(y)
+    return mono_at(audio, sr, SAMPLE_RATE)
 
 
 def _windows(y: np.ndarray) -> np.ndarray:

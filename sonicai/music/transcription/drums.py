@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..audio_io import mono_at
+
 __all__ = ["KICK", "SNARE", "CLOSED_HIHAT", "TOM", "DrumHit", "transcribe_drums"]
 
 KICK, SNARE, CLOSED_HIHAT, TOM = 36, 38, 42, 47
@@ -74,15 +76,7 @@ def transcribe_drums(
     """Drum hits in a drum stem, in time order. ``audio``: (samples,) or (channels, samples)."""
     import librosa
 
-    y = np.asarray(audio, dtype=np.float32)
-    if y.ndim == 2:
-        y = y.mean(axis=0)
-    elif y.ndim != 1:
-        raise ValueError(f"audio must be 1-D or (channels, samples), got shape {y.shape}")
-    if sr != _SR:
-        import soxr
-
-        y = soxr.resample(y, sr, _SR, quality="HQ").astype(np.float32)
+    y = mono_at(audio, sr, _SR)
     if progress is not None:
         progress(0.0, "finding drum hits")
     if len(y) < _N_FFT or not np.any(y):

@@ -1,0 +1,158 @@
+"""Words for musicians: what a job did (its parameters), genre and key names, download file names.
+
+One place for these so the library, the file page, the jobs page and the downloads say the same thing.
+Works on a job's stored ``input_params`` and ``result``; it knows parameter names, not the apps that use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sonicai.music.notes import key_display
+
+#: How genre names are written in pages (anything not listed is capitalised).
+GENRE_LABELS = {"edm": "EDM", "hiphop": "Hip-hop", "lofi": "Lo-fi", "rnb": "R&B"}
+
+JOB_LABELS = {
+    "analysis": "Analysis", "stem_separation": "Stem separation", "mood_classify": "Mood", "remix": "Genre remix",
+    "generate": "Generation", "pitch": "Pitch shift", "tempo": "Tempo change", "effects": "Effects",
+    "stem_mix": "Stem export",
+}
+
+
+def genre_label(genre: str | None) -> str:
+    if not genre:
+        return ""
+    return GENRE_LABELS.get(genre, genre.replace("_", " ").capitalize())
+
+
+def clock(seconds: float | None) -> str:
+    """1:05.5-style time for a region bound."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(float(seconds), 60)
+    text = f"{int(minutes)}:{rest:04.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _signed(value: float, unit: str) -> str:
+    return f"{value:+g} {unit}".replace("-", "−")
+
+
+def _region(params: dict) -> str:
+    start, end = params.get("start"), params.get("end")
+    if start is None and end is None:
+        return ""
+    return f"{clock(start or 0)}–{clock(end) if end is not None else 'end'}"
+
+
+def _effects(effects) -> str:
+    if not effects:
+        return ""
+    if isinstance(effects, str):
+        return f"{effects} preset"
+    if isinstance(effects, dict):
+        return f"{effects.get('preset')} preset" if "preset" in effects else "effects"
+    names = [str(e.get("type", "?")).replace("_", " ") for e in effects if isinstance(e, dict)]
+    return "effects: " + ", ".join(names) if names else ""
+
+
+def _tempo(params: dict, result: dict) -> str:
+    bpm = result.get("target_bpm") or result.get("tempo_bpm") or params.get("target_bpm")
+    if bpm:
+        return f"{float(bpm):.0f} BPM"
+    if params.get("tempo_change") is not None:
+        return f"tempo {_signed(round(float(params['tempo_change']), 1), '%')}"
+    return ""
+
+
+def _gains(gains: dict) -> str:
+    """Stem export gains (linear, 0 = muted) in words."""
+    if not isinstance(gains, dict) or not gains:
+        return ""
+    on = [name for name, g in gains.items() if g]
+    if len(on) == 1:
+        return f"{on[0]} only"
+    muted = [name for name, g in gains.items() if not g]
+    parts = [f"{name} muted" for name in muted]
+    import math
+
+    parts += [f"{name} {_signed(round(20 * math.log10(g), 1), 'dB')}" for name, g in gains.items()
+              if g and abs(g - 1.0) > 1e-3]
+    return ", ".join(parts) or "full mix"
+
+
+def job_details(job_type: str, params: dict | None, result: dict | None = None) -> list[str]:
+    """The parameters of a job as short phrases, e.g. ["Lo-fi", "90 BPM", "+2 semitones", "0:10–0:22"]."""
+    p, r = params or {}, result or {}
+    out: list[str] = []
+    if job_type == "stem_separation":
+        out.append(str(p.get("engine") or r.get("engine") or ""))
+    elif job_type == "stem_mix":
+        out += [_gains(p.get("gains")), str(p.get("format", "")).upper()]
+    elif job_type == "generate":
+        prompt = " ".join(str(p.get("prompt", "")).split())
+        out += [f"“{prompt[:60]}{'…' if len(prompt) > 60 else ''}”" if prompt else "", str(p.get("model", "")),
+                f"{float(p['duration']):.0f} s" if p.get("duration") else "",
+                f"seed {p['seed']}" if p.get("seed") is not None else ""]
+    elif job_type in ("remix", "tempo", "pitch", "effects"):
+        if p.get("genre"):
+            out.append(genre_label(p["genre"]))
+            if p.get("genre_engine") and p["genre_engine"] != "arranger":
+                out.append(str(p["genre_engine"]))
+        out.append(_tempo(p, r) if (p.get("genre") or job_type == "tempo") else "")
+        if p.get("pitch"):
+            out.append(_signed(float(p["pitch"]), "semitones"))
+        if p.get("preserve_formants") and (p.get("pitch") or job_type == "tempo"):
+            out.append("formants kept")
+        out.append(_effects(p.get("effects")))
+    if job_type != "stem_mix":
+        out.append(_region(p))
+    return [x for x in out if x]
+
+
+def job_summary(job) -> str:
+    return " · ".join(job_details(job.job_type, job.input_params, job.result))
+
+
+def analysis_key(analysis: dict | None) -> str:
+    """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling)."""
+    analysis = analysis or {}
+    return key_display(analysis.get("key"), analysis.get("mode"))
+
+
+def song_title(name: str) -> str:
+    """A file's display name without its extension: the start of every download name."""
+    base = name.rsplit(".", 1)[0] if "." in name[-6:] else name
+    return base.strip() or "audio"
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
+
+
+def download_name(title: str, what: str | None, ext: str) -> str:
+    """ "My Song - vocals.wav"; characters that file systems refuse are dropped."""
+    stem = f"{title} - {what}" if what else title
+    stem = _UNSAFE.sub(" ", stem).strip(" .") or "audio"
+    return f"{stem[:150]}.{ext.lstrip('.')}"
+
+
+def remix_name(title: str, job_type: str, params: dict, result: dict | None = None) -> str:
+    """The display name of a remix result: "My Song (lo-fi remix).wav", "My Song (120 BPM, +2 semitones).wav"."""
+    p = params or {}
+    words: list[str] = []
+    if p.get("genre"):
+        words.append(f"{genre_label(p['genre']).lower() if p['genre'] != 'edm' else 'EDM'} remix")
+        if p.get("start") is not None or p.get("end") is not None:
+            words[-1] = words[-1].replace("remix", "preview")
+    elif job_type == "tempo" or p.get("target_bpm") or p.get("tempo_change") is not None:
+        words.append(_tempo(p, result or {}))
+    if p.get("pitch"):
+        words.append(_signed(float(p["pitch"]), "semitones"))
+    if p.get("effects") and not words:
+        words.append(_effects(p["effects"]).replace("effects: ", "") or "effects")
+    elif p.get("effects"):
+        words.append("effects")
+    if not p.get("genre") and (p.get("start") is not None or p.get("end") is not None):
+        words.append(_region(p))
+    return f"{title} ({', '.join(w for w in words if w) or 'remix'}).wav"

@@ -1,0 +1,32 @@
+"""Template filters for the studio pages: musicians' spellings of keys, genres and times."""
+
+from django import template
+
+from audio import describe
+
+register = template.Library()
+
+
+@register.filter
+def genre_label(value: str) -> str:
+    return describe.genre_label(value)
+
+
+@register.filter
+def key_of(analysis: dict | None) -> str:
+    """ "B♭ major" from a file's analysis."""
+    return describe.analysis_key(analysis)
+
+
+@register.filter
+def job_summary(job) -> str:
+    return describe.job_summary(job)
+
+
+@register.filter
+def mmss(seconds) -> str:
+    """3:07 for 187.2 s."""
+    if seconds in (None, ""):
+        return ""
+    total = int(round(float(seconds)))
+    return f"{total // 60}:{total % 60:02d}"

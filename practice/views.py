@@ -1,0 +1,75 @@
+"""Studio pages: the practice player, the transcription page (piano roll) and the printable lead sheet."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from audio.http import serve_stored
+from audio.models import AudioFile
+from sonicai.api import get_owned
+
+from . import services
+
+
+def _owned(request, pk) -> AudioFile:
+    return get_owned(AudioFile.objects.all(), request.user, pk)
+
+
+def _chord_data(af: AudioFile) -> dict:
+    from sonicai.music.notes import key_name
+
+    a = af.analysis or {}
+    return {"ready": "chords" in a, "beats": a.get("beats", []), "chords": a.get("chords", []),
+            "tempo_bpm": a.get("tempo_bpm"), "duration": a.get("duration") or af.duration,
+            "key": key_name(a["key"], a["mode"], unicode=True) if a.get("key") else None, "mode": a.get("mode")}
+
+
+@login_required
+def player(request, pk):
+    af = _owned(request, pk)
+    stems = [{"name": name, "url": f"/practice/{af.id}/stems/{name}"} for name in services.stem_keys(af)]
+    sheet = services.lead_sheet(af) if "chords" in (af.analysis or {}) else None
+    return render(request, "practice/player.html", {
+        "af": af, "stems": stems, "data": {**_chord_data(af), "stems": stems, "audio_url": f"/files/{af.id}/stream",
+                                           "beats_per_bar": sheet.beats_per_bar if sheet else 4},
+        "sheet": sheet, "analysis_jobs": af.jobs.filter(job_type="analysis", status__in=("pending", "processing")),
+    })
+
+
+@login_required
+@require_GET
+def stem_audio(request, pk, name):
+    af = _owned(request, pk)
+    key = services.stem_keys(af).get(name)
+    if key is None:
+        raise Http404("This file has no such stem.")
+    return serve_stored(request, key, f"{name}.flac")
+
+
+@login_required
+def transcription(request, pk):
+    af = _owned(request, pk)
+    jobs = list(services.transcriptions(af)[:10])
+    return render(request, "practice/transcription.html", {
+        "af": af, "jobs": jobs, "stems": list(services.stem_keys(af)),
+        "latest": next((j for j in jobs if j.status == "completed"), None),
+    })
+
+
+@login_required
+def sheet(request, pk):
+    af = _owned(request, pk)
+    ready = "chords" in (af.analysis or {})
+    return render(request, "practice/sheet.html", {"af": af, "sheet": services.lead_sheet(af) if ready else None})
+
+
+@login_required
+@require_GET
+def sheet_download(request, pk, fmt):
+    from .api import lead_sheet_response
+
+    af = _owned(request, pk)
+    if fmt not in ("cho", "musicxml") or "chords" not in (af.analysis or {}):
+        raise Http404("No lead sheet in that format.")
+    return lead_sheet_response(af, "chordpro" if fmt == "cho" else "musicxml")

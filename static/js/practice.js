@@ -1,0 +1,343 @@
+// Practice player: loop a region, 50-150 % speed with the pitch kept, transpose, metronome on the analysis'
+// beats with a count-in, mute/solo stems, chord lane, keyboard shortcuts.
+//
+// Audio graph (Web Audio):
+//   stem sources (AudioBufferSourceNode, playbackRate = speed, native sample-accurate loop)
+//     -> per-stem gain (mute/solo) -> music bus (stereo) -> splitter -> merger inputs 0, 1
+//   metronome clicks (AudioBufferSourceNodes scheduled on the beats) -> click bus (mono) -> merger input 2
+//   merger -> pitch processor (ScriptProcessorNode running SoundTouch from soundtouchjs) -> master -> speakers
+//
+// The sources play at the chosen speed, which shifts their pitch by the same factor; SoundTouch shifts it back
+// (times the transposition). Clicks enter the same processor on their own channel and leave it delayed by
+// exactly the samples SoundTouch holds back, so they stay on the beats of what you hear; they are not pitch
+// shifted. Any change of speed, transposition, loop or position restarts the sources from where you are.
+"use strict";
+
+import { chordLane } from "./chord_lane.js";
+
+const BLOCK = 4096;
+const SPEED_MIN = 50, SPEED_MAX = 150;
+
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.getElementById("practice");
+  if (root) start(root).catch((e) => { document.getElementById("practice-status").textContent = `The player could not start: ${e.message}`; });
+});
+
+async function start(root) {
+  const $ = (id) => document.getElementById(id);
+  const data = JSON.parse($("practice-data").textContent);
+  const status = $("practice-status");
+  const { SoundTouch } = await import(root.dataset.soundtouch);
+
+  const ctx = new AudioContext();
+  const sr = ctx.sampleRate;
+  status.textContent = "Loading audio…";
+  const sources = data.stems.length ? data.stems : [{ name: "mix", url: data.audio_url }];
+  const buffers = await Promise.all(sources.map(async (s) => {
+    const res = await fetch(s.url);
+    if (!res.ok) throw new Error(`${s.name}: ${res.status}`);
+    return ctx.decodeAudioData(await res.arrayBuffer());
+  }));
+  const duration = Math.max(...buffers.map((b) => b.duration));
+  const beats = (data.beats || []).filter((b) => b >= 0 && b < duration);
+  const beatPeriod = beats.length > 1 ? median(beats.slice(1).map((b, i) => b - beats[i])) : 0.5;
+
+  // --- graph
+  const master = ctx.createGain();
+  master.connect(ctx.destination);
+  const musicBus = new GainNode(ctx, { channelCount: 2, channelCountMode: "explicit", channelInterpretation: "speakers" });
+  const clickBus = new GainNode(ctx, { gain: 0.6, channelCount: 1, channelCountMode: "explicit", channelInterpretation: "speakers" });
+  const splitter = ctx.createChannelSplitter(2);
+  const merger = ctx.createChannelMerger(3);
+  musicBus.connect(splitter);
+  splitter.connect(merger, 0, 0);
+  splitter.connect(merger, 1, 1);
+  clickBus.connect(merger, 0, 2);
+  const proc = ctx.createScriptProcessor(BLOCK, 3, 2);
+  merger.connect(proc);
+  proc.connect(master);
+  const stemGains = buffers.map(() => { const g = ctx.createGain(); g.connect(musicBus); return g; });
+
+  // --- state
+  const st = { speed: 1, semis: 0, loop: false, a: 0, b: Math.min(duration, beats[8] ?? 8), playing: false,
+               metronome: false, countIn: false, pos: 0, when: 0, startPos: 0, mutes: buffers.map(() => false),
+               solos: buffers.map(() => false) };
+  let nodes = [];
+  let clicks = [];
+  let scheduledTo = 0;
+
+  // --- pitch processor: SoundTouch in pitch-only mode, FIFO out, click channel delayed to match
+  let shifter = null, fifo = new Float32Array(0), clickQ = new Float32Array(0), primed = false;
+  let capture = null, clickLead = 0;
+  const interleaved = new Float32Array(BLOCK * 2);
+  function resetProcessor() {
+    const factor = Math.pow(2, st.semis / 12) / st.speed;
+    shifter = Math.abs(factor - 1) < 1e-6 ? null : new SoundTouch();
+    if (shifter) shifter.pitch = factor;
+    fifo = new Float32Array(0); clickQ = new Float32Array(0); primed = false;
+    // SoundTouch's output leads or lags its input by a few ms (its overlap and the forward seek of each
+    // WSOLA segment); shift the click channel by the same amount so the clicks meet the beats they belong to.
+    const lag = shifter ? shifterLag(SoundTouch, factor, sr) : 0;
+    clickLead = Math.max(0, -lag);
+    if (lag > 0) clickQ = new Float32Array(lag);
+    root.dataset.shifterLag = String(lag);
+  }
+  resetProcessor();
+  proc.onaudioprocess = (e) => {
+    const inL = e.inputBuffer.getChannelData(0), inR = e.inputBuffer.getChannelData(1), inC = e.inputBuffer.getChannelData(2);
+    const outL = e.outputBuffer.getChannelData(0), outR = e.outputBuffer.getChannelData(1);
+    const n = inL.length;
+    let produced;
+    if (shifter) {
+      for (let i = 0; i < n; i++) { interleaved[2 * i] = inL[i]; interleaved[2 * i + 1] = inR[i]; }
+      shifter.inputBuffer.putSamples(interleaved, 0, n);
+      shifter.process();
+      const got = shifter.outputBuffer.frameCount;
+      produced = new Float32Array(got * 2);
+      shifter.outputBuffer.receiveSamples(produced, got);
+    } else {
+      produced = new Float32Array(n * 2);
+      for (let i = 0; i < n; i++) { produced[2 * i] = inL[i]; produced[2 * i + 1] = inR[i]; }
+    }
+    fifo = concat(fifo, produced);
+    clickQ = concat(clickQ, inC);
+    if (clickLead > 0) { const drop = Math.min(clickLead, clickQ.length); clickQ = clickQ.subarray(drop); clickLead -= drop; }
+    // Start output once a block and a half is buffered, so SoundTouch's uneven output never runs dry.
+    if (!primed && fifo.length / 2 >= n * 1.5) primed = true;
+    const m = primed ? Math.min(n, fifo.length / 2) : 0;
+    for (let i = 0; i < m; i++) {
+      const c = clickQ[i];  // the click sample that entered together with this music sample
+      outL[i] = fifo[2 * i] + c; outR[i] = fifo[2 * i + 1] + c;
+    }
+    outL.fill(0, m); outR.fill(0, m);
+    fifo = fifo.subarray(2 * m); clickQ = clickQ.subarray(m);
+    if (capture) capture.push(Float32Array.from(outL));
+  };
+
+  // --- transport
+  const clickBuf = (freq) => {
+    const len = Math.round(sr * 0.03), buf = ctx.createBuffer(1, len, sr), d = buf.getChannelData(0);
+    for (let i = 0; i < len; i++) d[i] = Math.sin(2 * Math.PI * freq * i / sr) * Math.exp(-i / (sr * 0.006));
+    return buf;
+  };
+  const clickHi = clickBuf(2000), clickLo = clickBuf(1500);
+  const inLoop = () => st.loop && st.b - st.a > 0.05;
+
+  function positionAt(t) {  // song position heard at context time t (before the processor's delay)
+    if (!st.playing) return st.pos;
+    const x = st.startPos + Math.max(0, t - st.when) * st.speed;
+    if (!inLoop() || st.startPos >= st.b) return Math.min(x, duration);
+    const len = st.b - st.a;
+    return x < st.b ? x : st.a + ((x - st.a) % len);
+  }
+  const latency = () => (BLOCK * 2.5) / sr + (ctx.outputLatency || ctx.baseLatency || 0);
+  const now = () => positionAt(ctx.currentTime - latency());
+
+  function play(fromCountIn) {
+    stopSources();
+    resetProcessor();
+    let when = ctx.currentTime + 0.1;
+    if (fromCountIn && st.countIn && beatPeriod) {
+      const period = beatPeriod / st.speed, n = data.beats_per_bar || 4;
+      for (let i = 0; i < n; i++) scheduleClick(when + i * period, i === 0);
+      when += n * period;
+    }
+    st.when = when; st.startPos = st.pos; st.playing = true;
+    nodes = buffers.map((buf, i) => {
+      const src = ctx.createBufferSource();
+      src.buffer = buf;
+      src.playbackRate.value = st.speed;
+      if (inLoop() && st.pos < st.b) { src.loop = true; src.loopStart = st.a; src.loopEnd = st.b; }
+      src.connect(stemGains[i]);
+      src.start(when, st.pos);
+      return src;
+    });
+    scheduledTo = when;
+    $("play").textContent = "❚❚ Pause";
+    root.dataset.playing = "1";
+  }
+  function stopSources() {
+    nodes.forEach((n) => { try { n.stop(); } catch (_) { /* not started */ } });
+    clicks.forEach((n) => { try { n.stop(); } catch (_) { /* ended */ } });
+    nodes = []; clicks = [];
+  }
+  function pause() {
+    st.pos = now(); st.playing = false; stopSources();
+    $("play").textContent = "▶ Play"; root.dataset.playing = "0";
+  }
+  function restart() { if (st.playing) { st.pos = now(); play(false); } }
+  function seek(t) { st.pos = Math.max(0, Math.min(duration - 0.01, t)); if (st.playing) play(false); draw(); }
+
+  function scheduleClick(time, accent) {
+    const s = ctx.createBufferSource();
+    s.buffer = accent ? clickHi : clickLo;
+    s.connect(clickBus);
+    s.start(time);
+    clicks.push(s);
+    s.onended = () => { clicks = clicks.filter((c) => c !== s); };
+  }
+  // Metronome: every 25 ms, schedule the beats that fall in the next 250 ms of context time.
+  setInterval(() => {
+    if (!st.playing || !st.metronome || !beats.length) return;
+    const until = ctx.currentTime + 0.25;
+    const from = Math.max(scheduledTo, st.when);
+    if (until <= from) return;
+    const bpb = data.beats_per_bar || 4, x0 = (from - st.when) * st.speed, x1 = (until - st.when) * st.speed;
+    if (inLoop() && st.startPos < st.b) {
+      const len = st.b - st.a, phase = st.startPos - st.a;
+      const rel = beats.map((b, i) => [b - st.a, i]).filter(([r]) => r >= 0 && r < len);
+      // x: distance played from the start position; a loop beat r sounds at x = r - phase + k * len (k >= 0).
+      for (let k = Math.floor((x0 + phase) / len) - 1; k <= Math.floor((x1 + phase) / len); k++) {
+        for (const [r, i] of rel) {
+          const x = r - phase + k * len;
+          if (x >= x0 && x < x1 && (k > 0 || r >= phase)) scheduleClick(st.when + x / st.speed, i % bpb === 0);
+        }
+      }
+    } else {
+      beats.forEach((b, i) => { const x = b - st.startPos; if (x >= x0 && x < x1) scheduleClick(st.when + x / st.speed, i % bpb === 0); });
+    }
+    scheduledTo = until;
+  }, 25);
+
+  // --- controls
+  const speed = $("speed"), semis = $("transpose");
+  function setSpeed(pct) {
+    pct = Math.max(SPEED_MIN, Math.min(SPEED_MAX, Math.round(pct)));
+    speed.value = pct; st.speed = pct / 100; $("speed-value").textContent = `${pct} %`;
+    $("bpm-value").textContent = data.tempo_bpm ? `${(data.tempo_bpm * st.speed).toFixed(1)} BPM` : "";
+    debounce(restart);
+  }
+  function setSemis(v) {
+    v = Math.max(-12, Math.min(12, Math.round(v)));
+    semis.value = v; st.semis = v; $("transpose-value").textContent = `${v > 0 ? "+" : ""}${v}`;
+    debounce(restart);
+  }
+  let timer = null;
+  function debounce(fn) { clearTimeout(timer); timer = setTimeout(fn, 120); }
+  speed.addEventListener("input", () => setSpeed(+speed.value));
+  semis.addEventListener("input", () => setSemis(+semis.value));
+  $("play").addEventListener("click", () => { ctx.resume(); st.playing ? pause() : play(true); });
+  $("metronome").addEventListener("change", (e) => { st.metronome = e.target.checked; });
+  $("count-in").addEventListener("change", (e) => { st.countIn = e.target.checked; });
+  $("click-volume").addEventListener("input", (e) => { clickBus.gain.value = +e.target.value; });
+  const loopA = $("loop-a"), loopB = $("loop-b"), loopOn = $("loop");
+  function setLoop(a, b, on) {
+    st.a = Math.max(0, Math.min(a, duration)); st.b = Math.max(st.a, Math.min(b, duration)); st.loop = on;
+    loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); loopOn.checked = on;
+    root.dataset.loop = on ? "1" : "0";
+    if (on && (st.pos < st.a || st.pos >= st.b)) st.pos = st.a;
+    restart(); draw();
+  }
+  loopA.addEventListener("change", () => setLoop(+loopA.value, st.b, st.loop));
+  loopB.addEventListener("change", () => setLoop(st.a, +loopB.value, st.loop));
+  loopOn.addEventListener("change", () => setLoop(st.a, st.b, loopOn.checked));
+  $("set-a").addEventListener("click", () => setLoop(snap(now()), Math.max(st.b, snap(now()) + beatPeriod), st.loop));
+  $("set-b").addEventListener("click", () => setLoop(st.a, snap(now()), true));
+  const snap = (t) => beats.length ? beats.reduce((best, b) => Math.abs(b - t) < Math.abs(best - t) ? b : best, beats[0]) : t;
+
+  document.querySelectorAll(".stem-toggle").forEach((btn) => btn.addEventListener("click", () => {
+    const i = +btn.dataset.index, kind = btn.dataset.kind;
+    st[kind === "mute" ? "mutes" : "solos"][i] = !st[kind === "mute" ? "mutes" : "solos"][i];
+    btn.setAttribute("aria-pressed", String(st[kind === "mute" ? "mutes" : "solos"][i]));
+    const anySolo = st.solos.some(Boolean);
+    stemGains.forEach((g, j) => { g.gain.value = st.mutes[j] || (anySolo && !st.solos[j]) ? 0 : 1; });
+  }));
+
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea") && e.key !== " ") return;
+    if (e.target.closest("input, select, textarea, button") && e.key === " ") return;
+    const k = e.key;
+    if (k === " ") { e.preventDefault(); $("play").click(); }
+    else if (k === "l" || k === "L") setLoop(st.a, st.b, !st.loop);
+    else if (k === "[") setSpeed(st.speed * 100 - 5);
+    else if (k === "]") setSpeed(st.speed * 100 + 5);
+    else if (k === "-") setSemis(st.semis - 1);
+    else if (k === "+" || k === "=") setSemis(st.semis + 1);
+    else if (k === "m" || k === "M") { const m = $("metronome"); m.checked = !m.checked; st.metronome = m.checked; }
+    else return;
+    e.preventDefault();
+  });
+
+  // --- overview (waveform peaks, loop region, beats, playhead) and chord lane
+  const canvas = $("overview"), g = canvas.getContext("2d");
+  const peaks = data.peaks || peaksOf(buffers[0], 800);
+  const lane = chordLane($("chord-lane"), data.chords, { start: 0, end: duration, onSeek: seek });
+  canvas.addEventListener("click", (e) => { const r = canvas.getBoundingClientRect(); seek((e.clientX - r.left) / r.width * duration); });
+  function draw() {
+    const w = canvas.width = canvas.clientWidth * devicePixelRatio, h = canvas.height = canvas.clientHeight * devicePixelRatio;
+    g.clearRect(0, 0, w, h);
+    if (st.loop) { g.fillStyle = "rgba(124,108,242,0.25)"; g.fillRect(st.a / duration * w, 0, (st.b - st.a) / duration * w, h); }
+    g.fillStyle = "#7c6cf2";
+    const n = peaks.length;
+    for (let i = 0; i < n; i++) { const v = Math.abs(peaks[i]) * h * 0.45; g.fillRect(i / n * w, h / 2 - v, Math.max(1, w / n), 2 * v); }
+    const t = now();
+    g.fillStyle = "#ffd166"; g.fillRect(t / duration * w - 1, 0, 2 * devicePixelRatio, h);
+  }
+  function frame() {
+    const t = now();
+    lane.setTime(t);
+    $("time").textContent = `${fmt(t)} / ${fmt(duration)}`;
+    draw();
+    root.dataset.position = t.toFixed(3);
+    requestAnimationFrame(frame);
+  }
+  window.addEventListener("resize", draw);
+  requestAnimationFrame(frame);
+  setSpeed(100); setSemis(0);
+  loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2);
+  status.textContent = data.stems.length ? `Playing the ${data.stems.length} stems of the latest separation.` : "Playing the whole mix (separate the song to mute or solo its parts).";
+  root.dataset.ready = "1";
+
+  // For tests and for recording your practice: what the player sends to the speakers.
+  window.practicePlayer = {
+    ctx, setSpeed, setSemis, setLoop, seek, play: () => { ctx.resume(); play(true); }, pause,
+    state: () => ({ ...st, position: now(), duration, beatPeriod }),
+    async capture(seconds) {
+      capture = [];
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const parts = capture; capture = null;
+      const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+      let o = 0; for (const p of parts) { out.set(p, o); o += p.length; }
+      return { sampleRate: sr, samples: Array.from(out) };
+    },
+  };
+}
+
+// Lag (output index - input index, in samples) of a SoundTouch pitch shift by ``factor``: bursts pushed through a
+// fresh instance, envelopes of input and output compared over +-60 ms.
+function shifterLag(SoundTouch, factor, sr) {
+  const t = new SoundTouch();
+  t.pitch = factor;
+  const n = Math.round(sr * 1.6), x = new Float32Array(n);
+  let seed = 1;
+  for (let b = Math.round(sr * 0.1); b < n - sr * 0.1; b += Math.round(sr * 0.27)) {
+    for (let i = 0; i < sr * 0.04; i++) { seed = (seed * 16807) % 2147483647; x[b + i] = (seed / 2147483647 - 0.5) * Math.exp(-i / (sr * 0.008)); }
+  }
+  const inter = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) { inter[2 * i] = x[i]; inter[2 * i + 1] = x[i]; }
+  t.inputBuffer.putSamples(inter, 0, n);
+  t.inputBuffer.putSamples(new Float32Array(sr), 0, sr / 2);
+  t.process();
+  const got = t.outputBuffer.frameCount, out = new Float32Array(2 * got);
+  t.outputBuffer.receiveSamples(out, got);
+  const y = new Float32Array(got);
+  for (let i = 0; i < got; i++) y[i] = out[2 * i];
+  const env = (s) => { const e = new Float32Array(Math.ceil(s.length / 8)); for (let i = 0; i < s.length; i++) e[i >> 3] += Math.abs(s[i]); return e; };
+  const ex = env(x), ey = env(y), span = Math.round(sr * 0.06 / 8);
+  let best = 0, bestScore = -Infinity;
+  for (let lag = -span; lag <= span; lag++) {
+    let score = 0;
+    for (let i = Math.max(0, -lag); i < ex.length && i + lag < ey.length; i++) score += ex[i] * ey[i + lag];
+    if (score > bestScore) { bestScore = score; best = lag; }
+  }
+  return best * 8;
+}
+
+function concat(a, b) { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] || 0.5; }
+function fmt(t) { const m = Math.floor(t / 60), s = t - 60 * m; return `${m}:${s.toFixed(1).padStart(4, "0")}`; }
+function peaksOf(buf, n) {
+  const d = buf.getChannelData(0), step = Math.max(1, Math.floor(d.length / n)), out = [];
+  for (let i = 0; i < n; i++) { let m = 0; for (let j = i * step; j < Math.min(d.length, (i + 1) * step); j++) m = Math.max(m, Math.abs(d[j])); out.push(m); }
+  return out;
+}

@@ -1,0 +1,38 @@
+"""Words for musicians: key spelling, job summaries and download names."""
+
+from audio.describe import download_name, job_details, remix_name, song_title
+from sonicai.music.notes import key_display as key_name
+from sonicai.music.notes import note_names
+
+
+def test_keys_are_spelled_with_the_fewest_accidentals():
+    assert key_name("A#", "major") == "B♭ major"
+    assert key_name("D#", "minor") == "E♭ minor"  # six flats against six sharps: flats, as scores write it
+    assert key_name("F#", "major") == "F♯ major"
+    assert key_name("G#", "minor") == "G♯ minor"
+    assert key_name("C#", "major") == "D♭ major"
+    assert key_name("C#", "minor") == "C♯ minor"
+    assert key_name("A", "minor") == "A minor"
+    assert key_name(None, None) == ""
+    assert note_names("A#", "major")[10] == "B♭" and note_names("E", "major")[8] == "G♯"
+
+
+def test_job_details_read_like_a_musician_would_say_them():
+    assert job_details("tempo", {"target_bpm": 120, "pitch": 2, "effects": [{"type": "reverb"}]},
+                       {"target_bpm": 120.0}) == ["120 BPM", "+2 semitones", "effects: reverb"]
+    assert job_details("remix", {"genre": "lofi", "start": 10, "end": 22.5}, {"tempo_bpm": 90}) == [
+        "Lo-fi", "90 BPM", "0:10–0:22.5"]
+    assert job_details("stem_mix", {"gains": {"vocals": 0.0, "drums": 1.0, "bass": 1.0}, "format": "mp3"}) == [
+        "vocals muted", "MP3"]
+    assert job_details("stem_mix", {"gains": {"vocals": 0.0, "bass": 1.0}, "format": "wav"}) == ["bass only", "WAV"]
+    assert job_details("pitch", {"pitch": -3}) == ["−3 semitones"]
+
+
+def test_download_and_result_names_say_whose_song_and_what_was_done():
+    assert song_title("My Song.wav") == "My Song"
+    assert download_name("My Song", "vocals", "flac") == "My Song - vocals.flac"
+    assert download_name('a/b:c"d', None, "wav") == "a b c d.wav"
+    assert remix_name("My Song", "remix", {"genre": "lofi"}) == "My Song (lo-fi remix).wav"
+    assert remix_name("My Song", "remix", {"genre": "edm", "start": 3, "end": 15}) == "My Song (EDM preview).wav"
+    assert remix_name("My Song", "pitch", {"pitch": -2}) == "My Song (−2 semitones).wav"
+    assert remix_name("My Song", "effects", {"effects": "radio"}) == "My Song (radio preset).wav"

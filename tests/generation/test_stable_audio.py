@@ -111,7 +111,7 @@ def test_missing_weights_name_the_folder(tmp_path, monkeypatch):
     ok, message = e.available()
     folder = str(tmp_path / NAME)
     assert not ok and folder in message
-    assert "python manage.py models install stable-audio-open-1.0 --accept-licence --allow-unpinned" in message
+    assert "python manage.py models install stable-audio-open --accept-licence --allow-unpinned" in message
     with pytest.raises(EngineUnavailable, match="Stable Audio Open is not installed") as info:
         e.generate("calm piano", 1.0, seed=1)
     assert folder in str(info.value)

@@ -9,7 +9,7 @@ from pathlib import Path
 from sonicai.music.models import catalogue, store
 
 REQUIRED = {"spleeter-2stems", "spleeter-4stems", "spleeter-5stems", "htdemucs", "htdemucs_ft", "htdemucs_6s",
-            "musicgen-small", "musicgen-melody", "stable-audio-open-1.0"}
+            "musicgen-small", "musicgen-melody", "stable-audio-open"}
 
 
 def test_every_required_model_is_listed_with_task_size_licence_and_state(tmp_path):
@@ -23,8 +23,11 @@ def test_every_required_model_is_listed_with_task_size_licence_and_state(tmp_pat
     assert {r["task"] for r in rows.values()} >= {"separation", "generation", "analysis"}
     assert "genre remix" in rows["musicgen-melody"]["tasks"]
     assert rows["spleeter-4stems"]["free_for_any_use"] and rows["spleeter-4stems"]["state"] == "not installed"
+    # Stable Audio Open 1.0 answers to the generation model's name too
+    assert rows["stable-audio-open"]["aliases"] == ["stable-audio-open-1.0"]
+    assert catalogue.get("stable-audio-open-1.0").name == "stable-audio-open"
     # the licences the issue names as not free for every use
-    for name in ("musicgen-small", "htdemucs", "stable-audio-open-1.0", "madmom", "split-net"):
+    for name in ("musicgen-small", "htdemucs", "stable-audio-open", "madmom", "split-net"):
         assert not rows[name]["free_for_any_use"], name
         assert "--accept-licence" in rows[name]["install_command"]
 
@@ -61,8 +64,9 @@ def test_install_targets_are_the_engines_folders(tmp_path):
         target = catalogue.target_dir(tmp_path, entry.name) if entry.target else None
         if entry.name.startswith("musicgen-"):
             assert target == musicgen_dir(tmp_path, entry.name)
-        elif entry.name in RUNNABLE_DIFFUSION:
-            assert target == RUNNABLE_DIFFUSION[entry.name](entry.name, tmp_path).folder
+        elif {entry.name, *entry.aliases} & set(RUNNABLE_DIFFUSION):
+            engine_name = next(n for n in (entry.name, *entry.aliases) if n in RUNNABLE_DIFFUSION)
+            assert target == RUNNABLE_DIFFUSION[engine_name](engine_name, tmp_path).folder
         elif entry.name.startswith("htdemucs"):
             assert target == DemucsEngine(entry.name, models_dir=tmp_path).repo
             assert {f.name for f in entry.files} >= {f"{entry.name}.yaml"}

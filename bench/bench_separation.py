@@ -36,7 +36,7 @@ import numpy as np
 
 from bench.varied_song import make_varied_song
 from sonicai.music.separation.hpss import HPSSEngine
-from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.spleeter_engine import SpleeterEngine
 from sonicai.music.separation.stems import FOUR_STEMS
 from sonicai.music.testing.stem_songs import make_song
 

@@ -126,7 +126,7 @@ def compare(song: str, out: str) -> None:
     import numpy as np
 
     from sonicai.music.audio_io import load_audio
-    from sonicai.music.separation.spleeter import SpleeterEngine
+    from sonicai.music.separation.spleeter_engine import SpleeterEngine
 
     wave, sr = load_audio(song)
     ref = np.load(out)["vocals"]

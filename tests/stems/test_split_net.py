@@ -9,7 +9,7 @@ import torch
 
 from sonicai.music.separation import split, split_net
 from sonicai.music.separation.base import EngineUnavailable
-from sonicai.music.separation.spleeter import SpleeterEngine
+from sonicai.music.separation.spleeter_engine import SpleeterEngine
 from sonicai.music.testing.stem_songs import make_song
 
 SR = 44100
@@ -75,9 +75,8 @@ def test_chunks_join_seamlessly(monkeypatch):
         assert sdr(whole[name], chunked[name]) > 60.0, name
 
 
-def test_missing_split_weights_are_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(split_net, "WEIGHTS", tmp_path / "split_net.pt")
-    engine = SpleeterEngine(device="cpu")
+def test_missing_split_weights_are_named(tmp_path):
+    engine = SpleeterEngine(device="cpu", split_weights=tmp_path / "split_net.pt")
     ok, message = engine.available()
     assert not ok and "split_net.pt" in message
     with pytest.raises(EngineUnavailable, match="train_split_net"):

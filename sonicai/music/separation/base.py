@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from sonicai.music.device import torch_device
 from sonicai.music.progress import Progress
 
 from .stems import FOUR_STEMS
@@ -19,6 +20,12 @@ class SeparationEngine(ABC):
     name: str = ""
     description: str = ""
     stems: list[str] = list(FOUR_STEMS)
+    #: As given ('cpu', 'cuda:1', or None/'auto'); resolved on first use, so that listing engines costs no torch.
+    device_preference: str | None = None
+
+    @property
+    def device(self) -> str:
+        return torch_device(self.device_preference)
 
     def available(self) -> tuple[bool, str]:
         return True, "ready"

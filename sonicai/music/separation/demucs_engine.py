@@ -11,9 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from sonicai.music.device import torch_device
 from sonicai.music.loaded import LOADED
 from sonicai.music.models.catalogue import install_command
 from sonicai.music.progress import Progress, report
@@ -41,7 +39,7 @@ class DemucsEngine(SeparationEngine):
         self.name = name
         self.description, self.stems = MODELS.get(name, ("Demucs model", ["drums", "bass", "other", "vocals"]))
         self.repo = Path(models_dir) / "demucs" if models_dir else None
-        self.device = torch_device(device)
+        self.device_preference = device
         self.shifts, self.overlap = segment_shifts, overlap
         self._model = model  # a model object given directly (tests use demucs_unittest())
 
@@ -77,6 +75,7 @@ class DemucsEngine(SeparationEngine):
         return LOADED.get(("demucs", self.name, str(repo), self.device), load, self.device)
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        import torch
         from demucs.apply import apply_model
 
         from sonicai.music.audio_io import fit_length, resample

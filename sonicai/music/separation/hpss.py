@@ -6,13 +6,11 @@ benchmark (bench/bench_separation.py).
 
 from __future__ import annotations
 
-import librosa
 import numpy as np
 
 from sonicai.music.progress import Progress, report
 
 from .base import SeparationEngine, as_2d
-from .split import bass_weights
 
 N_FFT = 2048
 HOP = 512
@@ -20,6 +18,8 @@ HOP = 512
 
 def _repet_sim_mask(mag: np.ndarray, sr: int) -> np.ndarray:
     """Soft mask of the non-repeating (vocal) part (Rafii & Pardo 2012, as in librosa's example)."""
+    import librosa
+
     width = int(librosa.time_to_frames(2.0, sr=sr, hop_length=HOP))
     width = max(2, min(width, mag.shape[1] // 3))
     filt = librosa.decompose.nn_filter(mag, aggregate=np.median, metric="cosine", width=width)
@@ -33,6 +33,10 @@ class HPSSEngine(SeparationEngine):
     description = "Median-filter baseline (HPSS + REPET-SIM), no neural network: fast, rough."
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
+        import librosa  # here, not at the top: the web processes list this engine and never run it
+
+        from .split import bass_weights
+
         audio = as_2d(audio)
         n = audio.shape[1]
         spec = librosa.stft(audio, n_fft=N_FFT, hop_length=HOP)  # (ch, F, T)

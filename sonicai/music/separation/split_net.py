@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .spleeter_models import SPLIT_NET_WEIGHTS as WEIGHTS
+
 NET_BINS = 1024
 #: Bins kept at full resolution (0-2.7 kHz, where the bass's harmonics need it); above, the network
 #: sees and masks groups of POOL bins, which halves its cost.
@@ -35,7 +37,6 @@ CHANNELS = (8, 16, 32, 64, 128)
 #: The network's frames come in multiples of this (five stride-2 levels).
 FRAME_MULTIPLE = 2 ** len(CHANNELS)
 OUTPUTS = ("drums", "bass", "other", "voice")
-WEIGHTS = Path(__file__).parent / "weights" / "split_net.pt"
 
 
 def median_filter(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:

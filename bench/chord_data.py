@@ -1,6 +1,7 @@
 """The real songs with chord annotations that the chord benchmarks use, and their beat/key cache.
 
-Data (never in git; see /work/notes/exp22/CHORD_DATA.md for how it was found and checked):
+Data (never in git; under ``eval-data/chords/`` by default, ``--data`` elsewhere; each set was checked for
+alignment by scoring a plain chroma-template labeller at every label shift before it was used):
 
 * ``beatles_death2chroma/``: mattmcvicar/death2chroma@6387bd313778038da798900ba8002b89aafeb77c,
   ``git archive <commit> mp3s-32k chordlabs chordlabs_minmaj``. 180 Beatles songs (16 kHz mono
@@ -10,7 +11,7 @@ Data (never in git; see /work/notes/exp22/CHORD_DATA.md for how it was found and
   7 of the Isophonics songs in CD quality (44.1 kHz FLAC, the QMUL originals); scored against the same
   Isophonics ``.lab`` files of the set above.
 
-Splits, fixed before any tuning (CHORD_DATA.md's suggestion, by album): ``tune`` = the first five
+Splits, fixed before any tuning (by album): ``tune`` = the first five
 albums (Please Please Me ... Help!), ``heldout`` = Rubber Soul ... Let It Be. The 7 CD-quality songs
 all come from held-out albums (``cd``).
 """
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path("/work/data/chords")
+DATA = Path("eval-data/chords")
 TUNE_ALBUMS = ("Please_Please_Me", "With_The_Beatles", "A_Hard_Day_s_Night", "Beatles_For_Sale", "Help_")
-#: Songs CHORD_DATA.md flags (near zero at every label shift for a plain labeller: a tape-speed or master
+#: Songs the alignment check flags (near zero at every label shift for a plain labeller: a tape-speed or master
 #: difference, a drone, a sound collage). They stay in every mean; the per-song table marks them.
 FLAGGED = ("Do_You_Want_To_Know_A_Secret", "Lovely_Rita", "Wild_Honey_Pie", "Within_You_Without_You",
            "The_End", "Revolution_9", "You_Can_t_Do_That")
@@ -61,7 +62,7 @@ def songs(data: Path = DATA) -> list[Song]:
 
 
 def load_reference(song: Song, duration: float) -> tuple[np.ndarray, list[str]]:
-    """The song's labelled intervals, cut to the audio (CHORD_DATA.md: some labs run past the MP3 or
+    """The song's labelled intervals, cut to the audio (the alignment check: some labs run past the MP3 or
     start with negative/empty intervals); only the overlap is scored."""
     import mir_eval
 

@@ -13,8 +13,8 @@ Rows, both run here on the same audio:
   file in ``--cache`` because they cost more than the chords).
 * ``baseline``: a plain chroma-template labeller: librosa ``chroma_stft`` (n_fft 4096, hop 2048, librosa's
   own tuning estimate), cosine match against the 24 major/minor triads, 5-frame (0.46 s) median filter
-  on the chroma, "N" below 1 % of the loudest frame's RMS (the labeller CHORD_DATA.md used to check the
-  alignment).
+  on the chroma, "N" below 1 % of the loudest frame's RMS (the labeller that
+  checked the sets' alignment).
 
 Scores: mir_eval's chord comparisons (root, majmin, triads, sevenths, mirex) per song over the part the
 labels and the audio share, then the mean over songs of each set (and the duration-weighted mean).
@@ -121,7 +121,7 @@ def main() -> None:
                 fh.write(f"{song.split}\t{song.name}\t{int(song.flagged)}\t{dur:.1f}\t"
                          + "\t".join(f"{so[m]:.4f}\t{sb[m]:.4f}" for m in METRICS) + "\n")
 
-    print("\nmean over songs (duration-weighted in brackets); * = flagged in CHORD_DATA.md, kept in the means")
+    print("\nmean over songs (duration-weighted in brackets); * = flagged by the alignment check, kept in the means")
     print(f"{'set':8s} {'songs':>5s}  " + "  ".join(f"{m + ' ours/base':>22s}" for m in METRICS)
           + "  majmin gain   chords s/min ours/base")
     for name in wanted:

@@ -1,6 +1,6 @@
 """Note transcription accuracy on real recordings: our basic-pitch port vs the original.
 
-    .venv/bin/python -m bench.eval_transcription [--data /work/data/transcription_eval] \
+    .venv/bin/python -m bench.eval_transcription [--data eval-data/transcription] \
         [--original-python /work/tmp/bp-venv/bin/python]
 
 Metric: note F-measure with onsets only (``mir_eval.transcription.precision_recall_f1_overlap``,
@@ -104,7 +104,7 @@ def score(ref: tuple[np.ndarray, np.ndarray], est: list[list[float]]) -> tuple[f
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("/work/data/transcription_eval"))
+    parser.add_argument("--data", type=Path, default=Path("eval-data/transcription"))
     parser.add_argument("--original-python", help="python of an environment where basic_pitch imports")
     parser.add_argument("--as-original", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

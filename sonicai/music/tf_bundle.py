@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sonicai.music.protobuf_wire import fields, signed64, varint
+
 __all__ = ["BundleEntry", "TFBundleError", "list_tf_bundle", "read_tf_bundle", "read_bundle_index"]
 
 _TABLE_MAGIC = 0xDB4775248B80FB57
@@ -69,48 +71,11 @@ class BundleEntry:
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
-    while True:
-        if pos >= len(buf):
-            raise TFBundleError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise TFBundleError("varint too long")
+    return varint(buf, pos, TFBundleError)
 
 
-def _proto_fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
-    """Yield (field_number, wire_type, value) for every field of a serialized message."""
-    pos = 0
-    while pos < len(buf):
-        tag, pos = _varint(buf, pos)
-        field, wire = tag >> 3, tag & 7
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1:
-            value = struct.unpack_from("<Q", buf, pos)[0]
-            pos += 8
-        elif wire == 2:
-            length, pos = _varint(buf, pos)
-            value = bytes(buf[pos : pos + length])
-            pos += length
-        elif wire == 5:
-            value = struct.unpack_from("<I", buf, pos)[0]
-            pos += 4
-        else:
-            raise TFBundleError(f"unsupported protobuf wire type {wire}")
-        if pos > len(buf):
-            raise TFBundleError("truncated protobuf message")
-        yield field, wire, value
-
-
-def _signed64(v: int) -> int:
-    return v - (1 << 64) if v >= 1 << 63 else v
+def _proto_fields(buf: bytes) -> list[tuple[int, int, int | bytes]]:
+    return fields(buf, TFBundleError)
 
 
 def _parse_shape(buf: bytes) -> tuple[int, ...]:
@@ -121,7 +86,7 @@ def _parse_shape(buf: bytes) -> tuple[int, ...]:
             size = 0
             for f2, _, v2 in _proto_fields(value):  # type: ignore[arg-type]
                 if f2 == 1:
-                    size = _signed64(v2)  # type: ignore[arg-type]
+                    size = signed64(v2)  # type: ignore[arg-type]
             dims.append(size)
     return tuple(dims)
 
@@ -141,7 +106,7 @@ def _parse_entry(name: str, buf: bytes) -> BundleEntry:
         elif field == 5:
             size = value  # type: ignore[assignment]
         elif field == 6:
-            crc = value  # type: ignore[assignment]
+            crc = int.from_bytes(value, "little") if isinstance(value, bytes) else value  # fixed32
         elif field == 7:
             raise TFBundleError(f"{name!r} is a partitioned (sliced) variable, which is not supported")
     return BundleEntry(name, int(dtype), shape, int(shard), int(offset), int(size), int(crc))

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sonicai.music.protobuf_wire import fields, signed64, varint
+
 __all__ = ["OnnxGraph", "OnnxNode", "OnnxFormatError", "read_onnx_graph"]
 
 # TensorProto.DataType -> numpy dtype (the ones a converted Keras model uses).
@@ -60,44 +62,11 @@ class OnnxGraph:
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(buf):
-            raise OnnxFormatError("truncated varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
+    return varint(buf, pos, OnnxFormatError)
 
 
-def _fields(buf: bytes) -> list[tuple[int, int, object]]:
-    """(field number, wire type, value) for every field of one message, in order."""
-    out = []
-    pos = 0
-    while pos < len(buf):
-        key, pos = _varint(buf, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            size, pos = _varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
-        elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise OnnxFormatError(f"unsupported protobuf wire type {wire}")
-        if pos > len(buf):
-            raise OnnxFormatError("truncated message")
-        out.append((number, wire, value))
-    return out
-
-
-def _signed64(v: int) -> int:
-    return v - (1 << 64) if v >= 1 << 63 else v
+def _fields(buf: bytes) -> list[tuple[int, int, int | bytes]]:
+    return fields(buf, OnnxFormatError)
 
 
 def _ints(values: list[tuple[int, object]]) -> list[int]:
@@ -105,12 +74,12 @@ def _ints(values: list[tuple[int, object]]) -> list[int]:
     out: list[int] = []
     for wire, v in values:
         if wire == 0:
-            out.append(_signed64(v))
+            out.append(signed64(v))
         else:
             pos = 0
             while pos < len(v):
                 x, pos = _varint(v, pos)
-                out.append(_signed64(x))
+                out.append(signed64(x))
     return out
 
 
@@ -151,7 +120,7 @@ def _attribute(buf: bytes) -> tuple[str, object]:
         if n == 2:
             return name, struct.unpack("<f", v)[0]
         if n == 3:
-            return name, _signed64(v)
+            return name, signed64(v)
         if n == 4:
             return name, v.decode(errors="replace")
     return name, None

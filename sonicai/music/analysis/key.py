@@ -5,8 +5,10 @@ real recordings) and the profile method below: ``log p_cnn(key) + w * profile_sc
 with how well the chroma fits a key template. On 110 real recordings (GTZAN excerpts with Lerch's key
 annotations, classical and pop recordings whose key is known; docs/analysis.md) the CNN alone scores far above
 any profile method; the profiles weigh in only where the chroma fits a template closely, as on clean renders,
-where the CNN is weaker. Without the CNN's weights the profile method alone is used; ``KeyResult.method``
-says which.
+where the CNN is weaker. Minor keys get a fixed offset (``MINOR_KEY_BIAS``): without it the ensemble leans to
+major and reads many minor songs as their relative major (issue #20). Without the CNN's weights the profile
+method alone is used; ``KeyResult.method`` says which. ``KeyResult.confidence`` is calibrated: the probability,
+measured on real recordings, that the key is exactly right; ``KeyResult.uncertain`` says it is under 0.5.
 
 Compared with the classic mean chroma-CQT + Krumhansl-Kessler template match, the profile method:
 - separates harmonic from percussive energy (median-filter HPSS on the constant-Q

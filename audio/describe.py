@@ -116,9 +116,11 @@ def job_summary(job) -> str:
 
 
 def analysis_key(analysis: dict | None) -> str:
-    """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling)."""
+    """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling); "B♭ major
+    (uncertain)" when the analysis flags the key as more likely wrong than right."""
     analysis = analysis or {}
-    return key_display(analysis.get("key"), analysis.get("mode"))
+    name = key_display(analysis.get("key"), analysis.get("mode"))
+    return f"{name} (uncertain)" if name and analysis.get("key_uncertain") else name
 
 
 def song_title(name: str) -> str:

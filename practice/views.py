@@ -22,7 +22,8 @@ def _chord_data(af: AudioFile) -> dict:
     a = af.analysis or {}
     return {"ready": "chords" in a, "beats": a.get("beats", []), "chords": a.get("chords", []),
             "tempo_bpm": a.get("tempo_bpm"), "duration": a.get("duration") or af.duration,
-            "key": key_name(a["key"], a["mode"], unicode=True) if a.get("key") else None, "mode": a.get("mode")}
+            "key": key_name(a["key"], a["mode"], unicode=True) if a.get("key") else None, "mode": a.get("mode"),
+            "key_uncertain": bool(a.get("key_uncertain"))}
 
 
 @login_required

@@ -36,3 +36,12 @@ def test_download_and_result_names_say_whose_song_and_what_was_done():
     assert remix_name("My Song", "remix", {"genre": "edm", "start": 3, "end": 15}) == "My Song (EDM preview).wav"
     assert remix_name("My Song", "pitch", {"pitch": -2}) == "My Song (−2 semitones).wav"
     assert remix_name("My Song", "effects", {"effects": "radio"}) == "My Song (radio preset).wav"
+
+
+def test_a_key_the_analysis_doubts_is_shown_as_uncertain():
+    from audio.describe import analysis_key
+
+    assert analysis_key({"key": "A#", "mode": "major", "key_uncertain": False}) == "B♭ major"
+    assert analysis_key({"key": "A#", "mode": "major", "key_uncertain": True}) == "B♭ major (uncertain)"
+    assert analysis_key({"key": "A#", "mode": "major"}) == "B♭ major"  # analyses stored before the flag existed
+    assert analysis_key(None) == ""

@@ -72,9 +72,9 @@ def _profile(best: str, fit: float, runner_up: str, gap: float) -> KeyResult:
 def test_profiles_overrule_the_cnn_only_where_the_chroma_fits_a_key_closely():
     # the CNN mildly prefers the dominant, as it does on some clean renders
     cnn = {f"{k} {m}": 0.01 for k in KEY_NAMES for m in ("major", "minor")}
-    cnn["C major"], cnn["F minor"] = 0.36, 0.19
-    loose = combine_with_cnn(_profile("F minor", 0.65, "C major", 0.2), cnn)  # a dense real mix
-    close = combine_with_cnn(_profile("F minor", 0.92, "C major", 0.2), cnn)  # a clean, tonal texture
+    cnn["C major"], cnn["F major"] = 0.36, 0.19
+    loose = combine_with_cnn(_profile("F major", 0.65, "C major", 0.2), cnn)  # a dense real mix
+    close = combine_with_cnn(_profile("F major", 0.92, "C major", 0.2), cnn)  # a clean, tonal texture
     assert loose.label == "C major" and loose.method == METHOD_ENSEMBLE
-    assert close.label == "F minor"
+    assert close.label == "F major"
     assert abs(sum(close.scores.values()) - 1.0) < 1e-3

@@ -84,6 +84,7 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
         "key": key.tonic,
         "mode": key.mode,
         "key_confidence": float(key.confidence),
+        "key_uncertain": bool(key.uncertain),
         "key_method": key.method,
         "loudness": loud,
         "loudness_lufs": loud["integrated_lufs"],

@@ -1,0 +1,80 @@
+"""Minor keys are not read as their relative major (issue #20), and the key's confidence is a probability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sonicai.music.analysis.key import (
+    METHOD_ENSEMBLE,
+    UNCERTAIN_BELOW,
+    KeyResult,
+    calibrated_confidence,
+    combine_with_cnn,
+    estimate_key,
+)
+from sonicai.music.notes import NOTE_NAMES, pitch_class
+from sonicai.music.testing.eval_songs import Note, render
+
+SR = 22050
+
+
+def progression(tonic: str, chords: list[list[int]], seconds_per_chord: float = 0.7, loops: int = 3) -> np.ndarray:
+    """Piano chords (semitones above ``tonic``) with the root in a bass line, looped as pop songs loop."""
+    t = pitch_class(tonic)
+    notes, start = [], 0.1
+    for _ in range(loops):
+        for ch in chords:
+            for p in ch:
+                notes.append(Note(start, start + seconds_per_chord * 0.95, 0, 60 + (t + p) % 24, 90))
+            notes.append(Note(start, start + seconds_per_chord * 0.95, 1, 36 + (t + ch[0]) % 12, 80))
+            start += seconds_per_chord
+    return render(notes, {0: 0, 1: 33}, start + 0.5, SR).mean(axis=0)
+
+
+# i - VI - III - VII - i - iv - V - i: the produced-pop loop (whose chords are those of the relative major) with a
+# cadence whose dominant has the raised leading tone, as minor-key songs have it.
+MINOR_LOOP = [[0, 3, 7], [-4, 0, 3], [3, 7, 10], [-2, 2, 5], [0, 3, 7], [5, 8, 12], [7, 11, 14], [0, 3, 7]]
+# I - vi - ii - V: the relative minor's chord is there too, but the loop turns round the major tonic
+# (A# major is G minor's relative major: the reading the minor loop must not get).
+MAJOR_LOOP = [[0, 4, 7], [-3, 0, 4], [2, 5, 9], [7, 11, 14]]
+
+
+@pytest.mark.parametrize("tonic", ["G", "D"])
+def test_a_minor_key_song_is_read_minor_not_as_its_relative_major(tonic):
+    res = estimate_key(progression(tonic, MINOR_LOOP), SR)
+    assert res.method == METHOD_ENSEMBLE
+    assert res.label == f"{tonic} minor", sorted(res.scores.items(), key=lambda kv: -kv[1])[:3]
+
+
+@pytest.mark.parametrize("tonic", ["A#", "F"])
+def test_the_relative_major_progression_stays_major(tonic):
+    res = estimate_key(progression(tonic, MAJOR_LOOP), SR)
+    assert res.label == f"{tonic} major", sorted(res.scores.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_confidence_is_a_probability_that_grows_with_the_ensembles_certainty():
+    values = [calibrated_confidence(p, METHOD_ENSEMBLE) for p in (0.05, 0.3, 0.5, 0.8, 0.99)]
+    assert all(0.0 <= v <= 1.0 for v in values)
+    assert values == sorted(values) and values[0] < UNCERTAIN_BELOW < values[-1]
+
+
+def _uniform_cnn() -> dict[str, float]:
+    return {f"{k} {m}": 1 / 24 for k in NOTE_NAMES for m in ("major", "minor")}
+
+
+def test_a_key_nothing_singles_out_is_flagged_uncertain_and_a_clear_one_is_not():
+    flat = KeyResult("C", "major", 0.5, {k: 0.0 for k in _uniform_cnn()})
+    vague = combine_with_cnn(flat, _uniform_cnn())
+    assert 0.0 <= vague.confidence < UNCERTAIN_BELOW and vague.uncertain
+    clear = estimate_key(progression("A#", MAJOR_LOOP), SR)
+    assert clear.label == "A# major" and 0.0 <= clear.confidence <= 1.0 and not clear.uncertain
+
+
+def test_the_analysis_json_carries_the_calibrated_confidence_and_the_flag():
+    from sonicai.music.analysis.pipeline import analyze_signal
+
+    out = analyze_signal(progression("G", MINOR_LOOP), SR)
+    assert (out["key"], out["mode"]) == ("G", "minor")
+    assert 0.0 <= out["key_confidence"] <= 1.0
+    assert out["key_uncertain"] is (out["key_confidence"] < UNCERTAIN_BELOW)

@@ -31,6 +31,7 @@ def _repet_sim_mask(mag: np.ndarray, sr: int) -> np.ndarray:
 class HPSSEngine(SeparationEngine):
     name = "hpss"
     description = "Median-filter baseline (HPSS + REPET-SIM), no neural network: fast, rough."
+    device_preference = "cpu"  # numpy and librosa: never on a GPU, whatever the worker's DEVICE
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         import librosa  # here, not at the top: the web processes list this engine and never run it

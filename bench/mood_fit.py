@@ -33,6 +33,7 @@ class Recipe:
     c: float = 0.01
     group_weights: dict[str, float] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    prior_weight: float = 0.0  # share of the circumplex prior mixed into the head's scores (model.py)
 
 
 RECIPES = [
@@ -42,6 +43,7 @@ RECIPES = [
     Recipe("linear C=0.01 no-emb cues x3", c=0.01, group_weights={"emb": 0.0, "cue": 3.0, "prior": 3.0}),
     Recipe("linear C=0.03 no-emb cues x3", c=0.03, group_weights={"emb": 0.0, "cue": 3.0, "prior": 3.0}),
     Recipe("linear C=0.003 cues x5", c=0.003, group_weights={"cue": 5.0, "prior": 5.0}),
+    Recipe("linear C=0.01 cues x3 prior .1", c=0.01, group_weights={"cue": 3.0, "prior": 3.0}, prior_weight=0.1),
     Recipe("xgboost d2 n200", kind="xgboost", params={"max_depth": 2, "n_estimators": 200, "learning_rate": 0.05}),
     Recipe("xgboost d3 n300 no-emb", kind="xgboost",
            params={"max_depth": 3, "n_estimators": 300, "learning_rate": 0.05}, group_weights={"emb": 0.0}),
@@ -52,10 +54,16 @@ def matrix(recs: list[dict]) -> np.ndarray:
     return np.stack([mood_feature_vector(*inputs(r)) for r in recs])
 
 
+MIN_PER_CLASS = 5  # a mood with fewer training clips than this is left to the others (e.g. 4Q's melancholic)
+
+
 def fit(recipe: Recipe, X: np.ndarray, y: list[str], version: str, out_dir: Path) -> MoodModel:
+    counts = Counter(y)
+    keep = [i for i, v in enumerate(y) if counts[v] >= MIN_PER_CLASS]
+    X, y = X[keep], [y[i] for i in keep]
     if recipe.kind == "linear":
         report = train_mood_head(X, y, version, out_dir, c=recipe.c, balanced=True,
-                                 group_weights=recipe.group_weights)
+                                 group_weights=recipe.group_weights, extra_meta={"prior_weight": recipe.prior_weight})
         return MoodModel(load_mood_head(report.path))
     return MoodModel(_xgb_head(recipe, X, y, version))
 
@@ -149,7 +157,7 @@ def main() -> None:
     X, y = matrix([recs[i] for i in keep]), [clips[i].mood for i in keep]
     report = train_mood_head(X, y, args.out.stem, args.out.parent, c=recipe.c, balanced=True,
                              group_weights=recipe.group_weights, extra_meta={
-                                 "recipe": recipe.name,
+                                 "recipe": recipe.name, "prior_weight": recipe.prior_weight,
                                  "training_set": "training parts (3/4) of "
                                                  + ", ".join(f"{k} ({len(v[0])})" for k, v in parts.items())
                                                  + " (bench/mood_fit.py)"})

@@ -64,6 +64,10 @@ def ece(conf: np.ndarray, correct: np.ndarray) -> float:
     return float(sum(n * abs(c - a) for _, n, c, a in reliability(conf, correct)) / max(len(conf), 1))
 
 
+def _mean_or_nan(xs: list) -> float:
+    return float(np.mean(xs)) if xs else float("nan")
+
+
 def scores(clips: list[Clip], results: list[MoodResult]) -> dict:
     """Every number of the report for one head on one set (also used by bench/mood_fit.py)."""
     out: dict = {"n": len(clips)}
@@ -99,7 +103,10 @@ def scores(clips: list[Clip], results: list[MoodResult]) -> dict:
             "confusion": confusion,
             "reliability": reliability(conf, correct),
             "ece": ece(conf, correct),
-            "uncertain": float(np.mean([getattr(r, "uncertain", False) for _, r in labelled])),
+            "uncertain": float(np.mean([r.uncertain for _, r in labelled])),
+            # how often the primary mood is right when the studio states it, and when it marks it uncertain
+            "acc_certain": _mean_or_nan([r.primary == m for m, r in labelled if not r.uncertain]),
+            "acc_uncertain": _mean_or_nan([r.primary == m for m, r in labelled if r.uncertain]),
         }
         out["mood"]["balanced_top1"] = float(np.mean([v[0] for v in out["mood"]["recall"].values()]))
     quads = [(true_quadrant(c), quadrant_of(r.valence, r.arousal)) for c, r in zip(clips, results, strict=True)
@@ -134,7 +141,8 @@ def format_scores(name: str, s: dict, confusion: bool = True) -> str:
                      f"{m['balanced_top1']:.3f}")
         lines.append(f"      recall top-1/top-2: {per}")
         rel = "  ".join(f"{b}: n={n} conf {c:.2f} acc {a:.2f}" for b, n, c, a in m["reliability"])
-        lines.append(f"      calibration: ECE {m['ece']:.3f}; uncertain {m['uncertain']:.2f}; {rel}")
+        lines.append(f"      calibration: ECE {m['ece']:.3f}; marked uncertain {m['uncertain']:.2f} (top-1 right "
+                     f"{m['acc_uncertain']:.2f} of those, {m['acc_certain']:.2f} of the rest); {rel}")
         if confusion:
             rows = [r for r in MOODS if sum(m["confusion"][r].values())]
             lines.append("      confusion (rows label, columns primary): " + " ".join(f"{c[:5]:>5}" for c in MOODS))
@@ -161,7 +169,8 @@ def mood_report(args: argparse.Namespace) -> str:
     model = MoodModel(load_mood_head(args.mood_head)) if args.mood_head else load_mood_model(None)
     models = [(model.version, model), (f"{MoodModel(load_mood_head(args.mood_baseline)).version} (baseline)",
                                        MoodModel(load_mood_head(args.mood_baseline))), ("mood-prior-1", MoodModel())]
-    out = [f"MOOD ({args.mood_split} part of each set)"]
+    out = [f"MOOD ({args.mood_split} part of each set; {BASELINE_HEAD.stem} was fitted on all of Emotify, so "
+           "its Emotify numbers are in-sample)"]
     for spec in args.mood_set:
         clips, recs = cached(load_set(spec), args.mood_cache)
         if args.mood_split == "held-out":

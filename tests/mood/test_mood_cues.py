@@ -33,7 +33,7 @@ def test_fast_loud_minor_song_comes_out_energetic(predict):
 
 def test_tempo_and_loudness_move_arousal_and_mode_moves_valence(predict):
     fast, slow = predict(FAST_LOUD, 145.0, "minor"), predict(SLOW_QUIET, 70.0, "minor")
-    assert fast.arousal > slow.arousal + 0.2
+    assert fast.arousal > slow.arousal + 0.15
     assert slow.primary in ("calm", "sad", "melancholic", "romantic")
     assert predict(FAST_LOUD, 145.0, "major").valence > fast.valence
     assert predict(SLOW_QUIET, 70.0, "major").valence > slow.valence

@@ -147,7 +147,8 @@ def test_load_mood_model_picks_newest_then_default_then_prior(tmp_path):
 def test_shipped_head_is_the_default_and_its_scores_agree_with_valence_arousal():
     model = load_mood_model(None)
     assert model.version == DEFAULT_VERSION
-    assert "Emotify" in model.head.meta["training_set"]
+    assert "emotify" in model.head.meta["training_set"] and "4q" in model.head.meta["training_set"]
+    assert 0.5 < model.head.meta["temperature"] < 3.0  # calibrated on held-out folds
     assert set(model.head.meta["classes"]) <= set(MOODS)
     up = model.predict(UPBEAT, None, UPBEAT_FEATS, 128.0, "major")
     assert sum(up.scores.values()) == pytest.approx(1.0)

@@ -32,6 +32,8 @@ from sonicai.music.tagging.mood.model import DEFAULT_HEAD, MoodModel, MoodResult
 from sonicai.music.tagging.moods import MOODS
 
 BASELINE_HEAD = DEFAULT_HEAD.parent / "mood-emotify-2.json"
+#: Where the developers' machine keeps the sets (docs/mood_model.md); used when no --mood-set is given.
+DEFAULT_SETS = ("emotify=/work/data/mood/emotify", "4q=/work/data/mood/4q/MER_audio_taffc_dataset")
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0001)
 
@@ -153,7 +155,8 @@ def format_scores(name: str, s: dict, confusion: bool = True) -> str:
 def add_mood_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("mood")
     g.add_argument("--mood-set", action="append", default=[], metavar="NAME=DIR",
-                   help="labelled mood data set (bench/mood_data.py: emotify, 4q, csv); repeatable")
+                   help="labelled mood data set (bench/mood_data.py: emotify, 4q, csv); repeatable; default: "
+                        "the sets under /work/data/mood that exist")
     g.add_argument("--mood-cache", type=Path, default=Path("/work/data/mood/cache"),
                    help="feature cache written by bench/mood_data.py")
     g.add_argument("--mood-head", type=Path, default=None,
@@ -169,9 +172,12 @@ def mood_report(args: argparse.Namespace) -> str:
     model = MoodModel(load_mood_head(args.mood_head)) if args.mood_head else load_mood_model(None)
     models = [(model.version, model), (f"{MoodModel(load_mood_head(args.mood_baseline)).version} (baseline)",
                                        MoodModel(load_mood_head(args.mood_baseline))), ("mood-prior-1", MoodModel())]
+    specs = args.mood_set or [s for s in DEFAULT_SETS if Path(s.partition("=")[2]).is_dir()]
+    if not specs:
+        return "MOOD: no labelled mood data set (give --mood-set NAME=DIR; bench/mood_data.py)"
     out = [f"MOOD ({args.mood_split} part of each set; {BASELINE_HEAD.stem} was fitted on all of Emotify, so "
            "its Emotify numbers are in-sample)"]
-    for spec in args.mood_set:
+    for spec in specs:
         clips, recs = cached(load_set(spec), args.mood_cache)
         if args.mood_split == "held-out":
             keep = [i for i, c in enumerate(clips) if held_out(c)]

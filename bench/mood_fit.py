@@ -46,6 +46,7 @@ RECIPES = [
     Recipe("linear C=0.01 no-emb cues x3", c=0.01, group_weights={"emb": 0.0, "cue": 3.0, "prior": 3.0}),
     Recipe("linear C=0.03", c=0.03),
     Recipe("linear C=0.03 cues x2", c=0.03, group_weights={"cue": 2.0, "prior": 2.0}),
+    Recipe("linear C=0.1 cues x2", c=0.1, group_weights={"cue": 2.0, "prior": 2.0}),
     Recipe("linear C=0.003 cues x5", c=0.003, group_weights={"cue": 5.0, "prior": 5.0}),
     Recipe("linear C=0.01 cues x3 prior .1", c=0.01, group_weights={"cue": 3.0, "prior": 3.0}, prior_weight=0.1),
     Recipe("xgboost d2 n200", kind="xgboost", params={"max_depth": 2, "n_estimators": 200, "learning_rate": 0.05}),

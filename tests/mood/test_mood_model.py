@@ -169,3 +169,14 @@ def test_training_rejects_bad_input(tmp_path):
     # GEMS-style labels are folded onto the product moods.
     report = train_mood_head(X, ["nostalgic" if m == "sad" else m for m in y], "gems", tmp_path)
     assert "melancholic" in report.classes
+
+
+def test_low_confidence_results_and_rows_are_marked_uncertain():
+    from mood.models import MoodClassification
+    from sonicai.music.tagging.mood.model import UNCERTAIN_BELOW
+
+    model = load_mood_model(None)
+    flat = model.predict(BASE_TAGS, None, {}, None, None)
+    assert flat.uncertain == (flat.confidence < model.head.meta.get("uncertain_below", UNCERTAIN_BELOW))
+    assert MoodClassification(primary_mood="calm", confidence=0.3, mood_scores={}).uncertain
+    assert not MoodClassification(primary_mood="calm", confidence=0.8, mood_scores={}).uncertain

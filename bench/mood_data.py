@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,7 +186,6 @@ def main() -> None:
     ap.add_argument("sets", nargs="+", help="NAME=DIR, NAME one of emotify, 4q, csv")
     ap.add_argument("--cache", type=Path, required=True)
     args = ap.parse_args()
-    os.nice(0)
     for spec in args.sets:
         extract(load_set(spec), args.cache)
 

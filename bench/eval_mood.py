@@ -32,8 +32,9 @@ from sonicai.music.tagging.mood.model import DEFAULT_HEAD, MoodModel, MoodResult
 from sonicai.music.tagging.moods import MOODS
 
 BASELINE_HEAD = DEFAULT_HEAD.parent / "mood-emotify-2.json"
-#: Where the developers' machine keeps the sets (docs/mood_model.md); used when no --mood-set is given.
-DEFAULT_SETS = ("emotify=/work/data/mood/emotify", "4q=/work/data/mood/4q/MER_audio_taffc_dataset")
+#: Where the sets live inside a checkout (eval-data/, never in git; docs/mood_model.md), used when no --mood-set
+#: is given; 4q is the folder holding panda_dataset_taffc_metadata.csv and Q1..Q4.
+DEFAULT_SETS = ("emotify=eval-data/mood/emotify", "4q=eval-data/mood/4q")
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 BINS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0001)
 
@@ -156,8 +157,8 @@ def add_mood_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("mood")
     g.add_argument("--mood-set", action="append", default=[], metavar="NAME=DIR",
                    help="labelled mood data set (bench/mood_data.py: emotify, 4q, csv); repeatable; default: "
-                        "the sets under /work/data/mood that exist")
-    g.add_argument("--mood-cache", type=Path, default=Path("/work/data/mood/cache"),
+                        "the sets under eval-data/mood/ that exist")
+    g.add_argument("--mood-cache", type=Path, default=Path("eval-data/mood/cache"),
                    help="feature cache written by bench/mood_data.py")
     g.add_argument("--mood-head", type=Path, default=None,
                    help="head to score (default: what load_mood_model picks with no operator head)")

@@ -174,7 +174,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", choices=["compare", "pooled", "train"])
     ap.add_argument("--mood-set", action="append", required=True, metavar="NAME=DIR")
-    ap.add_argument("--mood-cache", type=Path, default=Path("/work/data/mood/cache"))
+    ap.add_argument("--mood-cache", type=Path, default=Path("eval-data/mood/cache"))
     ap.add_argument("--recipe", default=None, help="recipe name (train; compare: only this one, verbose)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()

@@ -29,3 +29,10 @@ class MoodClassification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.primary_mood} ({self.confidence:.2f})"
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the page should say the mood is uncertain rather than state it (docs/mood_model.md)."""
+        from sonicai.music.tagging.mood.model import UNCERTAIN_BELOW
+
+        return self.confidence < UNCERTAIN_BELOW

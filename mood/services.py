@@ -51,6 +51,7 @@ def understand(audio: np.ndarray, sr: int, progress: Progress | None = None, ana
         "mood": {
             "primary": mood.primary,
             "confidence": float(mood.confidence),
+            "uncertain": bool(mood.uncertain),
             "scores": {k: float(v) for k, v in mood.scores.items()},
             "valence": float(mood.valence),
             "arousal": float(mood.arousal),
@@ -85,7 +86,11 @@ def classify_audio_file(ctx, af):
 
 
 def mood_training_set(root, progress: Progress | None = None) -> tuple[np.ndarray, list[str], list[str]]:
-    """Rows of ``mood_feature_vector`` and labels from folder-per-mood audio (``root/<mood>/<file>``).
+    """Rows of ``mood_feature_vector`` and labels from labelled audio. ``root`` is one of:
+
+    * folder-per-mood audio (``root/<mood>/<file>``; the 4Q data set's ``Q1..Q4`` folders count as moods);
+    * a CSV of labels (``file,label`` or ``file,valence,arousal``), or a folder holding one as ``labels.csv``;
+    * an Emotify copy (``data.csv`` + ``emotifymusic/<genre>/<n>.mp3``).
 
     Returns (X, labels, skipped): unreadable files are reported in ``skipped`` rather than aborting a
     long feature-extraction run over a large collection."""
@@ -95,17 +100,34 @@ def mood_training_set(root, progress: Progress | None = None) -> tuple[np.ndarra
     from sonicai.music.audio_io import AudioDecodeError, load_audio
     from sonicai.music.tagging.mood.features import mood_feature_vector
     from sonicai.music.tagging.mood.head import normalize_label
+    from sonicai.music.tagging.mood.labels import emotify_labels, read_label_csv
 
     suffixes = {f".{fmt}" for fmt in settings.ALLOWED_AUDIO_FORMATS}  # what the studio accepts as uploads
     root = Path(root)
-    if not root.is_dir():
+    if root.is_file() and root.suffix.lower() == ".csv":
+        rows = read_label_csv(root)
+    elif (root / "labels.csv").is_file():
+        rows = read_label_csv(root / "labels.csv")
+    elif (root / "data.csv").is_file() and (root / "emotifymusic").is_dir():
+        rows = emotify_labels(root)
+    elif root.is_dir():
+        rows = None
+    else:
         raise FileNotFoundError(f"{root}: no such directory")
-    items = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        label = normalize_label(folder.name)  # unknown folder names fail before any audio is decoded
-        items += [(f, label) for f in sorted(folder.rglob("*")) if f.suffix.lower() in suffixes]
+    if rows is not None:
+        # Unknown labels fail before any audio is decoded; rows without a product mood are not trained on.
+        items = [(r.path, normalize_label(r.mood)) for r in rows if r.mood]
+        missing = [str(p) for p, _ in items if not p.is_file()]
+        if missing:
+            raise ValueError(f"{len(missing)} labelled files not found, e.g. {missing[0]}")
+    else:
+        items = []
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            label = normalize_label(folder.name)  # unknown folder names fail before any audio is decoded
+            items += [(f, label) for f in sorted(folder.rglob("*")) if f.suffix.lower() in suffixes]
     if not items:
-        raise ValueError(f"{root}: no audio found; expected one folder per mood, e.g. {root}/calm/song.wav")
+        raise ValueError(f"{root}: no audio found; expected one folder per mood, e.g. {root}/calm/song.wav, "
+                         "or a labels.csv")
     rows, labels, skipped = [], [], []
     for i, (path, label) in enumerate(items):
         report(progress, i / len(items), f"[{i + 1}/{len(items)}] {path}")

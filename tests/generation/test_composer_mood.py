@@ -3,8 +3,8 @@ analysis features) hear it.
 
 The top-two check is judged by the circumplex prior (``mood-prior-1``), whose conventions (tempo, mode,
 loudness, brightness, affective tags) are the ones the composer writes to. The shipped default head was fitted
-on Emotify's recordings and has heard no General-MIDI render: it answers calm or happy for most of them
-(docs/mood_model.md), so for it the test checks only the arousal ordering a listener would agree with."""
+on real recordings (Emotify and the 4Q set) and has heard no General-MIDI render (docs/mood_model.md), so for it
+the test checks only the arousal ordering a listener would agree with."""
 
 import importlib.util
 from pathlib import Path

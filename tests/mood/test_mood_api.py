@@ -49,7 +49,8 @@ def test_analyze_command_contract(tmp_path, capsys):
     assert out["key"] in {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"}
     assert out["mode"] in {"major", "minor"}
     mood = out["mood"]
-    assert {"primary", "confidence", "scores", "valence", "arousal"} <= set(mood)
+    assert {"primary", "confidence", "scores", "valence", "arousal", "uncertain"} <= set(mood)
+    assert mood["uncertain"] == (mood["confidence"] < 0.4)  # the shipped head's threshold
     assert set(mood["scores"]) == MOODS and 0 <= mood["valence"] <= 1 and 0 <= mood["arousal"] <= 1
 
 

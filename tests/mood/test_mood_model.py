@@ -147,7 +147,8 @@ def test_load_mood_model_picks_newest_then_default_then_prior(tmp_path):
 def test_shipped_head_is_the_default_and_its_scores_agree_with_valence_arousal():
     model = load_mood_model(None)
     assert model.version == DEFAULT_VERSION
-    assert "Emotify" in model.head.meta["training_set"]
+    assert "emotify" in model.head.meta["training_set"] and "4q" in model.head.meta["training_set"]
+    assert 0.5 < model.head.meta["temperature"] < 3.0  # calibrated on held-out folds
     assert set(model.head.meta["classes"]) <= set(MOODS)
     up = model.predict(UPBEAT, None, UPBEAT_FEATS, 128.0, "major")
     assert sum(up.scores.values()) == pytest.approx(1.0)
@@ -168,3 +169,14 @@ def test_training_rejects_bad_input(tmp_path):
     # GEMS-style labels are folded onto the product moods.
     report = train_mood_head(X, ["nostalgic" if m == "sad" else m for m in y], "gems", tmp_path)
     assert "melancholic" in report.classes
+
+
+def test_low_confidence_results_and_rows_are_marked_uncertain():
+    from mood.models import MoodClassification
+    from sonicai.music.tagging.mood.model import UNCERTAIN_BELOW
+
+    model = load_mood_model(None)
+    flat = model.predict(BASE_TAGS, None, {}, None, None)
+    assert flat.uncertain == (flat.confidence < model.head.meta.get("uncertain_below", UNCERTAIN_BELOW))
+    assert MoodClassification(primary_mood="calm", confidence=0.3, mood_scores={}).uncertain
+    assert not MoodClassification(primary_mood="calm", confidence=0.8, mood_scores={}).uncertain

@@ -78,3 +78,24 @@ def test_train_mood_rejects_unknown_folders_and_empty_sets(tmp_path):
     with pytest.raises(CommandError, match="no such directory"):
         call_command("train_mood", str(tmp_path / "missing"))
     assert not (tmp_path / "m").exists()  # nothing half-written
+
+
+def test_train_mood_reads_a_csv_of_valence_and_arousal(tmp_path, capsys):
+    """The layout of published sets (DEAM, PMEmo): audio anywhere plus one CSV row of ratings per file."""
+    data, models = tmp_path / "clips", tmp_path / "models"
+    data.mkdir()
+    lines = ["file,valence,arousal"]  # DEAM's 9-point scale
+    for i in range(4):
+        sf.write(data / f"soft{i}.wav", _calm(200 + i), SR)
+        sf.write(data / f"loud{i}.wav", _energetic(300 + i), SR)
+        lines += [f"soft{i}.wav,5.8,2.2", f"loud{i}.wav,5.4,8.6"]
+    (data / "ratings.csv").write_text("\n".join(lines) + "\n")
+    call_command("train_mood", str(data / "ratings.csv"), "--model-version", "mood-csv-1", "--out", str(models))
+    out = capsys.readouterr().out
+    assert "trained mood-csv-1 on 8 files (calm=4, energetic=4)" in out
+    model = load_mood_model(models)
+    assert model.version == "mood-csv-1" and 0.0 < model.head.meta["temperature"] < 20.0
+
+    (data / "ratings.csv").write_text("file,label\nsoft0.wav,calm\nmissing.wav,happy\n")
+    with pytest.raises(CommandError, match="1 labelled files not found"):
+        call_command("train_mood", str(data / "ratings.csv"), "--out", str(models))

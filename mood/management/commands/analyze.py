@@ -24,6 +24,7 @@ class Command(AudioCommand):
         self.stdout.write(
             f"{path.name}: {result['duration']:.1f} s, {result['tempo_bpm']:.1f} BPM, "
             f"{result['key']} {result['mode']}, "
-            f"{result['loudness_lufs']:.1f} LUFS, mood {mood['primary']} ({mood['confidence']:.2f}), "
+            f"{result['loudness_lufs']:.1f} LUFS, mood {mood['primary']} ({mood['confidence']:.2f}"
+            f"{', uncertain' if mood.get('uncertain') else ''}), "
             f"valence {mood['valence']:.2f}, arousal {mood['arousal']:.2f}"
         )

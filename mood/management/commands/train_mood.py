@@ -6,11 +6,14 @@ from sonicai.cli import AudioCommand
 
 
 class Command(AudioCommand):
-    help = ("Train a mood classifier on folder-per-mood audio (DIR/<mood>/*.wav ...): prints cross-validated "
-            "accuracy and saves a new model version that the studio uses from then on.")
+    help = ("Train a mood classifier on labelled audio: folder-per-mood (DIR/<mood>/*.wav ...; the 4Q set's "
+            "Q1..Q4 folders too), a CSV of labels (file,label or file,valence,arousal; or DIR/labels.csv), or an "
+            "Emotify copy (DIR/data.csv + DIR/emotifymusic). Prints cross-validated accuracy and saves a new "
+            "model version that the studio uses from then on.")
 
     def add_arguments(self, parser):
-        parser.add_argument("dir", help="one sub-folder per mood (happy, sad, calm, nostalgic, tender, ...)")
+        parser.add_argument("dir", help="one sub-folder per mood (happy, sad, calm, nostalgic, tender, ...), "
+                                        "a labels CSV, or a folder with labels.csv or Emotify's data.csv")
         parser.add_argument("--model-version", dest="model_version",
                             help="model version name (default: mood-head-<UTC time>)")
         parser.add_argument("--out", help="models folder (default: MODELS_DIR/mood, which the studio reads)")

@@ -11,15 +11,15 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ..moods import MOODS
 from .features import FEATURE_DIM, FEATURE_NAMES
@@ -30,6 +30,8 @@ LABEL_ALIASES: dict[str, str] = {
     "joyful": "happy", "joy": "happy", "joyful_activation": "happy", "peaceful": "calm", "relaxed": "calm",
     "calmness": "calm", "aggressive": "angry", "tension": "angry", "power": "energetic", "powerful": "energetic",
     "sadness": "sad",
+    # The 4Q data set's Russell quadrants (Panda et al. 2018), as folders: each as its most typical mood.
+    "q1": "happy", "q2": "angry", "q3": "sad", "q4": "calm",
 }  # fmt: skip
 
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -53,19 +55,52 @@ def normalize_label(label: str) -> str:
     return lab
 
 
-def _make_classifier(c: float = 0.1, balanced: bool = True):
+#: Feature groups a head can weigh (``train_mood_head(group_weights=...)``): each name prefix of FEATURE_NAMES.
+GROUPS = {"tag": "tag:", "emb": "emb:", "cue": "cue:", "prior": "prior_"}
+
+
+def feature_weights(group_weights: Mapping[str, float] | None) -> np.ndarray:
+    """Per-feature multipliers applied after standardising. Under L2 regularisation a feature scaled by ``w``
+    costs ``1/w**2`` as much to use, so a weight > 1 lets a few musical cues (tempo, loudness, onsets,
+    brightness, mode) compete with 250 tag and embedding dimensions; 0 drops a group."""
+    w = np.ones(FEATURE_DIM)
+    for group, weight in (group_weights or {}).items():
+        prefix = GROUPS[group]
+        w[[i for i, n in enumerate(FEATURE_NAMES) if n.startswith(prefix)]] = weight
+    return w
+
+
+def _make_classifier(c: float = 0.1, balanced: bool = True, weights: np.ndarray | None = None):
     # Standardised logistic regression: few hundred examples at most, 250+ correlated features -> a strongly
-    # regularised linear model generalises better than boosted trees here, and gives calibrated-ish probs.
-    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000,
-                                                              class_weight="balanced" if balanced else None))
+    # regularised linear model; boosted trees lost to it across data sets (docs/mood_model.md).
+    w = np.ones(FEATURE_DIM) if weights is None else weights
+    return make_pipeline(StandardScaler(), FunctionTransformer(lambda x: x * w),
+                         LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The softmax temperature that minimises the negative log-likelihood of out-of-sample ``logits``
+    (n, classes) for class indices ``y``: temperature scaling (Guo et al. 2017), one number, so it calibrates
+    the confidence without changing which mood ranks first."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
 
 
 def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c: float = 0.1,
-                    balanced: bool = True, extra_meta: dict | None = None) -> TrainReport:
+                    balanced: bool = True, extra_meta: dict | None = None,
+                    group_weights: Mapping[str, float] | None = None, calibrate: bool = True) -> TrainReport:
     """Fit on rows of ``mood_feature_vector``; stratified k-fold CV accuracy, then refit on everything.
 
     ``c`` is the inverse regularisation strength; ``balanced`` weighs classes inversely to their counts
-    (right when the labelled folders' sizes say nothing about how common each mood is)."""
+    (right when the labelled folders' sizes say nothing about how common each mood is); ``group_weights``
+    see ``feature_weights``; ``calibrate`` fits a softmax temperature on the cross-validation's held-out
+    logits, so the saved head's confidence matches how often it is right."""
     if not _VERSION_RE.match(version):
         raise ValueError(f"version {version!r} must be 1-64 chars of letters, digits, '.', '_' or '-'")
     X = np.asarray(X, dtype=np.float32)
@@ -80,10 +115,19 @@ def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c:
     folds = min(5, min(counts.values()))
     if folds < 2:
         raise ValueError(f"every mood needs >= 2 examples for cross-validation; counts: {dict(counts)}")
+    weights = feature_weights(group_weights)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    cv_acc = float(np.mean(cross_val_score(_make_classifier(c, balanced), X, labels, cv=cv, scoring="accuracy")))
-    clf = _make_classifier(c, balanced).fit(X, labels)
+    classes = sorted(counts)
+    logits = cross_val_predict(_make_classifier(c, balanced, weights), X, labels, cv=cv, method="decision_function")
+    if len(classes) == 2:
+        logits = np.stack([np.zeros(len(logits)), logits], axis=1)
+    y_idx = np.array([classes.index(lab) for lab in labels])
+    cv_acc = float(np.mean(logits.argmax(axis=1) == y_idx))
+    temperature = fit_temperature(logits, y_idx) if calibrate else 1.0
+    clf = _make_classifier(c, balanced, weights).fit(X, labels)
     scaler, logreg = clf[0], clf[-1]
+    # Fold the group weights into the saved scale (a dropped group keeps scale 1; its coefficients are 0).
+    scale = np.where(weights > 0, scaler.scale_ / np.where(weights > 0, weights, 1.0), 1.0)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -99,9 +143,11 @@ def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c:
         "feature_dim": FEATURE_DIM,
         "feature_names": FEATURE_NAMES,
         "classifier": f"StandardScaler+LogisticRegression(C={c}{', balanced' if balanced else ''})",
+        "group_weights": dict(group_weights or {}),
+        "temperature": temperature,
         **(extra_meta or {}),
         "scaler_mean": scaler.mean_.tolist(),
-        "scaler_scale": scaler.scale_.tolist(),
+        "scaler_scale": scale.tolist(),
         "coef": logreg.coef_.tolist(),
         "intercept": logreg.intercept_.tolist(),
     }
@@ -123,10 +169,12 @@ def load_mood_head(path: Path) -> Callable[[np.ndarray], dict[str, float]]:
     classes = list(meta["classes"])
     mean, scale = np.asarray(meta["scaler_mean"]), np.asarray(meta["scaler_scale"])
     coef, intercept = np.asarray(meta["coef"]), np.asarray(meta["intercept"])
+    # Heads saved before calibration existed have no temperature: theirs is 1 (the raw softmax).
+    temperature = float(meta.get("temperature", 1.0))
 
     def head(x: np.ndarray) -> dict[str, float]:
         # LogisticRegression.predict_proba: a sigmoid for two classes, a softmax over the classes otherwise
-        z = coef @ ((np.asarray(x, dtype=np.float64).ravel() - mean) / scale) + intercept
+        z = (coef @ ((np.asarray(x, dtype=np.float64).ravel() - mean) / scale) + intercept) / temperature
         if len(classes) == 2:
             p1 = 1.0 / (1.0 + np.exp(-z[0]))
             probs = np.array([1.0 - p1, p1])

@@ -14,8 +14,11 @@ from .features import mood_feature_vector
 from .head import load_mood_head
 from .prior import CENTROIDS, PRIOR_VERSION, prior_scores, valence_arousal
 
-#: The shipped default head (trained on the Emotify listener annotations; docs/mood_model.md).
-DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-emotify-2.json"
+#: The shipped default head (docs/mood_model.md says what it was trained on and how well it does).
+DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-multi-3.json"
+#: Below this confidence the answer is marked ``uncertain`` unless the head's metadata says otherwise (its
+#: ``uncertain_below``, chosen on held-out data so that the studio's uncertain answers are the mostly wrong ones).
+UNCERTAIN_BELOW = 0.4
 
 
 @dataclass
@@ -27,13 +30,16 @@ class MoodResult:
     arousal: float  # 0 = calm .. 1 = excited
     model_version: str
     ranked: list[str] = field(default_factory=list)  # moods by descending score
+    uncertain: bool = False  # confidence too low for the studio to state the primary mood as fact
 
 
-def _result(scores: dict[str, float], valence: float, arousal: float, version: str) -> MoodResult:
+def _result(scores: dict[str, float], valence: float, arousal: float, version: str,
+            uncertain_below: float = UNCERTAIN_BELOW) -> MoodResult:
     total = sum(scores.values())
     scores = {m: float(scores.get(m, 0.0)) / total for m in MOODS}
     ranked = sorted(MOODS, key=lambda m: -scores[m])
-    return MoodResult(ranked[0], scores[ranked[0]], scores, valence, arousal, version, ranked)
+    conf = scores[ranked[0]]
+    return MoodResult(ranked[0], conf, scores, valence, arousal, version, ranked, conf < uncertain_below)
 
 
 class MoodModel:
@@ -56,12 +62,13 @@ class MoodModel:
         scores = self.head(mood_feature_vector(tags, embedding, features, tempo_bpm, mode))
         # A head may keep a share of the prior (its metadata says how much): the shipped one does, because
         # its training set has few sad or angry excerpts and the prior's tag evidence knows those moods.
-        w = float(getattr(self.head, "meta", {}).get("prior_weight", 0.0))
+        meta = getattr(self.head, "meta", {})
+        w = float(meta.get("prior_weight", 0.0))
         scores = {m: (1 - w) * scores.get(m, 0.0) + w * prior[m] for m in MOODS}
         total = sum(scores.values())
         valence = sum(p * CENTROIDS[m][0] for m, p in scores.items()) / total
         arousal = sum(p * CENTROIDS[m][1] for m, p in scores.items()) / total
-        return _result(scores, valence, arousal, self.version)
+        return _result(scores, valence, arousal, self.version, float(meta.get("uncertain_below", UNCERTAIN_BELOW)))
 
 
 def predict_mood(tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping | None,

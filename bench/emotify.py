@@ -10,15 +10,12 @@ pop 301-400); the file of track ``id`` is ``emotifymusic/<genre>/<id - block sta
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-GEMS = ("amazement", "solemnity", "tenderness", "nostalgia", "calmness", "power", "joyful_activation",
-        "tension", "sadness")
-_BLOCK_START = {"classical": 1, "rock": 101, "electronic": 201, "pop": 301}
+from sonicai.music.tagging.mood.labels import GEMS, emotify_votes
 
 #: The evaluation vocabulary of issue #3 and the product moods that count as a hit for each label.
 EVAL_LABEL = {"calmness": "calm", "power": "energetic", "joyful_activation": "happy", "nostalgia": "nostalgic",
@@ -48,27 +45,10 @@ class Track:
 
 def load_tracks(root: Path) -> list[Track]:
     """Every track of ``root/data.csv`` whose audio file exists, with its listeners' vote shares."""
-    root = Path(root)
-    sums: dict[int, np.ndarray] = {}
-    counts: dict[int, int] = {}
-    genres: dict[int, str] = {}
-    with open(root / "data.csv", newline="") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader)]
-        cols = [header.index(g) for g in GEMS]
-        for row in reader:
-            tid = int(row[0])
-            genres[tid] = row[1].strip()
-            sums[tid] = sums.get(tid, np.zeros(len(GEMS))) + [float(row[c]) for c in cols]
-            counts[tid] = counts.get(tid, 0) + 1
-    tracks = []
-    for tid in sorted(sums):
-        genre = genres[tid]
-        path = root / "emotifymusic" / genre / f"{tid - _BLOCK_START[genre] + 1}.mp3"
-        if path.is_file():
-            tracks.append(Track(f"{genre}/{path.stem}", path, genre, sums[tid] / counts[tid], counts[tid]))
+    tracks = [Track(f"{genre}/{path.stem}", path, genre, votes / listeners, listeners)
+              for genre, path, votes, listeners in emotify_votes(root)]
     if not tracks:
-        raise FileNotFoundError(f"no Emotify audio under {root / 'emotifymusic'}")
+        raise FileNotFoundError(f"no Emotify audio under {Path(root) / 'emotifymusic'}")
     return tracks
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .prior import CENTROIDS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -76,14 +80,15 @@ UNTRAINED_GEMS = ("amazement", "solemnity", "tension")
 _EMOTIFY_BLOCK = {"classical": 1, "rock": 101, "electronic": 201, "pop": 301}
 
 
-def emotify_labels(root: Path) -> list[LabelRow]:
-    """One row per Emotify track whose audio exists: the GEMS emotion most of its listeners ticked (``mood``
-    None when that emotion has no product mood). ``data.csv`` numbers tracks 1-400 in genre blocks; the file of
-    track ``id`` is ``emotifymusic/<genre>/<id - block start + 1>.mp3``."""
+def emotify_votes(root: Path) -> list[tuple[str, Path, np.ndarray, int]]:
+    """(genre, audio file, GEMS vote counts in ``GEMS`` order, listeners) of every Emotify track whose audio
+    exists. ``data.csv`` has a row per listener and numbers tracks 1-400 in genre blocks; the file of track
+    ``id`` is ``emotifymusic/<genre>/<id - block start + 1>.mp3``."""
     import numpy as np
 
     root = Path(root)
     sums: dict[int, np.ndarray] = {}
+    counts: dict[int, int] = {}
     genres: dict[int, str] = {}
     with open(root / "data.csv", newline="") as fh:
         reader = csv.reader(fh)
@@ -93,10 +98,20 @@ def emotify_labels(root: Path) -> list[LabelRow]:
             tid = int(row[0])
             genres[tid] = row[1].strip()
             sums[tid] = sums.get(tid, np.zeros(len(GEMS))) + [float(row[c]) for c in cols]
+            counts[tid] = counts.get(tid, 0) + 1
     out = []
     for tid in sorted(sums):
         path = root / "emotifymusic" / genres[tid] / f"{tid - _EMOTIFY_BLOCK[genres[tid]] + 1}.mp3"
         if path.is_file():
-            top = GEMS[int(np.argmax(sums[tid]))]
-            out.append(LabelRow(path, None if top in UNTRAINED_GEMS else top))
+            out.append((genres[tid], path, sums[tid], counts[tid]))
     return out
+
+
+def emotify_labels(root: Path) -> list[LabelRow]:
+    """One row per Emotify track whose audio exists: the GEMS emotion most of its listeners ticked (``mood``
+    None when that emotion has no product mood)."""
+    rows = []
+    for _, path, votes, _ in emotify_votes(root):
+        top = GEMS[int(votes.argmax())]
+        rows.append(LabelRow(path, None if top in UNTRAINED_GEMS else top))
+    return rows

@@ -8,7 +8,7 @@ import pytest
 from sonicai.music.analysis.key import METHOD_ENSEMBLE, METHOD_PROFILE, KeyResult, combine_with_cnn, estimate_key
 from sonicai.music.notes import NOTE_NAMES as KEY_NAMES
 from sonicai.music.notes import pitch_class as key_to_index
-from sonicai.music.testing.eval_songs import Note, render
+from sonicai.music.testing.eval_songs import chord_loop
 
 SR = 22050
 
@@ -24,15 +24,7 @@ def cadence(tonic: str, mode: str, seconds_per_chord: float = 0.8) -> np.ndarray
         [7, 11, 14],  # V (major in both modes: the raised leading tone)
         [0, third, 7],
     ]
-    notes = []
-    start = 0.1
-    for _ in range(2):
-        for ch in chords:
-            for p in ch:
-                notes.append(Note(start, start + seconds_per_chord * 0.95, 0, 60 + (t + p) % 24, 100))
-            notes.append(Note(start, start + seconds_per_chord * 0.95, 1, 36 + (t + ch[0]) % 12, 50))
-            start += seconds_per_chord
-    return render(notes, {0: 0, 1: 32}, start + 0.5, SR).mean(axis=0)
+    return chord_loop(t, chords, seconds_per_chord, 2, SR, velocities=(100, 50), programs=(0, 32))
 
 
 @pytest.mark.parametrize("tonic,mode", [("D", "major"), ("A#", "major"), ("A", "minor"), ("F#", "minor")])

@@ -14,22 +14,14 @@ from sonicai.music.analysis.key import (
     estimate_key,
 )
 from sonicai.music.notes import NOTE_NAMES, pitch_class
-from sonicai.music.testing.eval_songs import Note, render
+from sonicai.music.testing.eval_songs import chord_loop
 
 SR = 22050
 
 
 def progression(tonic: str, chords: list[list[int]], seconds_per_chord: float = 0.7, loops: int = 3) -> np.ndarray:
     """Piano chords (semitones above ``tonic``) with the root in a bass line, looped as pop songs loop."""
-    t = pitch_class(tonic)
-    notes, start = [], 0.1
-    for _ in range(loops):
-        for ch in chords:
-            for p in ch:
-                notes.append(Note(start, start + seconds_per_chord * 0.95, 0, 60 + (t + p) % 24, 90))
-            notes.append(Note(start, start + seconds_per_chord * 0.95, 1, 36 + (t + ch[0]) % 12, 80))
-            start += seconds_per_chord
-    return render(notes, {0: 0, 1: 33}, start + 0.5, SR).mean(axis=0)
+    return chord_loop(pitch_class(tonic), chords, seconds_per_chord, loops, SR)
 
 
 # i - VI - III - VII - i - iv - V - i: the produced-pop loop (whose chords are those of the relative major) with a

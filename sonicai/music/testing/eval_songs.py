@@ -109,6 +109,21 @@ def render(notes: list[Note], programs: dict[int, int], duration: float, sr: int
     return (out.T / peak * 0.8).astype(np.float32)
 
 
+
+def chord_loop(tonic: int, chords: list[list[int]], seconds_per_chord: float, loops: int, sr: int = 22050,
+               velocities: tuple[int, int] = (90, 80), programs: tuple[int, int] = (0, 33)) -> np.ndarray:
+    """Mono render of ``chords`` (semitones above the pitch class ``tonic``) played ``loops`` times: each chord
+    on channel 0 with its root an octave or two below in a bass on channel 1 (``velocities`` and GM
+    ``programs`` for the two), the key tests' material."""
+    notes, start = [], 0.1
+    for _ in range(loops):
+        for ch in chords:
+            end = start + seconds_per_chord * 0.95
+            notes += [Note(start, end, 0, 60 + (tonic + p) % 24, velocities[0]) for p in ch]
+            notes.append(Note(start, end, 1, 36 + (tonic + ch[0]) % 12, velocities[1]))
+            start += seconds_per_chord
+    return render(notes, {0: programs[0], 1: programs[1]}, start + 0.5, sr).mean(axis=0)
+
 def _chord(tonic: int, scale: list[int], degree: int, mode: str, harmonic: bool, seventh: bool) -> list[int]:
     """Pitch classes (as semitone offsets from C) of the diatonic chord on ``degree``."""
     idx = [degree, degree + 2, degree + 4] + ([degree + 6] if seventh else [])

@@ -1,17 +1,24 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (served by daphne).
 
-Django's own ASGI handler runs each request's synchronous code (the views, the ORM) on
-a thread made for that request and thrown away after it, so every request also opened
-and closed its own database connection: measured with py-spy under 100 job-status
-reads a second, thread start/join and connection set-up/tear-down were 40 % of the
-web process's busy time. Here each request borrows one of a fixed set of threads for
-its whole life (asgiref's ThreadSensitiveContext with a caller-owned executor, as
-Django's handler would with a fresh one), so threads and their database connections
-(CONN_MAX_AGE) are reused. A slow request (an upload being decoded) holds one thread;
-the others keep answering.
+Django's ASGI handler runs a synchronous project (every view, middleware and signal
+receiver here is synchronous) by hopping between the event loop and a thread several
+times per request: the request_started receivers, the middleware chain, back to the loop
+for the async core, the view, request_finished. Each hop is a cross-thread wake-up, and
+on a 2-core machine whose workers keep the cores busy every wake-up can wait for a core:
+under 100 job-status reads a second with two analyses running, that was most of the p99.
+(Its threads made per request, and so a database connection opened and closed per
+request, were 40 % of the web's busy time before a fixed pool was used.)
+
+Here the body is read on the event loop, the whole request (signals, the synchronous
+middleware chain, the view) runs in one go on one of a fixed set of threads that keep
+their database connections (CONN_MAX_AGE), and the response is written from the loop:
+one hop there and back. A streamed response (audio files) is read a block at a time on
+the same pool instead of whole into memory, as Django's handler does with a synchronous
+iterator. A slow request (an upload being decoded) holds one thread; the others go on.
 """
 
 import asyncio
+import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,37 +27,79 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
 django.setup(set_prefix=False)
 
-from asgiref.sync import ThreadSensitiveContext  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.core import signals  # noqa: E402
+from django.core.exceptions import RequestAborted  # noqa: E402
+from django.core.handlers import base  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix  # noqa: E402
+from django.http import FileResponse  # noqa: E402
+from django.urls import set_script_prefix  # noqa: E402
 
 from sonicai.routing import websocket_urlpatterns  # noqa: E402
 from sonicai.ws_auth import auth_stack, origin_checked  # noqa: E402
 
 
-class PooledThreadsASGIHandler(ASGIHandler):
+class OneHopASGIHandler(ASGIHandler):
     def __init__(self, threads: int):
-        super().__init__()
-        self.threads = threads
-        self._idle: asyncio.Queue | None = None
+        base.BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        if self._idle is None:  # made on first use, inside the server's event loop
-            self._idle = asyncio.Queue()
-            for i in range(self.threads):
-                self._idle.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"web-{i}"))
-        executor = await self._idle.get()
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send):
         try:
-            async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            response = await self._on_thread(self._respond, scope, body_file)
+            try:
+                await self._send(response, send)
+            finally:
+                if response.streaming:
+                    await self._on_thread(response.close)
         finally:
-            self._idle.put_nowait(executor)
+            body_file.close()
+
+    def _on_thread(self, func, *args):
+        # The context (and so asgiref's and Django's context variables) goes with the call.
+        context = contextvars.copy_context()
+        return asyncio.get_running_loop().run_in_executor(self.executor, context.run, func, *args)
+
+    def _respond(self, scope, body_file):
+        """The whole synchronous life of a request, on one pool thread."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+        response._handler_class = self.__class__
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()  # request_finished (connections returned) before the bytes go out
+        return response
+
+    async def _send(self, response, send):
+        if not response.streaming or response.is_async:
+            await self.send_response(response, send)
+            return
+        headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
+        headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        blocks = iter(response.streaming_content)
+        while (part := await self._on_thread(next, blocks, None)) is not None:
+            for chunk, _ in self.chunk_bytes(part):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body"})
 
 
-django_asgi_app = PooledThreadsASGIHandler(settings.WEB_THREADS)
+django_asgi_app = OneHopASGIHandler(settings.WEB_THREADS)
 
 application = ProtocolTypeRouter(
     {

@@ -10,11 +10,18 @@ read and dropped, never stored, so that clients which send the whole body before
 read still see the answer. ``Expect: 100-continue`` clients get the 413 instead of the
 100 and send nothing.
 
+Daphne also writes every body block the application sends straight into the
+connection's buffer, whatever the client has taken: ten clients that asked for a 60 MB
+file and read nothing (a paused ``<audio>`` element does that) held 540 MB in the web
+process. Here a response body's ``send`` waits, like a socket's, until the client has
+caught up with what was sent before (twisted's producer/consumer flow control).
+
 Run as ``python -m sonicai.webserver`` with daphne's own arguments.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 
@@ -37,10 +44,61 @@ def upload_limit() -> int:
     return settings.MAX_UPLOAD_SIZE
 
 
+class _Pacer:
+    """Registered on the connection while a response body goes out (an IPushProducer):
+    twisted pauses it when its write buffer is full and resumes it once the client has
+    taken the data."""
+
+    def __init__(self, request: LimitedWebRequest):
+        self.request = request
+
+    def pauseProducing(self):
+        self.request.pause_sending()
+
+    def resumeProducing(self):
+        self.request.resume_sending()
+
+    def stopProducing(self):
+        self.request.resume_sending()
+
+
 class LimitedWebRequest(WebRequest):
     _refused = False
     _received = 0
     _limit = OTHER_BODY_LIMIT
+    _paced = False
+    _paused: asyncio.Future | None = None
+
+    def pause_sending(self) -> None:
+        if self._paused is None:
+            self._paused = asyncio.get_event_loop().create_future()
+
+    def resume_sending(self) -> None:
+        if self._paused is not None and not self._paused.done():
+            self._paused.set_result(None)
+        self._paused = None
+
+    async def client_caught_up(self) -> None:
+        """Return once the client has taken what was sent (or has gone)."""
+        if self.finished or self.channel is None:
+            return
+        if not self._paced:
+            self._paced = True
+            self.registerProducer(_Pacer(self), True)
+            if self.channel._waitingForTransport:  # already full before we were registered
+                self.pause_sending()
+        if self._paused is not None:
+            await self._paused
+
+    def handle_reply(self, message):
+        if self._paced and message.get("type") == "http.response.body" and not message.get("more_body"):
+            self._paced = False
+            self.unregisterProducer()  # before finish(): the connection's next request may pace again
+        super().handle_reply(message)
+
+    def connectionLost(self, reason):
+        self.resume_sending()
+        super().connectionLost(reason)
 
     def _is_upload(self) -> bool:
         # The request line is parsed, but twisted sets self.uri only once the body is in.
@@ -88,6 +146,14 @@ class LimitedWebRequest(WebRequest):
             b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
+class PacedServer(daphne_server.Server):
+    async def handle_reply(self, protocol, message):
+        await super().handle_reply(protocol, message)
+        paced = isinstance(protocol, LimitedWebRequest) and message.get("type") == "http.response.body"
+        if paced and message.get("more_body"):
+            await protocol.client_caught_up()
+
+
 class LimitedHTTPFactory(HTTPFactory):
     def buildProtocol(self, addr):
         protocol = super().buildProtocol(addr)
@@ -99,6 +165,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
     # daphne's Server builds its factory from this module-level name; ours adds the limit.
     daphne_server.HTTPFactory = LimitedHTTPFactory
+    CommandLineInterface.server_class = PacedServer
     CommandLineInterface.entrypoint()
 
 

@@ -6,6 +6,8 @@ from its magic bytes, then the whole stream is decoded for real.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import re
 import unicodedata
@@ -13,9 +15,15 @@ from dataclasses import dataclass
 
 from sonicai.music.audio_io import AudioDecodeError, AudioInfo, probe
 
+log = logging.getLogger(__name__)
+
 
 class UploadRejected(ValueError):
     """The upload is not acceptable; the message says why, for the user."""
+
+
+class UploadTooLarge(UploadRejected):
+    """Over the size limit (answered 413, as the web server answers a body announced too large)."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +59,21 @@ def _format_name(container: str, info: AudioInfo) -> str:
 
 
 def format_megabytes(n: int) -> str:
-    """Sizes in the unit musicians read on their disks: MB of 1024 * 1024 bytes."""
-    return f"{n / 2 ** 20:.0f} MB" if n >= 2 ** 20 else f"{max(1, round(n / 1024))} KB"
+    """Sizes in the unit musicians read on their disks: MB of 1024 * 1024 bytes. A size that is
+    not a whole number of MB is rounded up to a tenth, so a file just over a limit never reads
+    as the limit itself ("100.1 MB; the limit is 100 MB", not "100 MB; the limit is 100 MB")."""
+    if n < 2 ** 20:
+        return f"{max(1, math.ceil(n / 1024))} KB"
+    if n % 2 ** 20 == 0:
+        return f"{n // 2 ** 20} MB"
+    return f"{math.ceil(n * 10 / 2 ** 20) / 10:.1f} MB"
 
 
 def check_size(size: int, max_size: int) -> None:
     if size <= 0:
         raise UploadRejected("The file is empty.")
     if size > max_size:
-        raise UploadRejected(f"The file is {format_megabytes(size)}; the limit is {format_megabytes(max_size)}.")
+        raise UploadTooLarge(f"The file is {format_megabytes(size)}; the limit is {format_megabytes(max_size)}.")
 
 
 def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_duration: float,
@@ -74,7 +88,10 @@ def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_d
     try:
         info = probe(path)
     except AudioDecodeError as exc:
-        raise UploadRejected(f"The file looks like {container.upper()} but could not be decoded: {exc}") from None
+        # The decoder's own words name a temporary path and an errno; the musician needs neither.
+        log.info("upload could not be decoded as %s: %s", container, exc)
+        raise UploadRejected(f"The file looks like {container.upper()} but could not be decoded; it may be damaged "
+                             "or cut short. Export it again and upload the new file.") from None
     fmt = _format_name(container, info)
     if fmt not in allowed_formats and container not in allowed_formats:
         raise UploadRejected(f"{fmt.upper()} files are not accepted here; allowed: {', '.join(allowed_formats)}.")

@@ -12,16 +12,19 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.lockout import SignInLocked
 from audio.jobs import JobError, QueueUnavailable
-from audio.validation import UploadRejected
+from audio.validation import UploadRejected, UploadTooLarge
 from sonicai.middleware import QUEUE_DOWN, is_service_outage
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus our domain errors as clear 4xx/5xx JSON answers."""
+    if isinstance(exc, UploadTooLarge):
+        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, (UploadRejected, JobError, ValueError)) and not isinstance(exc, APIException):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SignInLocked):
-        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                        headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, QueueUnavailable) or is_service_outage(exc):
         return Response({"detail": QUEUE_DOWN}, status=503, headers={"Retry-After": "5"})
     return drf_exception_handler(exc, context)

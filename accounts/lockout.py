@@ -25,6 +25,7 @@ SPRAY_FACTOR = 5
 
 class SignInLocked(Exception):
     def __init__(self) -> None:
+        self.retry_after = settings.LOGIN_LOCKOUT_SECONDS  # at most: the window restarts with each failure
         minutes = max(1, round(settings.LOGIN_LOCKOUT_SECONDS / 60))
         super().__init__(f"Too many failed sign-ins from this address. Try again in {minutes} minutes, "
                          "or reset your password with an administrator.")

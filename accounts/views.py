@@ -35,7 +35,9 @@ class LoginView(auth_views.LoginView):
         except SignInLocked as exc:
             form = self.get_form()
             form.add_error(None, str(exc))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return super().post(request, *args, **kwargs)
 
 

@@ -23,6 +23,7 @@ def test_api_login_locks_out_an_address_that_forges_its_forwarded_header(user, s
     assert set(codes[limit:]) == {429}
     res = api.post("/api/v1/auth/login", {"username": "alice", "password": GOOD}, format="json", **forged(99))
     assert res.status_code == 429 and "Try again in" in res.json()["detail"]
+    assert int(res["Retry-After"]) == settings.LOGIN_LOCKOUT_SECONDS  # clients know when to come back
 
 
 def test_login_page_locks_out_and_keeps_the_right_password_out(client, user, settings):
@@ -31,6 +32,7 @@ def test_login_page_locks_out_and_keeps_the_right_password_out(client, user, set
                            **forged(i)).status_code == 200
     res = client.post("/accounts/login/", {"username": "alice@example.com", "password": GOOD}, **forged(77))
     assert res.status_code == 429 and b"Too many failed sign-ins" in res.content
+    assert int(res["Retry-After"]) == settings.LOGIN_LOCKOUT_SECONDS
     assert client.get("/library/").status_code == 302  # not signed in
 
 

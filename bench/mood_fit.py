@@ -35,6 +35,9 @@ class Recipe:
     group_weights: dict[str, float] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     prior_weight: float = 0.0  # share of the circumplex prior mixed into the head's scores (model.py)
+    #: Each data set's share of the total sample weight (``set_weights``); empty: the pooled clips are
+    #: class-balanced together, so a set's pull grows with its clip count.
+    set_shares: dict[str, float] = field(default_factory=dict)
 
 
 #: The gradient-boosted recipes need ``xgboost``, which the project no longer installs (it lost to the linear head
@@ -49,6 +52,13 @@ RECIPES = [
     Recipe("linear C=0.1 cues x2", c=0.1, group_weights={"cue": 2.0, "prior": 2.0}),
     Recipe("linear C=0.003 cues x5", c=0.003, group_weights={"cue": 5.0, "prior": 5.0}),
     Recipe("linear C=0.01 cues x3 prior .1", c=0.01, group_weights={"cue": 3.0, "prior": 3.0}, prior_weight=0.1),
+    # Class balancing weighs moods, not data sets: doubling 4Q's clips tilted the pooled head towards 4Q's labels.
+    Recipe("linear C=0.03 cues x2 sets equal", c=0.03, group_weights={"cue": 2.0, "prior": 2.0},
+           set_shares={"emotify": 1.0, "4q": 1.0}),
+    Recipe("linear C=0.03 cues x2 sets 2:1", c=0.03, group_weights={"cue": 2.0, "prior": 2.0},
+           set_shares={"emotify": 2.0, "4q": 1.0}),
+    Recipe("linear C=0.1 cues x2 sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0},
+           set_shares={"emotify": 1.0, "4q": 1.0}),
     Recipe("xgboost d2 n200", kind="xgboost", params={"max_depth": 2, "n_estimators": 200, "learning_rate": 0.05}),
     Recipe("xgboost d3 n300 no-emb", kind="xgboost",
            params={"max_depth": 3, "n_estimators": 300, "learning_rate": 0.05}, group_weights={"emb": 0.0}),
@@ -62,15 +72,40 @@ def matrix(recs: list[dict]) -> np.ndarray:
 MIN_PER_CLASS = 5  # a mood with fewer training clips than this is left to the others (e.g. 4Q's melancholic)
 
 
-def fit(recipe: Recipe, X: np.ndarray, y: list[str], version: str, out_dir: Path) -> MoodModel:
+def set_weights(y: list[str], sets: list[str], shares: dict[str, float]) -> np.ndarray:
+    """Per-clip weights: within each data set every mood gets the same total, then each set gets ``shares[set]``
+    of the whole; scaled to mean 1, as sklearn's ``balanced`` class weights are, so C keeps its meaning."""
+    if set(sets) - set(shares):
+        raise ValueError(f"no share for data set(s) {sorted(set(sets) - set(shares))}")
+    present = {s: shares[s] for s in set(sets)}
+    total = sum(present.values())
+    per_mood = Counter(zip(sets, y, strict=True))
+    moods_in = Counter(s for s, _ in per_mood)
+    w = np.array([present[s] / total / moods_in[s] / per_mood[s, v] for s, v in zip(sets, y, strict=True)])
+    return w * len(w) / w.sum()
+
+
+def fit(recipe: Recipe, X: np.ndarray, y: list[str], version: str, out_dir: Path,
+        sets: list[str] | None = None) -> MoodModel:
+    """``sets``: each row's data set, needed when the recipe weighs data sets (``set_shares``)."""
     counts = Counter(y)
     keep = [i for i, v in enumerate(y) if counts[v] >= MIN_PER_CLASS]
     X, y = X[keep], [y[i] for i in keep]
     if recipe.kind == "linear":
-        report = train_mood_head(X, y, version, out_dir, c=recipe.c, balanced=True,
-                                 group_weights=recipe.group_weights, extra_meta={"prior_weight": recipe.prior_weight})
+        report = train_mood_head(X, y, version, out_dir, c=recipe.c, group_weights=recipe.group_weights,
+                                 extra_meta={"prior_weight": recipe.prior_weight},
+                                 **balancing(recipe, y, None if sets is None else [sets[i] for i in keep]))
         return MoodModel(load_mood_head(report.path))
     return MoodModel(_xgb_head(recipe, X, y, version))
+
+
+def balancing(recipe: Recipe, y: list[str], sets: list[str] | None) -> dict:
+    """train_mood_head's class/set balancing arguments for ``recipe``."""
+    if not recipe.set_shares:
+        return {"balanced": True}
+    if sets is None:
+        raise ValueError(f"recipe {recipe.name!r} weighs data sets: pass each clip's set")
+    return {"balanced": False, "sample_weight": set_weights(y, sets, recipe.set_shares)}
 
 
 def _xgb_head(recipe: Recipe, X: np.ndarray, y: list[str], version: str):
@@ -135,7 +170,7 @@ def compare(parts: dict, recipes: list[Recipe], verbose: bool = False) -> None:
             print(f"  fitted on {train} ({len(y)} clips: {dict(Counter(y))})")
             for recipe in recipes:
                 with tempfile.TemporaryDirectory() as tmp:
-                    model = fit(recipe, X, y, "cmp", Path(tmp))
+                    model = fit(recipe, X, y, "cmp", Path(tmp), sets=[train] * len(y))
                 s = scores(clips, predict_all(model, recs))
                 print(f"    {recipe.name:32s} {summary(s)}", flush=True)
                 if verbose:
@@ -161,7 +196,8 @@ def pooled(parts: dict, recipes: list[Recipe], folds: int = 5) -> None:
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, strata):
             train = [i for i in train if clips[i].mood]
             with tempfile.TemporaryDirectory() as tmp:
-                model = fit(recipe, X[train], [clips[i].mood for i in train], "cv", Path(tmp))
+                model = fit(recipe, X[train], [clips[i].mood for i in train], "cv", Path(tmp),
+                            sets=[clips[i].dataset for i in train])
             for i, r in zip(test, predict_all(model, [recs[i] for i in test]), strict=True):
                 results[i] = r
         for name in parts:
@@ -175,18 +211,22 @@ def main() -> None:
     ap.add_argument("step", choices=["compare", "pooled", "train"])
     ap.add_argument("--mood-set", action="append", required=True, metavar="NAME=DIR")
     ap.add_argument("--mood-cache", type=Path, default=Path("eval-data/mood/cache"))
-    ap.add_argument("--recipe", default=None, help="recipe name (train; compare: only this one, verbose)")
+    ap.add_argument("--recipe", action="append", default=[],
+                    help="recipe name, repeatable (train: exactly one; compare: only these, verbose)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     parts = load_parts(args.mood_set, args.mood_cache)
-    recipes = [r for r in RECIPES if args.recipe in (None, r.name)]
+    unknown = set(args.recipe) - {r.name for r in RECIPES}
+    if unknown:
+        ap.error(f"unknown recipe(s): {sorted(unknown)}")
+    recipes = [r for r in RECIPES if not args.recipe or r.name in args.recipe]
     if importlib.util.find_spec("xgboost") is None:
         skipped = [r.name for r in recipes if r.kind == "xgboost"]
         recipes = [r for r in recipes if r.kind != "xgboost"]
         if skipped:
             print(f"skipping {', '.join(skipped)}: xgboost is not installed (pip install xgboost-cpu)")
     if args.step == "compare":
-        compare(parts, recipes, verbose=args.recipe is not None)
+        compare(parts, recipes, verbose=bool(args.recipe))
         return
     if args.step == "pooled":
         pooled(parts, recipes)
@@ -196,9 +236,11 @@ def main() -> None:
     recs = [r for v in parts.values() for r in v[1]]
     keep = [i for i, c in enumerate(clips) if c.mood]
     X, y = matrix([recs[i] for i in keep]), [clips[i].mood for i in keep]
-    report = train_mood_head(X, y, args.out.stem, args.out.parent, c=recipe.c, balanced=True,
+    report = train_mood_head(X, y, args.out.stem, args.out.parent, c=recipe.c,
+                             **balancing(recipe, y, [clips[i].dataset for i in keep]),
                              group_weights=recipe.group_weights, extra_meta={
                                  "recipe": recipe.name, "prior_weight": recipe.prior_weight,
+                                 "set_shares": recipe.set_shares,
                                  "training_set": "training parts (3/4) of "
                                                  + ", ".join(f"{k} ({len(v[0])})" for k, v in parts.items())
                                                  + " (bench/mood_fit.py)"})

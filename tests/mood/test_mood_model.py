@@ -180,3 +180,20 @@ def test_low_confidence_results_and_rows_are_marked_uncertain():
     assert flat.uncertain == (flat.confidence < model.head.meta.get("uncertain_below", UNCERTAIN_BELOW))
     assert MoodClassification(primary_mood="calm", confidence=0.3, mood_scores={}).uncertain
     assert not MoodClassification(primary_mood="calm", confidence=0.8, mood_scores={}).uncertain
+
+
+def test_sample_weights_reach_the_fit_and_are_checked(tmp_path):
+    X, y = _synthetic_dataset(12)
+    plain = json.loads(train_mood_head(X, y, "plain", tmp_path, balanced=False).path.read_text())
+    ones = json.loads(train_mood_head(X, y, "ones", tmp_path, balanced=False,
+                                      sample_weight=np.ones(len(y))).path.read_text())
+    assert np.allclose(plain["coef"], ones["coef"], atol=1e-6) and ones["sample_weighted"]
+    # Weighing the happy clips up pulls the head's mean happy score up on the same inputs.
+    w = np.array([5.0 if m == "happy" else 1.0 for m in y])
+    heavy = train_mood_head(X, y, "heavy", tmp_path, balanced=False, sample_weight=w)
+    mean_happy = [np.mean([load_mood_head(p)(x)["happy"] for x in X]) for p in (tmp_path / "plain.json", heavy.path)]
+    assert mean_happy[1] > mean_happy[0]
+    with pytest.raises(ValueError, match="sample_weight"):
+        train_mood_head(X, y, "bad", tmp_path, sample_weight=np.ones(len(y) - 1))
+    with pytest.raises(ValueError, match="sample_weight"):
+        train_mood_head(X, y, "bad", tmp_path, sample_weight=np.zeros(len(y)))

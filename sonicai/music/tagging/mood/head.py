@@ -94,13 +94,16 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c: float = 0.1,
                     balanced: bool = True, extra_meta: dict | None = None,
-                    group_weights: Mapping[str, float] | None = None, calibrate: bool = True) -> TrainReport:
+                    group_weights: Mapping[str, float] | None = None, calibrate: bool = True,
+                    sample_weight: np.ndarray | None = None) -> TrainReport:
     """Fit on rows of ``mood_feature_vector``; stratified k-fold CV accuracy, then refit on everything.
 
     ``c`` is the inverse regularisation strength; ``balanced`` weighs classes inversely to their counts
     (right when the labelled folders' sizes say nothing about how common each mood is); ``group_weights``
     see ``feature_weights``; ``calibrate`` fits a softmax temperature on the cross-validation's held-out
-    logits, so the saved head's confidence matches how often it is right."""
+    logits, so the saved head's confidence matches how often it is right. ``sample_weight`` (one per row)
+    multiplies each clip's loss, in the cross-validation and the final fit; pass ``balanced=False`` with it when
+    it already balances the classes (bench/mood_fit.py balances per data set)."""
     if not _VERSION_RE.match(version):
         raise ValueError(f"version {version!r} must be 1-64 chars of letters, digits, '.', '_' or '-'")
     X = np.asarray(X, dtype=np.float32)
@@ -109,6 +112,12 @@ def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c:
     labels = [normalize_label(s) for s in y]
     if len(labels) != len(X):
         raise ValueError("X and y lengths differ")
+    fit_params = {}
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (len(X),) or not np.all(sample_weight > 0):
+            raise ValueError("sample_weight must hold one positive weight per row of X")
+        fit_params = {"logisticregression__sample_weight": sample_weight}
     counts = Counter(labels)
     if len(counts) < 2:
         raise ValueError("need at least two different mood labels to train")
@@ -118,13 +127,14 @@ def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c:
     weights = feature_weights(group_weights)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     classes = sorted(counts)
-    logits = cross_val_predict(_make_classifier(c, balanced, weights), X, labels, cv=cv, method="decision_function")
+    logits = cross_val_predict(_make_classifier(c, balanced, weights), X, labels, cv=cv, method="decision_function",
+                               params=fit_params)
     if len(classes) == 2:
         logits = np.stack([np.zeros(len(logits)), logits], axis=1)
     y_idx = np.array([classes.index(lab) for lab in labels])
     cv_acc = float(np.mean(logits.argmax(axis=1) == y_idx))
     temperature = fit_temperature(logits, y_idx) if calibrate else 1.0
-    clf = _make_classifier(c, balanced, weights).fit(X, labels)
+    clf = _make_classifier(c, balanced, weights).fit(X, labels, **fit_params)
     scaler, logreg = clf[0], clf[-1]
     # Fold the group weights into the saved scale (a dropped group keeps scale 1; its coefficients are 0).
     scale = np.where(weights > 0, scaler.scale_ / np.where(weights > 0, weights, 1.0), 1.0)
@@ -144,6 +154,7 @@ def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c:
         "feature_names": FEATURE_NAMES,
         "classifier": f"StandardScaler+LogisticRegression(C={c}{', balanced' if balanced else ''})",
         "group_weights": dict(group_weights or {}),
+        "sample_weighted": sample_weight is not None,
         "temperature": temperature,
         **(extra_meta or {}),
         "scaler_mean": scaler.mean_.tolist(),

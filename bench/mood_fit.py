@@ -22,7 +22,7 @@ import numpy as np
 from bench.eval_mood import BASELINE_HEAD, format_scores, held_out, predict_all, scores
 from bench.mood_data import Clip, cached, inputs, load_set
 from sonicai.music.tagging.mood.features import mood_feature_vector
-from sonicai.music.tagging.mood.head import load_mood_head, train_mood_head
+from sonicai.music.tagging.mood.head import load_mood_head, set_balanced_weights, train_mood_head
 from sonicai.music.tagging.mood.model import MoodModel
 from sonicai.music.tagging.moods import MOODS
 
@@ -72,19 +72,6 @@ def matrix(recs: list[dict]) -> np.ndarray:
 MIN_PER_CLASS = 5  # a mood with fewer training clips than this is left to the others (e.g. 4Q's melancholic)
 
 
-def set_weights(y: list[str], sets: list[str], shares: dict[str, float]) -> np.ndarray:
-    """Per-clip weights: within each data set every mood gets the same total, then each set gets ``shares[set]``
-    of the whole; scaled to mean 1, as sklearn's ``balanced`` class weights are, so C keeps its meaning."""
-    if set(sets) - set(shares):
-        raise ValueError(f"no share for data set(s) {sorted(set(sets) - set(shares))}")
-    present = {s: shares[s] for s in set(sets)}
-    total = sum(present.values())
-    per_mood = Counter(zip(sets, y, strict=True))
-    moods_in = Counter(s for s, _ in per_mood)
-    w = np.array([present[s] / total / moods_in[s] / per_mood[s, v] for s, v in zip(sets, y, strict=True)])
-    return w * len(w) / w.sum()
-
-
 def fit(recipe: Recipe, X: np.ndarray, y: list[str], version: str, out_dir: Path,
         sets: list[str] | None = None) -> MoodModel:
     """``sets``: each row's data set, needed when the recipe weighs data sets (``set_shares``)."""
@@ -105,7 +92,7 @@ def balancing(recipe: Recipe, y: list[str], sets: list[str] | None) -> dict:
         return {"balanced": True}
     if sets is None:
         raise ValueError(f"recipe {recipe.name!r} weighs data sets: pass each clip's set")
-    return {"balanced": False, "sample_weight": set_weights(y, sets, recipe.set_shares)}
+    return {"balanced": False, "sample_weight": set_balanced_weights(y, sets, recipe.set_shares)}
 
 
 def _xgb_head(recipe: Recipe, X: np.ndarray, y: list[str], version: str):

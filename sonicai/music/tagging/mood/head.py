@@ -92,6 +92,19 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
 
 
+def set_balanced_weights(y: list[str], sets: list[str], shares: dict[str, float]) -> np.ndarray:
+    """Per-clip weights: within each data set every mood gets the same total, then each set gets ``shares[set]``
+    of the whole; scaled to mean 1, as sklearn's ``balanced`` class weights are, so C keeps its meaning."""
+    if set(sets) - set(shares):
+        raise ValueError(f"no share for data set(s) {sorted(set(sets) - set(shares))}")
+    present = {s: shares[s] for s in set(sets)}
+    total = sum(present.values())
+    per_mood = Counter(zip(sets, y, strict=True))
+    moods_in = Counter(s for s, _ in per_mood)
+    w = np.array([present[s] / total / moods_in[s] / per_mood[s, v] for s, v in zip(sets, y, strict=True)])
+    return w * len(w) / w.sum()
+
+
 def train_mood_head(X: np.ndarray, y: list[str], version: str, out_dir: Path, c: float = 0.1,
                     balanced: bool = True, extra_meta: dict | None = None,
                     group_weights: Mapping[str, float] | None = None, calibrate: bool = True,

@@ -59,7 +59,7 @@ class OneHopASGIHandler(ASGIHandler):
         try:
             response = await self._on_thread(self._respond, scope, body_file)
             try:
-                await self._send(response, send)
+                await self.send_response(response, send)
             finally:
                 if response.streaming:
                     await self._on_thread(response.close)
@@ -83,20 +83,16 @@ class OneHopASGIHandler(ASGIHandler):
             response.block_size = self.chunk_size
         if not response.streaming:
             response.close()  # request_finished (connections returned) before the bytes go out
+        elif not response.is_async:
+            # Django's send_response would read a synchronous body whole into memory first.
+            response.streaming_content = self._blocks_on_thread(response.streaming_content)
         return response
 
-    async def _send(self, response, send):
-        if not response.streaming or response.is_async:
-            await self.send_response(response, send)
-            return
-        headers = [(k.encode("ascii"), v.encode("latin1")) for k, v in response.items()]
-        headers += [(b"Set-Cookie", c.output(header="").encode("ascii").strip()) for c in response.cookies.values()]
-        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
-        blocks = iter(response.streaming_content)
+    async def _blocks_on_thread(self, blocks):
+        """A synchronous body (a file) as an asynchronous one, read a block at a time on the pool."""
+        blocks = iter(blocks)
         while (part := await self._on_thread(next, blocks, None)) is not None:
-            for chunk, _ in self.chunk_bytes(part):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body"})
+            yield part
 
 
 django_asgi_app = OneHopASGIHandler(settings.WEB_THREADS)

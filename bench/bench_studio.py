@@ -5,9 +5,9 @@ For each set-up it starts `manage.py studio` as `make run` does (own database, m
 var folders, a free port), then measures:
 
 * open-loop load: N clients each reading a job's status R times a second (and the
-  library list), idle and while two analyses run (the
-  report says how many were running when the window began and ended); req/s, p50, p99 and errors per
-  endpoint, and the ratio of each figure to the same endpoint on the idle studio;
+  library list), idle and while two analyses run (the report says how many were running
+  when the window began and ended); req/s, p50, p99 and errors per endpoint, and the
+  ratio of each figure to the same endpoint on the idle studio;
 * the closed-loop maximum: clients reading job status with no pause;
 * recovery: a worker process killed mid-job (seconds until the job is failed, and until
   a new job completes) and, on the embedded default, the Redis server killed (seconds

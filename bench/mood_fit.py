@@ -35,7 +35,7 @@ class Recipe:
     group_weights: dict[str, float] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     prior_weight: float = 0.0  # share of the circumplex prior mixed into the head's scores (model.py)
-    #: Each data set's share of the total sample weight (``set_weights``); empty: the pooled clips are
+    #: Each data set's share of the total sample weight (``set_balanced_weights``); empty: the pooled clips are
     #: class-balanced together, so a set's pull grows with its clip count.
     set_shares: dict[str, float] = field(default_factory=dict)
 

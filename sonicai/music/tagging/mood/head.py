@@ -95,8 +95,9 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 def set_balanced_weights(y: list[str], sets: list[str], shares: dict[str, float]) -> np.ndarray:
     """Per-clip weights: within each data set every mood gets the same total, then each set gets ``shares[set]``
     of the whole; scaled to mean 1, as sklearn's ``balanced`` class weights are, so C keeps its meaning."""
-    if set(sets) - set(shares):
-        raise ValueError(f"no share for data set(s) {sorted(set(sets) - set(shares))}")
+    missing = set(sets) - set(shares)
+    if missing:
+        raise ValueError(f"no share for data set(s) {sorted(missing)}")
     present = {s: shares[s] for s in set(sets)}
     total = sum(present.values())
     per_mood = Counter(zip(sets, y, strict=True))

@@ -3,7 +3,8 @@
     python -m bench.eval_accuracy \\
         --set gtzan=bench/data/real_clips.csv:/work/data/key/real:gtzan* \\
         --set other=bench/data/real_clips.csv:/work/data/key/real:!gtzan* \\
-        --set renders=/work/data/key/synth23.csv:/work/data/key/synth23
+        --set renders=/work/data/key/synth23.csv:/work/data/key/synth23 \\
+        --set modern=bench/data/modern_clips.csv:/work/data/key/modern     # bench/real_audio.py rebuilds the audio
     python -m bench.eval_accuracy --set ... --half b --minor-bias 2.68   # a held-out half, offset fitted on the other
     python -m bench.eval_accuracy --set ... --with-mood ...               # also the mood scores (bench/eval_mood.py)
 

@@ -59,6 +59,13 @@ RECIPES = [
            set_shares={"emotify": 2.0, "4q": 1.0}),
     Recipe("linear C=0.1 cues x2 sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0},
            set_shares={"emotify": 1.0, "4q": 1.0}),
+    # Can the musical cues carry across data sets if the musicnn embedding weighs less? (2026-12-07: no.)
+    Recipe("linear C=0.1 cues x4 sets equal", c=0.1, group_weights={"cue": 4.0, "prior": 4.0},
+           set_shares={"emotify": 1.0, "4q": 1.0}),
+    Recipe("linear C=0.1 cues x2 emb x.5 sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0, "emb": 0.5},
+           set_shares={"emotify": 1.0, "4q": 1.0}),
+    Recipe("linear C=0.1 cues x2 no-emb sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0, "emb": 0.0},
+           set_shares={"emotify": 1.0, "4q": 1.0}),
     Recipe("xgboost d2 n200", kind="xgboost", params={"max_depth": 2, "n_estimators": 200, "learning_rate": 0.05}),
     Recipe("xgboost d3 n300 no-emb", kind="xgboost",
            params={"max_depth": 3, "n_estimators": 300, "learning_rate": 0.05}, group_weights={"emb": 0.0}),

@@ -15,7 +15,7 @@ from .head import load_mood_head
 from .prior import CENTROIDS, PRIOR_VERSION, prior_scores, valence_arousal
 
 #: The shipped default head (docs/mood_model.md says what it was trained on and how well it does).
-DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-multi-5.json"
+DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-multi-6.json"
 #: Below this confidence the answer is marked ``uncertain`` unless the head's metadata says otherwise (its
 #: ``uncertain_below``, chosen on held-out data so that the studio's uncertain answers are the mostly wrong ones).
 UNCERTAIN_BELOW = 0.4

@@ -60,6 +60,7 @@ class Clip:
     eval_label: str | None  # issue #3's label (calm, energetic, happy, nostalgic, tender) when it has one
     quadrant: str | None  # Russell quadrant Q1..Q4 when known
     group: str = ""  # stratum for held-out splits (genre, quadrant)
+    genres: tuple[str, ...] = ()  # the data set's own genre labels, where it has several per clip (4Q: AllMusic)
 
 
 def _quadrant_mood(quadrant: str, words: list[str]) -> str:
@@ -93,7 +94,8 @@ def load_4q(root: Path) -> list[Clip]:
             if not path.is_file():
                 continue
             words = [w.strip().lower() for w in row["MoodsStrSplit"].split(";") if w.strip()]
-            clips.append(Clip("4q", row["Song"].strip(), path, _quadrant_mood(q, words), None, q, q))
+            genres = tuple(g.strip() for g in row["GenresStr"].split(";") if g.strip())
+            clips.append(Clip("4q", row["Song"].strip(), path, _quadrant_mood(q, words), None, q, q, genres))
     if not clips:
         raise FileNotFoundError(f"no 4Q audio under {root}")
     return clips

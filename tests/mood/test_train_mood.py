@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 from django.core.management import CommandError, call_command
 
+from sonicai.music.tagging.mood.head import STUDIO_GROUP_WEIGHTS
 from sonicai.music.tagging.mood.model import load_mood_model
 
 SR = 22050
@@ -54,6 +55,8 @@ def test_train_mood_saves_a_version_that_the_studio_loads_and_that_separates_the
 
     model = load_mood_model(models)
     assert model.version == "mood-test-1"
+    # an operator's head meets the musical cues with the same pull as the shipped one
+    assert model.head.meta["group_weights"] == STUDIO_GROUP_WEIGHTS == load_mood_model(None).head.meta["group_weights"]
     # unseen clips of each kind land in their class
     from mood.services import mood_training_set
 

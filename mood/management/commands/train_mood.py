@@ -22,7 +22,7 @@ class Command(AudioCommand):
         from pathlib import Path
 
         from mood.services import mood_training_set
-        from sonicai.music.tagging.mood.head import train_mood_head
+        from sonicai.music.tagging.mood.head import STUDIO_GROUP_WEIGHTS, train_mood_head
 
         version = opts["model_version"] or time.strftime("mood-head-%Y%m%d-%H%M%S", time.gmtime())
         out = Path(opts["out"]) if opts["out"] else settings.MODELS_DIR / "mood"
@@ -30,7 +30,7 @@ class Command(AudioCommand):
         X, labels, skipped = mood_training_set(opts["dir"], progress=lambda fraction, stage: self.stderr.write(stage))
         for line in skipped:
             self.stderr.write(f"skipped {line}")
-        report = train_mood_head(X, labels, version, out)
+        report = train_mood_head(X, labels, version, out, group_weights=STUDIO_GROUP_WEIGHTS)
         classes = ", ".join(f"{c}={labels.count(c)}" for c in report.classes)
         self.stdout.write(f"trained {report.version} on {report.n} files ({classes}); "
                           f"{report.folds}-fold cross-validated accuracy {report.cv_accuracy:.3f}; "

@@ -59,6 +59,11 @@ def normalize_label(label: str) -> str:
 GROUPS = {"tag": "tag:", "emb": "emb:", "cue": "cue:", "prior": "prior_"}
 
 
+#: How the shipped head weighs the feature groups (mood-multi-6's recipe, docs/mood_model.md); ``train_mood`` fits
+#: an operator's head the same way, so their own labels meet the cues with the same pull.
+STUDIO_GROUP_WEIGHTS: dict[str, float] = {"cue": 4.0, "prior": 4.0}
+
+
 def feature_weights(group_weights: Mapping[str, float] | None) -> np.ndarray:
     """Per-feature multipliers applied after standardising. Under L2 regularisation a feature scaled by ``w``
     costs ``1/w**2`` as much to use, so a weight > 1 lets a few musical cues (tempo, loudness, onsets,

@@ -5,6 +5,8 @@ It sits above the apps, like the URL configuration: it names their exceptions so
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -28,3 +30,19 @@ def exception_handler(exc, context):
     if isinstance(exc, QueueUnavailable) or is_service_outage(exc):
         return Response({"detail": QUEUE_DOWN}, status=503, headers={"Retry-After": "5"})
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """Django's 404 (a path no URL matches): a JSON answer under /api/, the studio's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"No such API path: {request.path}. The API's paths are listed at /docs."},
+                            status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 (an error no handler answered): a JSON answer under /api/, the studio's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "The studio hit an internal error; it is in the log. Try again in a moment."},
+                            status=500)
+    return defaults.server_error(request)

@@ -17,6 +17,10 @@ api_v1 = [
     path("", include("practice.api_urls")),
 ]
 
+# Clients of the REST API get JSON errors everywhere under /api/, not only from its views.
+handler404 = "sonicai.exceptions.not_found"
+handler500 = "sonicai.exceptions.server_error"
+
 urlpatterns = [
     path("health", health, name="health"),
     # Browsers ask for /favicon.ico on pages that name no icon (the API docs, JSON answers).

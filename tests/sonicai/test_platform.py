@@ -1,5 +1,6 @@
 """Health, API documentation, admin and production settings."""
 
+import json
 import os
 import subprocess
 import sys
@@ -128,6 +129,19 @@ def test_unknown_pages_get_the_studio_404_not_a_debug_page(client, user, setting
     client.force_login(user)
     res = client.get("/no/such/page/")
     assert res.status_code == 404 and b"Nothing here" in res.content and b"URLconf" not in res.content
+
+
+def test_unknown_api_paths_and_api_errors_answer_json(client, settings, rf):
+    """A REST client that mistypes a path, or meets a crash, gets JSON it can parse, not the studio's HTML page."""
+    from sonicai.exceptions import server_error
+
+    settings.DEBUG = False
+    res = client.get("/api/v1/no/such/thing")
+    assert res.status_code == 404 and res["Content-Type"] == "application/json"
+    assert "/api/v1/no/such/thing" in res.json()["detail"]
+    res = server_error(rf.get("/api/v1/audio/files"))
+    assert res.status_code == 500 and "internal error" in json.loads(res.content)["detail"]
+    assert server_error(rf.get("/files/")).status_code == 500  # pages keep the studio's 500 page
 
 
 def test_embedded_default_migrates_on_a_fresh_checkout(tmp_path):

@@ -73,11 +73,14 @@ class DownloadView(APIView):
     @extend_schema(responses=inline_serializer("DownloadLink", {"url": serializers.URLField(),
                                                                 "expires_in": serializers.IntegerField()}))
     def get(self, request, pk):
-        af = owned_audio(request, pk)
-        from django.conf import settings
+        return download_link(request, owned_audio(request, pk))
 
-        return Response({"url": storage.download_url(request, af.s3_key, af.original_name),
-                         "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": af.original_name})
+
+def download_link(request, af: AudioFile) -> Response:
+    from django.conf import settings
+
+    return Response({"url": storage.download_url(request, af.s3_key, af.original_name),
+                     "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": af.original_name})
 
 
 class NotReadySerializer(serializers.Serializer):
@@ -255,6 +258,10 @@ class JobDownloadView(JobDetailView):
     def get(self, request, pk):
         job = self.get_job(request, pk)
         keys = job.result_s3_keys if isinstance(job.result_s3_keys, dict) else {}
+        made = job.result.get("result_file_id") if isinstance(job.result, dict) else None
+        if job.status == ProcessingJob.Status.COMPLETED and not keys and made:
+            # A remix's result is a new song in the library: its file is what the job made.
+            return download_link(request, owned_audio(request, made))
         if job.status != ProcessingJob.Status.COMPLETED or not keys:
             return Response({"detail": f"The job is {job.status} and has no file to download."}, status=409)
         name = request.query_params.get("name") or next(iter(keys))

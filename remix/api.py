@@ -18,8 +18,10 @@ from .models import Remix
 
 def _range_error(name: str, lo: float, hi: float, unit: str) -> dict:
     text = f"{lo:g} to {hi:g}{' ' + unit if unit else ''}"
-    return {"min_value": f"The {name} must be {text}.", "max_value": f"The {name} must be {text}.",
-            "invalid": f"The {name} must be a number ({text})."}
+    # The range messages go through Django's validators, which %-format them ("%" alone: "incomplete format");
+    # "invalid" goes through DRF's str.format.
+    bound = f"The {name} must be {text}.".replace("%", "%%")
+    return {"min_value": bound, "max_value": bound, "invalid": f"The {name} must be a number ({text})."}
 
 
 class RemixRequest(AudioJobRequest):

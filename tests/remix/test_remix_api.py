@@ -23,10 +23,15 @@ def run(api, run_jobs, path, body):
     return job
 
 
-def test_tempo_change_makes_a_new_library_file(api, upload, run_jobs):
+def test_tempo_change_makes_a_new_library_file(api, other_api, client, upload, run_jobs):
     body = upload("wav", seconds=4.0)
     job = run(api, run_jobs, "/api/v1/remix/tempo", {"audio_file_id": body["id"], "tempo_change": 25})
     result = AudioFile.objects.get(pk=job["result"]["result_file_id"])
+    # the job's own download link gives the new song, as it does for a stem mix or a generated piece
+    link = api.get(f"/api/v1/jobs/{job['id']}/download").json()
+    assert link["filename"] == result.original_name
+    assert b"".join(client.get(link["url"]).streaming_content)[:4] == b"RIFF"
+    assert other_api.get(f"/api/v1/jobs/{job['id']}/download").status_code == 404
     assert result.source == "remix" and str(result.parent_id) == body["id"]
     assert result.duration == pytest.approx(4.0 / 1.25, abs=0.01)
     remix = Remix.objects.get(pk=job["remix"]["id"])
@@ -70,6 +75,16 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
         res = api.post(path, payload, format="json")
         assert res.status_code == 400, (path, payload, res.content)
     assert ProcessingJob.objects.count() == before
+    # the musician reads the allowed range, for every field with a unit
+    for path, payload, field, text in [
+        ("/api/v1/remix/tempo", {"audio_file_id": aid, "tempo_change": 150}, "tempo_change",
+         "The tempo change must be -50 to 100 %."),
+        ("/api/v1/remix/tempo", {"audio_file_id": aid, "tempo_change": -60}, "tempo_change",
+         "The tempo change must be -50 to 100 %."),
+        ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 13}, "semitones",
+         "The pitch shift must be -12 to 12 semitones."),
+    ]:
+        assert api.post(path, payload, format="json").json()[field] == [text]
     assert other_api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1},
                           format="json").status_code == 404
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sonicai.music.audio_io import AudioDecodeError, AudioInfo, probe
+from sonicai.music.audio_io import MIN_SECONDS, AudioDecodeError, AudioInfo, probe
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_d
     fmt = _format_name(container, info)
     if fmt not in allowed_formats and container not in allowed_formats:
         raise UploadRejected(f"{fmt.upper()} files are not accepted here; allowed: {', '.join(allowed_formats)}.")
-    if info.duration < 0.1:
-        raise UploadRejected("The file holds less than 0.1 s of audio.")
+    if info.duration < MIN_SECONDS:
+        raise UploadRejected(f"The file holds less than {MIN_SECONDS:g} s of audio.")
     if info.duration > max_duration:
         raise UploadRejected(f"The audio lasts {info.duration:.0f} s; the limit is {max_duration:.0f} s.")
     return CheckedAudio(container=fmt, info=info)

@@ -69,10 +69,20 @@ def _json_default(value):
 
 
 def load_cli_audio(path: Path, **kwargs):
-    """Decode an input file, turning decoder errors into one-line command errors."""
-    from sonicai.music.audio_io import AudioDecodeError, load_audio
+    """Decode an input file, turning decoder errors and files too short to work on into one-line command errors
+    (the same limits as an upload's)."""
+    import re
 
+    from sonicai.music.audio_io import MIN_SECONDS, AudioDecodeError, load_audio
+
+    if Path(path).stat().st_size == 0:
+        raise CommandError(f"{path}: the file is empty")
     try:
-        return load_audio(path, **kwargs)
+        audio, sr = load_audio(path, **kwargs)
     except AudioDecodeError as exc:
-        raise CommandError(f"{path}: not a readable audio file ({exc})") from None
+        # FFmpeg's errno ("[Errno 1094995529] ...") tells a musician nothing; its words stay.
+        reason = re.sub(r"\[Errno -?\d+\] ", "", str(exc))
+        raise CommandError(f"{path}: not a readable audio file ({reason})") from None
+    if audio.shape[-1] < MIN_SECONDS * sr:
+        raise CommandError(f"{path}: holds less than {MIN_SECONDS:g} s of audio")
+    return audio, sr

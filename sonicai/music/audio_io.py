@@ -29,6 +29,10 @@ _WRITE_FORMATS = {
 }
 
 
+#: Shorter than this is not music to work on: an upload and the command line refuse it alike.
+MIN_SECONDS = 0.1
+
+
 class AudioDecodeError(ValueError):
     """The file is not audio we can decode."""
 

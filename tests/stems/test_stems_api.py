@@ -97,8 +97,20 @@ def test_separate_command_errors(tmp_path):
         call_command("separate", str(tmp_path / "missing.wav"), "--out", str(tmp_path))
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")
-    with pytest.raises(CommandError, match="not a readable audio file"):
+    with pytest.raises(CommandError, match="not a readable audio file") as err:
         call_command("separate", str(bad), "--out", str(tmp_path / "o"))
+    assert "Errno" not in str(err.value)
+    # the command line refuses what an upload refuses, in a sentence, before any engine sees it
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="the file is empty"):
+        call_command("separate", str(empty), "--out", str(tmp_path / "o"))
+    blip = tmp_path / "blip.wav"
+    sf.write(blip, np.zeros(400, dtype=np.float32), 44100)  # 9 ms
+    for command in (["separate", str(blip), "--out", str(tmp_path / "o")], ["analyze", str(blip), "--json"]):
+        with pytest.raises(CommandError, match="less than 0.1 s of audio"):
+            call_command(*command)
+    assert not (tmp_path / "o").exists()
 
 
 def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, client, user):

@@ -197,3 +197,19 @@ def test_sample_weights_reach_the_fit_and_are_checked(tmp_path):
         train_mood_head(X, y, "bad", tmp_path, sample_weight=np.ones(len(y) - 1))
     with pytest.raises(ValueError, match="sample_weight"):
         train_mood_head(X, y, "bad", tmp_path, sample_weight=np.zeros(len(y)))
+
+
+def test_a_mood_for_silence_is_never_stated_as_fact(tmp_path, capsys):
+    """Digital silence or a hiss below the loudness gate: the tagger still guesses, the studio must not assert it
+    (a probe of the running studio got 'energetic', 0.58, for one second of zeros)."""
+    import soundfile as sf
+    from django.core.management import call_command
+
+    model = load_mood_model(None)
+    loud = model.predict(UPBEAT, None, {**UPBEAT_FEATS, "rms_mean": 0.1}, 128.0, "major")
+    assert loud.uncertain == (loud.confidence < 0.4)
+    assert model.predict(UPBEAT, None, {**UPBEAT_FEATS, "rms_mean": 1e-5}, 128.0, "major").uncertain
+    silence = tmp_path / "silence.wav"
+    sf.write(silence, np.zeros(3 * 44100, dtype=np.float32), 44100)
+    call_command("analyze", str(silence), "--json")
+    assert json.loads(capsys.readouterr().out)["mood"]["uncertain"] is True

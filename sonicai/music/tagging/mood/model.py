@@ -19,6 +19,9 @@ DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-multi-6.json"
 #: Below this confidence the answer is marked ``uncertain`` unless the head's metadata says otherwise (its
 #: ``uncertain_below``, chosen on held-out data so that the studio's uncertain answers are the mostly wrong ones).
 UNCERTAIN_BELOW = 0.4
+#: Quieter than this mean RMS (-70 dBFS, the absolute gate of EBU R 128 loudness) there is nothing to hear: a mood
+#: is still computed from the tagger's guesses, but never stated as fact.
+INAUDIBLE_RMS = 10 ** (-70 / 20)
 
 
 @dataclass
@@ -54,7 +57,14 @@ class MoodModel:
 
     def predict(self, tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping | None,
                 tempo_bpm: float | None, mode: str | None) -> MoodResult:
-        features = features or {}
+        result = self._predict(tags, embedding, features or {}, tempo_bpm, mode)
+        rms = (features or {}).get("rms_mean")
+        if isinstance(rms, int | float) and rms < INAUDIBLE_RMS:
+            result.uncertain = True
+        return result
+
+    def _predict(self, tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping,
+                 tempo_bpm: float | None, mode: str | None) -> MoodResult:
         valence, arousal = valence_arousal(tags, features, tempo_bpm, mode)
         prior = prior_scores(tags, valence, arousal)
         if self.head is None:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
@@ -261,38 +261,58 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
         error = f"The job took longer than its time limit of {settings.JOB_TIMEOUT_SECONDS} s."
     except JobError as exc:
         error = str(exc)
-    except FileNotFoundError:
-        log.exception("job %s failed", job_id)
-        error = "A stored file this job needs is missing: it was deleted while the job ran or waited."
     except Exception as exc:
-        log.exception("job %s failed", job_id)
-        if is_out_of_memory(exc):
-            error = ("The server ran out of memory for this job (on the GPU or in RAM): try a shorter file or "
-                     "region, or a smaller model.")
+        if _cancelled_meanwhile(job.pk):
+            # Cancelled under the work (the song deleted, its rows gone): the cancel, not a fault, ended it.
+            log.info("job %s cancelled while it ran (%s)", job_id, type(exc).__name__)
+            status = Status.CANCELLED
+        elif isinstance(exc, FileNotFoundError):
+            log.exception("job %s failed", job_id)
+            error = "A stored file this job needs is missing: it was deleted while the job ran or waited."
         else:
-            error = f"Internal error: {type(exc).__name__}: {_without_paths(str(exc))}"
+            log.exception("job %s failed", job_id)
+            error = _internal_error(exc)
         # the traceback holds the job's tensors: drop it, then give the memory back (the GPU's too)
         after_failure(exc)
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
+    _settle(job, ctx, status, error, result)
+    close_old_connections()
+
+
+def _cancelled_meanwhile(pk) -> bool:
+    try:
+        return ProcessingJob.objects.filter(pk=pk, status=Status.CANCELLED).exists()
+    except DatabaseError:  # the database is the trouble: report the job's own error, as before
+        return False
+
+
+def _internal_error(exc: BaseException) -> str:
+    if is_out_of_memory(exc):
+        return ("The server ran out of memory for this job (on the GPU or in RAM): try a shorter file or region, "
+                "or a smaller model.")
+    return f"Internal error: {type(exc).__name__}: {_without_paths(str(exc))}"
+
+
+def _settle(job: ProcessingJob, ctx: JobContext, status: str, error: str, result: dict | None) -> None:
+    """Write how the work ended (a cancellation is already written) and run the completed job's follow-ups."""
     if status != Status.COMPLETED:
         ctx.discard_results()
         release_memory()
     if status == Status.CANCELLED:
         job.refresh_from_db()
         broadcast_job(job_payload(job))
-    else:
-        _finish(job, status, error=error, result=result)
-        if job.status == Status.CANCELLED and status == Status.COMPLETED:  # cancelled at the very end
-            ctx.discard_results()
-        elif job.status == Status.COMPLETED:
-            for callback in ctx.on_completed:
-                try:
-                    callback()
-                except Exception:  # e.g. the queue is down: the result stays, its analysis starts on demand
-                    log.warning("follow-up of job %s failed", job_id, exc_info=True)
-    close_old_connections()
+        return
+    _finish(job, status, error=error, result=result)
+    if job.status == Status.CANCELLED and status == Status.COMPLETED:  # cancelled at the very end
+        ctx.discard_results()
+    elif job.status == Status.COMPLETED:
+        for callback in ctx.on_completed:
+            try:
+                callback()
+            except Exception:  # e.g. the queue is down: the result stays, its analysis starts on demand
+                log.warning("follow-up of job %s failed", job.pk, exc_info=True)
 
 
 def _gone_from_this_host(worker: str) -> bool:

@@ -130,6 +130,28 @@ def test_cancel_running_job(user, api, run_jobs):
     assert job.progress < 100
 
 
+def _song_deleted_under_it(ctx):
+    from audio.jobs import cancel_job
+    from audio.models import AudioFile
+
+    cancel_job(ctx.job)  # what deleting the song does to its jobs
+    AudioFile.objects.get(pk="00000000-0000-0000-0000-000000000000")  # the work then finds its rows gone
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_song_deleted(job_id):
+    run_job(job_id, _song_deleted_under_it)
+
+
+def test_a_job_whose_song_is_deleted_under_it_ends_cancelled_not_failed(user, run_jobs, caplog):
+    job = start_job(user, "analysis", t_song_deleted)
+    with caplog.at_level("INFO", logger="audio.jobs"):
+        run_jobs()
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not job.error_message
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no "job failed" and traceback in the log
+
+
 def test_dead_worker_leaves_failed_job(user):
     job = start_job(user, "analysis", t_steps)
     ProcessingJob.objects.filter(pk=job.pk).update(

@@ -35,6 +35,14 @@ class GenerateRequest(serializers.Serializer):
     guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
     temperature = serializers.FloatField(required=False, default=1.0, min_value=0.05, max_value=2.0)
 
+    def to_internal_value(self, data):
+        # The command line says --engine; here the same choice is `model`. Dropped silently, the guess would run
+        # the default engine for the whole duration.
+        if hasattr(data, "keys") and "engine" in data and "model" not in data:
+            raise serializers.ValidationError({"engine": [
+                f"Choose the engine with the field \"model\" (\"model\": \"{data['engine']}\")."]})
+        return super().to_internal_value(data)
+
 
 class TrackSerializer(serializers.ModelSerializer):
     class Meta:

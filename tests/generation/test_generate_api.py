@@ -47,6 +47,10 @@ def test_generate_validation(api):
     for body in ({"prompt": "", "duration": 10}, {"prompt": "x", "duration": 2}, {"prompt": "x", "duration": 301},
                  {"prompt": "x", "duration": 10, "model": "nonexistent"}):
         assert api.post("/api/v1/generate/text-to-music", body, format="json").status_code == 400, body
+    # the command line's word for the choice, sent to the API, is answered with the API's word, not ignored
+    res = api.post("/api/v1/generate/text-to-music", {"prompt": "x", "duration": 10, "engine": "musicgen-large"},
+                   format="json")
+    assert res.status_code == 400 and '"model": "musicgen-large"' in res.json()["engine"][0]
 
 
 def test_generate_command(tmp_path, capsys):

@@ -235,14 +235,15 @@ class AudioJobRequest(serializers.Serializer):
 
 
 def owned_audio_for(request, data: dict) -> AudioFile:
+    # Raised after the serializer ran, so its field errors are written as lists here, the shape DRF gives all others.
     af = owned_audio(request, data["audio_file_id"])
     end = data.get("end")
     if end is not None and af.duration and end > af.duration + 0.05:
         raise serializers.ValidationError(
-            {"end": f"The song lasts {af.duration:.1f} s: the region's end must be {af.duration:.1f} s or earlier."})
+            {"end": [f"The song lasts {af.duration:.1f} s: the region's end must be {af.duration:.1f} s or earlier."]})
     if data.get("start") is not None and af.duration and data["start"] >= af.duration:
         raise serializers.ValidationError(
-            {"start": f"The song lasts {af.duration:.1f} s: the region must start before that."})
+            {"start": [f"The song lasts {af.duration:.1f} s: the region must start before that."]})
     return af
 
 

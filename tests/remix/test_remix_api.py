@@ -85,6 +85,11 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
          "The pitch shift must be -12 to 12 semitones."),
     ]:
         assert api.post(path, payload, format="json").json()[field] == [text]
+    # a region past the end of the song: a list of sentences under the field, like every other field error
+    res = api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1, "start": 0, "end": 5}, format="json")
+    assert res.status_code == 400 and res.json()["end"][0].startswith("The song lasts 2.0 s")
+    res = api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1, "start": 3}, format="json")
+    assert res.status_code == 400 and isinstance(res.json()["start"], list)
     assert other_api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1},
                           format="json").status_code == 404
 

@@ -71,8 +71,6 @@ def _json_default(value):
 def load_cli_audio(path: Path, **kwargs):
     """Decode an input file, turning decoder errors and files too short to work on into one-line command errors
     (the same limits as an upload's)."""
-    import re
-
     from sonicai.music.audio_io import MIN_SECONDS, AudioDecodeError, load_audio
 
     if Path(path).stat().st_size == 0:
@@ -80,9 +78,7 @@ def load_cli_audio(path: Path, **kwargs):
     try:
         audio, sr = load_audio(path, **kwargs)
     except AudioDecodeError as exc:
-        # FFmpeg's errno ("[Errno 1094995529] ...") tells a musician nothing; its words stay.
-        reason = re.sub(r"\[Errno -?\d+\] ", "", str(exc))
-        raise CommandError(f"{path}: not a readable audio file ({reason})") from None
+        raise CommandError(f"{path}: not a readable audio file ({exc})") from None
     if audio.shape[-1] < MIN_SECONDS * sr:
         raise CommandError(f"{path}: holds less than {MIN_SECONDS:g} s of audio")
     return audio, sr

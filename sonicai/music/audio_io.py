@@ -104,7 +104,8 @@ def _load_av(path: str) -> tuple[np.ndarray, int]:
     except AudioDecodeError:
         raise
     except Exception as exc:  # PyAV raises many error types for corrupt input
-        raise AudioDecodeError(str(exc)) from exc
+        # FFmpeg's own words, without the errno and file name its errors add ("[Errno 1094995529] ...: '/tmp/x'")
+        raise AudioDecodeError(getattr(exc, "strerror", None) or str(exc)) from exc
     if not chunks:
         raise AudioDecodeError("no decodable audio frames")
     audio = np.concatenate(chunks, axis=1).astype(np.float32)

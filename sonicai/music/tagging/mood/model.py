@@ -12,7 +12,7 @@ import numpy as np
 from ..moods import MOODS
 from .features import mood_feature_vector
 from .head import load_mood_head
-from .prior import CENTROIDS, PRIOR_VERSION, prior_scores, valence_arousal
+from .prior import CENTROIDS, PRIOR_VERSION, _num, prior_scores, valence_arousal
 
 #: The shipped default head (docs/mood_model.md says what it was trained on and how well it does).
 DEFAULT_HEAD = Path(__file__).parent / "weights" / "mood-multi-6.json"
@@ -57,9 +57,10 @@ class MoodModel:
 
     def predict(self, tags: Mapping[str, float], embedding: np.ndarray | None, features: Mapping | None,
                 tempo_bpm: float | None, mode: str | None) -> MoodResult:
-        result = self._predict(tags, embedding, features or {}, tempo_bpm, mode)
-        rms = (features or {}).get("rms_mean")
-        if isinstance(rms, int | float) and rms < INAUDIBLE_RMS:
+        features = features or {}
+        result = self._predict(tags, embedding, features, tempo_bpm, mode)
+        rms = _num(features, "rms_mean")
+        if rms is not None and rms < INAUDIBLE_RMS:
             result.uncertain = True
         return result
 

@@ -15,7 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.lockout import SignInLocked
 from audio.jobs import JobError, QueueUnavailable
 from audio.validation import UploadRejected, UploadTooLarge
-from sonicai.middleware import QUEUE_DOWN, is_service_outage
+from sonicai.middleware import QUEUE_DOWN, is_api_request, is_service_outage
 
 
 def exception_handler(exc, context):
@@ -34,7 +34,7 @@ def exception_handler(exc, context):
 
 def not_found(request, exception):
     """Django's 404 (a path no URL matches): a JSON answer under /api/, the studio's page elsewhere."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": f"No such API path: {request.path}. The API's paths are listed at /docs."},
                             status=404)
     return defaults.page_not_found(request, exception)
@@ -42,7 +42,7 @@ def not_found(request, exception):
 
 def server_error(request):
     """Django's 500 (an error no handler answered): a JSON answer under /api/, the studio's page elsewhere."""
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": "The studio hit an internal error; it is in the log. Try again in a moment."},
                             status=500)
     return defaults.server_error(request)

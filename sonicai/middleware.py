@@ -14,6 +14,11 @@ QUEUE_DOWN = ("The studio's job queue (Redis) is not answering; it is being rest
               "Try again in a few seconds.")
 
 
+def is_api_request(request) -> bool:
+    """The REST API answers JSON, errors included; everything else is a page."""
+    return request.path.startswith("/api/")
+
+
 def is_service_outage(exc: BaseException) -> bool:
     """Redis (the job queue and live progress) does not answer."""
     import redis
@@ -36,7 +41,7 @@ class ServiceUnavailableMiddleware(MiddlewareMixin):
         if not is_service_outage(exc):
             return None
         log.warning("%s %s: %s", request.method, request.path, exc)
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             response = JsonResponse({"detail": QUEUE_DOWN}, status=503)
         else:
             response = render(request, "503.html", {"reason": QUEUE_DOWN}, status=503)

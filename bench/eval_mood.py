@@ -112,8 +112,7 @@ def scores(clips: list[Clip], results: list[MoodResult]) -> dict:
             "acc_uncertain": _mean_or_nan([r.primary == m for m, r in labelled if r.uncertain]),
         }
         out["mood"]["balanced_top1"] = float(np.mean([v[0] for v in out["mood"]["recall"].values()]))
-    quads = [(true_quadrant(c), quadrant_of(r.valence, r.arousal)) for c, r in zip(clips, results, strict=True)
-             if true_quadrant(c)]
+    quads = _quadrant_pairs(zip(clips, results, strict=True))
     if quads:
         out["quadrant"] = {
             "n": len(quads),
@@ -132,8 +131,13 @@ def scores(clips: list[Clip], results: list[MoodResult]) -> dict:
 PRODUCED_GENRES = ("Electronic", "Rap", "R&B")
 
 
+def _quadrant_pairs(pairs) -> list[tuple[str, str]]:
+    """(labelled quadrant, quadrant of the result's valence and arousal) for the clips that have a quadrant."""
+    return [(true_quadrant(c), quadrant_of(r.valence, r.arousal)) for c, r in pairs if true_quadrant(c)]
+
+
 def _genre_scores(pairs: list[tuple[Clip, MoodResult]]) -> dict:
-    quads = [(true_quadrant(c), quadrant_of(r.valence, r.arousal)) for c, r in pairs if true_quadrant(c)]
+    quads = _quadrant_pairs(pairs)
     return {"n": len(pairs), "quadrant": _mean_or_nan([t == p for t, p in quads]),
             "calm_primary": sum(r.primary == "calm" for _, r in pairs),
             "calm_labelled": sum(c.mood == "calm" for c, _ in pairs)}

@@ -59,7 +59,8 @@ RECIPES = [
            set_shares={"emotify": 2.0, "4q": 1.0}),
     Recipe("linear C=0.1 cues x2 sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0},
            set_shares={"emotify": 1.0, "4q": 1.0}),
-    # Can the musical cues carry across data sets if the musicnn embedding weighs less? (2026-12-07: no.)
+    # Do the musical cues carry across data sets better with more weight, or with less of the musicnn embedding?
+    # (2026-12-07: cues x4 won by a hair and ships as mood-multi-6, head.STUDIO_GROUP_WEIGHTS; less embedding lost.)
     Recipe("linear C=0.1 cues x4 sets equal", c=0.1, group_weights={"cue": 4.0, "prior": 4.0},
            set_shares={"emotify": 1.0, "4q": 1.0}),
     Recipe("linear C=0.1 cues x2 emb x.5 sets equal", c=0.1, group_weights={"cue": 2.0, "prior": 2.0, "emb": 0.5},

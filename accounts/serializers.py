@@ -38,6 +38,16 @@ class RegisterSerializer(UserSerializer):
         return User.objects.create_user(**validated_data)
 
 
+_NO_IDENTITY = "Give a username or email."
+
+
+def _identity(data) -> str:
+    get = getattr(data, "get", None)
+    if get is None:
+        return ""
+    return str(get("username") or get("email") or "").strip()
+
+
 class LoginSerializer(serializers.Serializer):
     """Username or email, plus password; answers with a JWT pair."""
 
@@ -45,12 +55,22 @@ class LoginSerializer(serializers.Serializer):
     email = serializers.CharField(required=False)
     password = serializers.CharField(style={"input_type": "password"})
 
+    def to_internal_value(self, data):
+        # DRF stops at the field errors and never reaches validate(), so an empty body would name only the
+        # password; a musician needs to hear about both things that are missing at once.
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict) and not _identity(data):
+                exc.detail.setdefault("username", [_NO_IDENTITY])
+            raise
+
     def validate(self, attrs):
         from .forms import LoginForm
 
-        ident = (attrs.get("username") or attrs.get("email") or "").strip()
+        ident = _identity(attrs)
         if not ident:
-            raise serializers.ValidationError("Give a username or email.")
+            raise serializers.ValidationError({"username": [_NO_IDENTITY]})
         username = LoginForm.username_for(ident)
         check_not_locked(self.context.get("request"), username)
         user = authenticate(self.context.get("request"), username=username, password=attrs["password"])

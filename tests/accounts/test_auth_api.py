@@ -39,6 +39,16 @@ def test_login_with_username_and_wrong_password():
     assert res.status_code == 400
 
 
+def test_login_names_every_missing_field():
+    from rest_framework.test import APIClient
+
+    c = APIClient()
+    errors = c.post("/api/v1/auth/login", {}, format="json").json()
+    assert set(errors) == {"username", "password"}, errors
+    errors = c.post("/api/v1/auth/login", {"password": "x"}, format="json").json()
+    assert errors == {"username": ["Give a username or email."]}
+
+
 def test_register_rejects_duplicates_and_weak_passwords():
     from rest_framework.test import APIClient
 

@@ -112,7 +112,11 @@ def test_remix_command(tmp_path, capsys):
         call_command("remix", str(src), "--out", str(out), "--pitch", "20")
     with pytest.raises(CommandError):
         call_command("remix", str(tmp_path / "none.wav"), "--out", str(out))
-
+    # a broken JSON chain is named as such, not blamed on an unknown preset
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("remix", str(src), "--out", str(out), "--effects", '{"chain": [')
+    with pytest.raises(CommandError, match="unknown preset"):
+        call_command("remix", str(src), "--out", str(out), "--effects", "no-such-preset")
 
 
 def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, upload, run_jobs):

@@ -36,11 +36,12 @@ class Command(AudioCommand):
         if out.suffix.lower().lstrip(".") not in ("wav", "flac", "mp3", "ogg"):
             raise CommandError(f"{out}: the output must end in .wav, .flac, .mp3 or .ogg")
         effects = opts["effects"]
-        if effects:
+        if effects and effects.lstrip()[:1] in "[{":
             try:
                 effects = json.loads(effects)
-            except json.JSONDecodeError:
-                pass  # a preset name
+            except json.JSONDecodeError as exc:
+                raise CommandError(f"--effects is not valid JSON ({exc.msg} at character {exc.pos})") from None
+        # anything else is a preset name, which validate() checks against the list
         params = RemixParams(genre=opts["genre"], tempo_change=opts["tempo_change"], target_bpm=opts["target_bpm"],
                              pitch=opts["pitch"], preserve_formants=opts["preserve_formants"], effects=effects,
                              start=opts["start"], end=opts["end"], seed=opts["seed"],

@@ -209,6 +209,10 @@ class JobCancelView(JobDetailView):
         return Response(JobSerializer(job).data)
 
 
+#: The shortest region a job works on.
+MIN_REGION_SECONDS = 1.0
+
+
 class AudioJobRequest(serializers.Serializer):
     """Common body of job-starting endpoints: a file of the user's and an optional region."""
 
@@ -222,28 +226,29 @@ class AudioJobRequest(serializers.Serializer):
         "min_value": "The region cannot end before the beginning of the song (0 s).",
         "invalid": "The region's end must be a number of seconds."})
 
-    def validate(self, attrs):
-        start, end = attrs.get("start"), attrs.get("end")
-        if end is not None and end - (start or 0.0) < 1.0:
-            # A region given by its end alone starts at the beginning of the song. Named after the field to
-            # change, so a page can show it there; a sentence that says what to do.
-            begin = start or 0.0
-            raise serializers.ValidationError({"end": (
-                f"The region must be at least 1 s long: set its end to {begin + 1:g} s or later "
-                f"(it is {end:g} s, the start is {begin:g} s).")})
-        return attrs
-
 
 def owned_audio_for(request, data: dict) -> AudioFile:
-    # Raised after the serializer ran, so its field errors are written as lists here, the shape DRF gives all others.
+    """The user's file of a job request, once its region fits the song (which only the file knows).
+    Raised after the serializer ran, so its field errors are written as lists here, the shape DRF gives all others."""
     af = owned_audio(request, data["audio_file_id"])
-    end = data.get("end")
-    if end is not None and af.duration and end > af.duration + 0.05:
+    start, end, duration = data.get("start"), data.get("end"), af.duration
+    if end is not None and duration and end > duration + 0.05:
         raise serializers.ValidationError(
-            {"end": [f"The song lasts {af.duration:.1f} s: the region's end must be {af.duration:.1f} s or earlier."]})
-    if data.get("start") is not None and af.duration and data["start"] >= af.duration:
+            {"end": [f"The song lasts {duration:.1f} s: the region's end must be {duration:.1f} s or earlier."]})
+    if start is not None and duration and start >= duration:
         raise serializers.ValidationError(
-            {"start": [f"The song lasts {af.duration:.1f} s: the region must start before that."]})
+            {"start": [f"The song lasts {duration:.1f} s: the region must start before that."]})
+    begin = start or 0.0
+    if end is not None and end - begin < MIN_REGION_SECONDS:
+        # A region given by its end alone starts at the beginning of the song. Named after the field to
+        # change, so a page can show it there; a sentence that says what to do, and only what can be done.
+        if duration and begin + MIN_REGION_SECONDS > duration + 0.05:
+            raise serializers.ValidationError({"start": [
+                f"The region must be at least {MIN_REGION_SECONDS:g} s long and the song lasts {duration:.1f} s: "
+                f"start it at {max(0.0, duration - MIN_REGION_SECONDS):.1f} s or earlier."]})
+        raise serializers.ValidationError({"end": [
+            f"The region must be at least {MIN_REGION_SECONDS:g} s long: set its end to {begin + MIN_REGION_SECONDS:g} s "
+            f"or later (it is {end:g} s, the start is {begin:g} s)."]})
     return af
 
 

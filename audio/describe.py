@@ -39,6 +39,10 @@ def _signed(value: float, unit: str) -> str:
     return f"{value:+g} {unit}".replace("-", "−")
 
 
+def _semitones(value: float) -> str:
+    return _signed(value, "semitone" if abs(value) == 1 else "semitones")
+
+
 def _region(params: dict) -> str:
     start, end = params.get("start"), params.get("end")
     if start is None and end is None:
@@ -53,7 +57,8 @@ def _effects(effects) -> str:
         return f"{effects} preset"
     if isinstance(effects, dict):
         return f"{effects.get('preset')} preset" if "preset" in effects else "effects"
-    names = [str(e.get("type", "?")).replace("_", " ") for e in effects if isinstance(e, dict)]
+    names = [str(e.get("type", "?")).replace("_", " ") for e in effects
+             if isinstance(e, dict) and e.get("enabled", True) is not False]  # a bypassed effect did nothing
     return "effects: " + ", ".join(names) if names else ""
 
 
@@ -102,7 +107,7 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
                 out.append(str(p["genre_engine"]))
         out.append(_tempo(p, r) if (p.get("genre") or job_type == "tempo") else "")
         if p.get("pitch"):
-            out.append(_signed(float(p["pitch"]), "semitones"))
+            out.append(_semitones(float(p["pitch"])))
         if p.get("preserve_formants") and (p.get("pitch") or job_type == "tempo"):
             out.append("formants kept")
         out.append(_effects(p.get("effects")))
@@ -140,21 +145,21 @@ def download_name(title: str, what: str | None, ext: str) -> str:
 
 
 def remix_name(title: str, job_type: str, params: dict, result: dict | None = None) -> str:
-    """The display name of a remix result: "My Song (lo-fi remix).wav", "My Song (120 BPM, +2 semitones).wav"."""
+    """The display name of a remix result: "My Song (lo-fi remix, 80 BPM).wav", "My Song (120 BPM, +2 semitones).wav".
+    A region is named by its times whatever else was done to it (the page's genre preview is such a region)."""
     p = params or {}
     words: list[str] = []
     if p.get("genre"):
         words.append(f"{genre_label(p['genre']).lower() if p['genre'] != 'edm' else 'EDM'} remix")
-        if p.get("start") is not None or p.get("end") is not None:
-            words[-1] = words[-1].replace("remix", "preview")
+        if p.get("target_bpm"):
+            words.append(f"{float(p['target_bpm']):.0f} BPM")
     elif job_type == "tempo" or p.get("target_bpm") or p.get("tempo_change") is not None:
         words.append(_tempo(p, result or {}))
     if p.get("pitch"):
-        words.append(_signed(float(p["pitch"]), "semitones"))
+        words.append(_semitones(float(p["pitch"])))
     if p.get("effects") and not words:
         words.append(_effects(p["effects"]).replace("effects: ", "") or "effects")
     elif p.get("effects"):
         words.append("effects")
-    if not p.get("genre") and (p.get("start") is not None or p.get("end") is not None):
-        words.append(_region(p))
+    words.append(_region(p))
     return f"{title} ({', '.join(w for w in words if w) or 'remix'}).wav"

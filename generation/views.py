@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from audio.engine_notes import for_user, is_operator
 from sonicai.music.compose.styles import STYLES
+from sonicai.music.generate.registry import COMPOSER
 from sonicai.music.tagging.moods import MOODS
 
 from . import services
@@ -24,5 +25,5 @@ def studio(request):
         "models": models, "default_model": services.default_model(), "tracks": tracks,
         "offered": [m for m in models if m["installed"]], "missing": [m for m in models if not m["installed"]],
         "operator": is_operator(request.user), "duration_range": services.DURATION_RANGE,
-        "genres": list(STYLES), "moods": MOODS, "instruments": INSTRUMENT_CHIPS,
+        "genres": list(STYLES), "moods": MOODS, "instruments": INSTRUMENT_CHIPS, "composer": COMPOSER,
     })

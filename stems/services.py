@@ -109,6 +109,7 @@ def clamp_gains(gains: dict, stem_types: list[str]) -> dict[str, float]:
 def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> dict:
     """Render the mixer's current mix (or one stem) on the server and store it for download."""
     from sonicai.music.audio_io import load_audio
+    from sonicai.music.master import under_full_scale
 
     total, sr = None, None
     for i, stem in enumerate(job_stems):
@@ -121,9 +122,7 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
         ctx.progress(0.10 + 0.70 * (i + 1) / len(job_stems), "mixing")
     if total is None:
         raise JobError("Every stem is muted: nothing to export.")
-    peak = float(np.max(np.abs(total)))
-    if peak > 1.0:  # a mix boosted past full scale is scaled down rather than clipped
-        total = total / peak * 0.999
+    total, turned_down_db = under_full_scale(total)
     tmpdir = Path(tempfile.mkdtemp(prefix="mix-"))
     try:
         path = write_audio(tmpdir / f"mix.{fmt}", total, sr, fmt=fmt)
@@ -131,4 +130,4 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     ctx.record_results({"mix": key})
-    return {"format": fmt, "gains": gains, "key": key, "normalised": peak > 1.0}
+    return {"format": fmt, "gains": gains, "key": key, "normalised": turned_down_db < 0}

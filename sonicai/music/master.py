@@ -27,6 +27,21 @@ def true_peak(audio: np.ndarray) -> float:
     return float(np.max(np.abs(up))) if up.size else 0.0
 
 
+#: Where a render that went over full scale is turned down to (just under 0 dBFS).
+FULL_SCALE_HEADROOM = 0.999
+
+
+def under_full_scale(audio: np.ndarray) -> tuple[np.ndarray, float]:
+    """``audio`` turned down as a whole so its peak sits just under full scale, if it went over; and the gain
+    applied in dB (0 if none). Every 16-bit or MP3 export would clip the overs; one gain keeps the balance
+    and the dynamics, where a limiter would change the sound the user chose."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak <= 1.0:
+        return audio, 0.0
+    gain = FULL_SCALE_HEADROOM / peak
+    return (audio * gain).astype(audio.dtype, copy=False), round(20.0 * float(np.log10(gain)), 2)
+
+
 def limit(audio: np.ndarray, sr: int, ceiling_db: float = -1.0, lookahead_ms: float = 5.0,
           release_ms: float = 80.0) -> np.ndarray:
     """Look-ahead brickwall limiter on the true-peak envelope, linked across channels."""

@@ -22,6 +22,12 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
   prompt.addEventListener("input", syncChips);
   $("guidance").addEventListener("input", (e) => { $("guidance-value").textContent = Number(e.target.value).toFixed(1); });
+  const showGuidance = () => {  // only the neural models take guidance; the slider says so instead of being ignored
+    const opt = $("model").selectedOptions[0], guided = !opt || opt.dataset.guided !== "0";
+    $("guidance").disabled = !guided; $("guidance-note").hidden = guided;
+  };
+  $("model").addEventListener("change", showGuidance);
+  showGuidance();
   const err = document.querySelector("#generate-studio .form-error");
   const fields = { prompt, duration: $("duration"), seed: $("seed"), model: $("model"), guidance_scale: $("guidance") };
   const lo = Number($("duration").min), hi = Number($("duration").max);

@@ -59,7 +59,7 @@ async function start(root) {
   const stemGains = buffers.map(() => { const g = ctx.createGain(); g.connect(musicBus); return g; });
 
   // --- state
-  const st = { speed: 1, semis: 0, loop: false, a: 0, b: Math.min(duration, beats[8] ?? 8), playing: false,
+  const st = { speed: 1, rate: 1, semis: 0, loop: false, a: 0, b: Math.min(duration, beats[8] ?? 8), playing: false,
                metronome: false, countIn: false, pos: 0, when: 0, startPos: 0, mutes: buffers.map(() => false),
                solos: buffers.map(() => false) };
   let nodes = [];
@@ -125,7 +125,7 @@ async function start(root) {
 
   function positionAt(t) {  // song position heard at context time t (before the processor's delay)
     if (!st.playing) return st.pos;
-    const x = st.startPos + Math.max(0, t - st.when) * st.speed;
+    const x = st.startPos + Math.max(0, t - st.when) * st.rate;
     if (!inLoop() || st.startPos >= st.b) return Math.min(x, duration);
     const len = st.b - st.a;
     return x < st.b ? x : st.a + ((x - st.a) % len);
@@ -142,7 +142,8 @@ async function start(root) {
       for (let i = 0; i < n; i++) scheduleClick(when + i * period, i === 0);
       when += n * period;
     }
-    st.when = when; st.startPos = st.pos; st.playing = true;
+    // st.rate is the speed the sources now play at; st.speed may already be the slider's next value.
+    st.when = when; st.startPos = st.pos; st.rate = st.speed; st.playing = true;
     nodes = buffers.map((buf, i) => {
       const src = ctx.createBufferSource();
       src.buffer = buf;
@@ -182,7 +183,7 @@ async function start(root) {
     const until = ctx.currentTime + 0.25;
     const from = Math.max(scheduledTo, st.when);
     if (until <= from) return;
-    const bpb = data.beats_per_bar || 4, x0 = (from - st.when) * st.speed, x1 = (until - st.when) * st.speed;
+    const bpb = data.beats_per_bar || 4, x0 = (from - st.when) * st.rate, x1 = (until - st.when) * st.rate;
     if (inLoop() && st.startPos < st.b) {
       const len = st.b - st.a, phase = st.startPos - st.a;
       const rel = beats.map((b, i) => [b - st.a, i]).filter(([r]) => r >= 0 && r < len);
@@ -190,11 +191,11 @@ async function start(root) {
       for (let k = Math.floor((x0 + phase) / len) - 1; k <= Math.floor((x1 + phase) / len); k++) {
         for (const [r, i] of rel) {
           const x = r - phase + k * len;
-          if (x >= x0 && x < x1 && (k > 0 || r >= phase)) scheduleClick(st.when + x / st.speed, i % bpb === 0);
+          if (x >= x0 && x < x1 && (k > 0 || r >= phase)) scheduleClick(st.when + x / st.rate, i % bpb === 0);
         }
       }
     } else {
-      beats.forEach((b, i) => { const x = b - st.startPos; if (x >= x0 && x < x1) scheduleClick(st.when + x / st.speed, i % bpb === 0); });
+      beats.forEach((b, i) => { const x = b - st.startPos; if (x >= x0 && x < x1) scheduleClick(st.when + x / st.rate, i % bpb === 0); });
     }
     scheduledTo = until;
   }, 25);
@@ -222,11 +223,13 @@ async function start(root) {
   $("click-volume").addEventListener("input", (e) => { clickBus.gain.value = +e.target.value; });
   const loopA = $("loop-a"), loopB = $("loop-b"), loopOn = $("loop");
   function setLoop(a, b, on) {
+    const here = now();  // where the song is heard now, before the loop changes how that is counted
     st.a = Math.max(0, Math.min(a, duration)); st.b = Math.max(st.a, Math.min(b, duration)); st.loop = on;
     loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); loopOn.checked = on;
     root.dataset.loop = on ? "1" : "0";
-    if (on && (st.pos < st.a || st.pos >= st.b)) st.pos = st.a;
-    restart(); draw();
+    if (on && (here < st.a || here >= st.b)) seek(st.a);  // a loop switched on elsewhere takes you into it
+    else restart();
+    draw();
   }
   loopA.addEventListener("change", () => setLoop(+loopA.value, st.b, st.loop));
   loopB.addEventListener("change", () => setLoop(st.a, +loopB.value, st.loop));
@@ -260,7 +263,7 @@ async function start(root) {
 
   // --- overview (waveform peaks, loop region, beats, playhead) and chord lane
   const canvas = $("overview"), g = canvas.getContext("2d");
-  const peaks = data.peaks || peaksOf(buffers[0], 800);
+  const peaks = peaksOf(buffers, 800);
   const lane = chordLane($("chord-lane"), data.chords, { start: 0, end: duration, onSeek: seek });
   canvas.addEventListener("click", (e) => { const r = canvas.getBoundingClientRect(); seek((e.clientX - r.left) / r.width * duration); });
   function draw() {
@@ -336,8 +339,17 @@ function shifterLag(SoundTouch, factor, sr) {
 function concat(a, b) { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] || 0.5; }
 function fmt(t) { const m = Math.floor(t / 60), s = t - 60 * m; return `${m}:${s.toFixed(1).padStart(4, "0")}`; }
-function peaksOf(buf, n) {
-  const d = buf.getChannelData(0), step = Math.max(1, Math.floor(d.length / n)), out = [];
-  for (let i = 0; i < n; i++) { let m = 0; for (let j = i * step; j < Math.min(d.length, (i + 1) * step); j++) m = Math.max(m, Math.abs(d[j])); out.push(m); }
+function peaksOf(bufs, n) {  // the overview shows the whole mix: every stem summed, not the first one alone
+  const chans = bufs.map((b) => b.getChannelData(0)), len = Math.min(...chans.map((d) => d.length));
+  const step = Math.max(1, Math.floor(len / n)), out = [];
+  for (let i = 0; i < n; i++) {
+    let m = 0;
+    for (let j = i * step; j < Math.min(len, (i + 1) * step); j++) {
+      let v = 0;
+      for (const d of chans) v += d[j];
+      m = Math.max(m, Math.abs(v));
+    }
+    out.push(m);
+  }
   return out;
 }

@@ -73,8 +73,13 @@ document.addEventListener("DOMContentLoaded", () => {
     const ratio = Number(bpm.value) / sourceBpm;
     if (!bpmTouched && !genre) { note.textContent = `The song's own tempo (${sourceBpm.toFixed(1)} BPM) is kept.`; return; }
     if (genre && !bpmTouched) { note.textContent = "The genre's tempo (see above); move the slider to choose another."; return; }
-    note.textContent = `${pct(ratio)}: the song becomes ${TV.fmtTime(duration / ratio, 0)} long instead of ${TV.fmtTime(duration, 0)}.`;
+    // The length of what is rendered: the region if one is set, at the genre's half/normal/double time if any.
+    const r = region(), from = Math.max(0, r.start || 0), to = Math.min(duration, r.end ?? duration);
+    const length = Math.max(0, to - from), t = genre ? genreTempo() : null;
+    const what = r.start !== undefined || r.end !== undefined ? "the region" : "the song";
+    note.textContent = `${pct(ratio)}: ${what} becomes ${TV.fmtTime(t ? length * t.factor : length / ratio, 0)} long instead of ${TV.fmtTime(length, 0)}.`;
   }
+  ["start", "end"].forEach((id) => $(id).addEventListener("input", showBpm));
   bpm.addEventListener("input", () => { bpmTouched = true; showBpm(); showGenre(); });
   $("bpm-reset").addEventListener("click", () => { bpmTouched = false; if (sourceBpm) bpm.value = sourceBpm; showBpm(); showGenre(); });
   let taps = [];
@@ -106,6 +111,32 @@ document.addEventListener("DOMContentLoaded", () => {
   $("preset").addEventListener("change", (e) => { if (e.target.value) rack.load(presets[e.target.value]); });
   $("fx-add").addEventListener("click", () => rack.add($("fx-type").value));
 
+  // ---- the settings survive the reload that opens the comparison: the next render starts from them
+  const savedKey = `sonicai-remix:${audioId}`;
+  function saveSettings() {
+    try {
+      sessionStorage.setItem(savedKey, JSON.stringify({ genre, engine: $("genre-engine").value,
+        bpm: bpmTouched ? bpm.value : null, pitch: $("pitch").value, formants: $("formants").checked,
+        effects: rack.chain(), start: $("start").value, end: $("end").value }));
+    } catch (e) { /* storage refused (private mode): the page starts fresh, as before */ }
+  }
+  function restoreSettings() {
+    let s = null;
+    try { s = JSON.parse(sessionStorage.getItem(savedKey) || "null"); } catch (e) { s = null; }
+    if (!s) return;
+    const chip = Array.from(root.querySelectorAll(".chip")).find((c) => c.dataset.genre === (s.genre || ""));
+    if (chip) chip.click();
+    const engine = Array.from($("genre-engine").options).find((o) => o.value === s.engine && !o.disabled);
+    if (engine) $("genre-engine").value = s.engine;
+    if (s.bpm !== null && s.bpm !== undefined) { bpm.value = s.bpm; bpmTouched = true; }
+    $("pitch").value = s.pitch || 0;
+    $("formants").checked = !!s.formants;
+    if (Array.isArray(s.effects)) rack.load(s.effects);
+    $("start").value = s.start || ""; $("end").value = s.end || "";
+    showPitch(); showBpm(); showGenre();
+  }
+  restoreSettings();
+
   // ---- requests
   function region() {
     const out = {}, start = $("start").value, end = $("end").value;
@@ -129,8 +160,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const words = [];
     if (body.genre) words.push(genres[body.genre].label);
     if (body.target_bpm) words.push(`${Number(body.target_bpm).toFixed(0)} BPM`);
-    if (body.semitones) words.push(`${body.semitones > 0 ? "+" : "−"}${Math.abs(body.semitones)} semitones`);
-    if (body.effects) words.push(`effects: ${body.effects.map((e) => e.type.replaceAll("_", " ")).join(", ")}`);
+    if (body.semitones) {
+      const n = Math.abs(body.semitones);
+      words.push(`${body.semitones > 0 ? "+" : "−"}${n} semitone${n === 1 ? "" : "s"}`);
+    }
+    const on = (body.effects || []).filter((e) => e.enabled !== false);  // a bypassed effect changes nothing
+    if (on.length) words.push(`effects: ${on.map((e) => e.type.replaceAll("_", " ")).join(", ")}`);
     if (body.start !== undefined || body.end !== undefined) words.push(`${TV.fmtTime(body.start || 0)}–${body.end !== undefined ? TV.fmtTime(body.end) : "end"}`);
     return words.join(" · ");
   }
@@ -147,6 +182,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const res = await S.postJSON(url, body);
     if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
     S.showErrors(err, null);
+    saveSettings();
     track(res.body.job_id, genre ? "Genre remix" : "Remix", describe(body), (job) => {
       // The page reloads with the comparison open: the server knows the alignment and both loudnesses.
       window.location.href = `${location.pathname}?compare=${job.result.result_file_id}#compare`;

@@ -139,7 +139,10 @@ function bindJobs(root) { (root || document).querySelectorAll("[data-job-id]").f
 
 // Uploads: every dropped or chosen file gets its own row with a progress bar; they go one after another
 // (the server decodes each in full) and the library refreshes as each one lands.
-function fmtSize(bytes) { return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`; }
+function fmtSize(bytes) {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return bytes >= 1e3 ? `${Math.round(bytes / 1e3)} kB` : `${bytes} bytes`;  // an empty file says "0 bytes"
+}
 
 function probeDuration(file) {
   // The browser's own decoder, when it knows the format, tells the length before anything is sent.

@@ -56,6 +56,9 @@ def test_prompt_parsing():
     assert (s.mood, s.key_tonic, s.mode, s.duration) == ("sad", 3, "major", 30.0)
     s = parse_prompt("120bpm techno with a saxophone")
     assert (s.genre, s.tempo_bpm) == ("edm", 120.0) and s.programs["melody"] == 65
+    # the mood chip adds its name at the end; a named mood wins over a word that only suggests another
+    assert parse_prompt("upbeat funk groove with slap bass and brass, happy").mood == "happy"
+    assert parse_prompt("upbeat funk groove with slap bass and brass").mood == "energetic"
 
 
 def test_free_text_goes_through_the_sentence_embedding():

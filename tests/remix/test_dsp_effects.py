@@ -83,3 +83,28 @@ def test_reverb_tail_extends_output_and_disabled_effects_bypass():
     assert np.abs(out[:, x.shape[1]:]).max() > 1e-3  # the tail really rings into the extension
     bypassed = apply_chain(x, SR, [{"type": "gain", "gain_db": 12, "enabled": False}])
     np.testing.assert_array_equal(bypassed, x)
+
+
+def test_reverb_dry_level_is_the_untouched_signals_gain():
+    x = noise(2.0)
+    rms = float(np.sqrt(np.mean(x ** 2)))
+    for dry in (1.0, 0.9, 0.5):
+        out = apply_chain(x, SR, [{"type": "reverb", "wet_level": 0.0, "dry_level": dry}])
+        assert float(np.sqrt(np.mean(out ** 2))) == pytest.approx(dry * rms, rel=0.02)
+    # the vocal-polish preset's reverb (dry 0.9, a little wet) stays within 1 dB of the input
+    out = apply_chain(x, SR, [{"type": "reverb", "room_size": 0.3, "wet_level": 0.12, "dry_level": 0.9}])
+    assert abs(20 * np.log10(np.sqrt(np.mean(out ** 2)) / rms)) < 1.0
+
+
+def test_a_remix_that_goes_over_full_scale_is_turned_down_not_clipped():
+    from sonicai.music.remix.pipeline import RemixParams, run_remix
+
+    t = np.arange(SR) / SR
+    x = np.tile(0.4 * np.sin(2 * np.pi * 220 * t), (2, 1)).astype(np.float32)
+    out = run_remix(x, SR, RemixParams(effects=[{"type": "gain", "gain_db": 12}]))
+    assert np.abs(out.audio).max() <= 1.0
+    assert out.summary["turned_down_db"] < 0
+    # the effect's 12 dB is still heard against the input, short of the overs
+    assert np.sqrt(np.mean(out.audio ** 2)) > 2 * np.sqrt(np.mean(x ** 2))
+    quiet = run_remix(x, SR, RemixParams(effects=[{"type": "gain", "gain_db": -6}]))
+    assert "turned_down_db" not in quiet.summary

@@ -153,6 +153,9 @@ def test_remix_errors_name_the_field_in_a_sentence(api, upload):
         ({"start": -1, "target_bpm": 100}, "start", "The region's start must be 0 s or later."),
         ({"start": 1, "end": 1.5, "target_bpm": 100}, "end",
          "The region must be at least 1 s long: set its end to 2 s or later (it is 1.5 s, the start is 1 s)."),
+        # near the song's end, the only possible fix is an earlier start: the message does not ask for a later end
+        ({"start": 3.99, "end": 4.0, "target_bpm": 100}, "start",
+         "The region must be at least 1 s long and the song lasts 4.0 s: start it at 3.0 s or earlier."),
     ]
     for extra, field, message in cases:
         res = api.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], **extra}, format="json")

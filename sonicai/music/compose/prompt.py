@@ -89,7 +89,10 @@ def _find_words(text: str, table: dict[str, list[str]]) -> list[str]:
             if m:
                 hits.append((m.start(), name))
                 break
-    return [name for _, name in sorted(hits)]
+    # A label named by its own name ("happy", as the page's chips add it) goes before one a word only suggests
+    # ("upbeat" -> energetic): a musician who writes the name has chosen it. Otherwise the first mentioned wins.
+    named = {name for name in table if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text)}
+    return [name for _, name in sorted(hits, key=lambda hit: (hit[1] not in named, hit[0]))]
 
 
 @lru_cache(maxsize=1)

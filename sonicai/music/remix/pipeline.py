@@ -72,6 +72,7 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
     """Apply ``params`` to ``audio`` (channels, samples). ``source_bpm`` is the song's
     detected tempo (measured here if a target BPM needs it and none is given); ``models_dir`` holds the
     MusicGen weights for the musicgen-melody genre engine."""
+    from sonicai.music.master import under_full_scale
     from sonicai.music.transform.effects import apply_chain
     from sonicai.music.transform.pitch import pitch_shift
     from sonicai.music.transform.region import cut_region
@@ -115,5 +116,8 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         report(progress, 0.88, "effects")
         audio = apply_chain(audio, sr, params.effects)
         summary["effects"] = params.effects
+    audio, turned_down_db = under_full_scale(audio)
+    if turned_down_db:
+        summary["turned_down_db"] = turned_down_db  # the render went over full scale
     summary["duration"] = audio.shape[1] / sr
     return RemixOutput(audio=audio.astype(np.float32, copy=False), sr=sr, summary=summary)

@@ -42,8 +42,8 @@ EFFECT_SPECS: dict[str, dict[str, dict[str, Any]]] = {
     "reverb": {
         "room_size": _p("float", 0.0, 1.0, 0.5, "ratio"),
         "damping": _p("float", 0.0, 1.0, 0.5, "ratio"),
-        "wet_level": _p("float", 0.0, 1.0, 0.33, "ratio"),
-        "dry_level": _p("float", 0.0, 1.0, 0.4, "ratio"),
+        "wet_level": _p("float", 0.0, 1.0, 0.33, "ratio", "level of the reverberation"),
+        "dry_level": _p("float", 0.0, 1.0, 0.8, "ratio", "level of the untouched signal (1 leaves it as it was)"),
         "width": _p("float", 0.0, 1.0, 1.0, "ratio"),
         "tail_seconds": _TAIL,
     },
@@ -256,8 +256,10 @@ def _plugins(effect: dict[str, Any], sr: int) -> list:
 
     kind = effect["type"]
     if kind == "reverb":
+        # JUCE's reverb doubles its dry level (dry 0.9 would be +5 dB over the input), so "dry 90 %" is
+        # handed over as 0.45: the musician's ratio is the untouched signal's gain.
         return [pb.Reverb(room_size=effect["room_size"], damping=effect["damping"], wet_level=effect["wet_level"],
-                          dry_level=effect["dry_level"], width=effect["width"])]
+                          dry_level=effect["dry_level"] / 2.0, width=effect["width"])]
     if kind == "eq":
         return [_band_plugin(b["kind"], b["freq_hz"], b["gain_db"], b["q"], sr) for b in effect["bands"]]
     if kind in ("low_shelf", "high_shelf", "peak"):

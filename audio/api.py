@@ -247,8 +247,8 @@ def owned_audio_for(request, data: dict) -> AudioFile:
                 f"The region must be at least {MIN_REGION_SECONDS:g} s long and the song lasts {duration:.1f} s: "
                 f"start it at {max(0.0, duration - MIN_REGION_SECONDS):.1f} s or earlier."]})
         raise serializers.ValidationError({"end": [
-            f"The region must be at least {MIN_REGION_SECONDS:g} s long: set its end to {begin + MIN_REGION_SECONDS:g} s "
-            f"or later (it is {end:g} s, the start is {begin:g} s)."]})
+            f"The region must be at least {MIN_REGION_SECONDS:g} s long: set its end to "
+            f"{begin + MIN_REGION_SECONDS:g} s or later (it is {end:g} s, the start is {begin:g} s)."]})
     return af
 
 

@@ -1,9 +1,11 @@
 """WebSocket /ws/jobs/{id}: pushes a job's progress as JSON messages."""
 
+import logging
 import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from sonicai.realtime import job_group
 
@@ -12,6 +14,9 @@ from .models import ProcessingJob
 
 #: Close code for "no such job" (private range 4000-4999; mirrors HTTP 404).
 CLOSE_NOT_FOUND = 4404
+#: Close code for "the live updates are down for a moment; reconnect" (RFC 6455's Try Again Later).
+CLOSE_TRY_AGAIN = 1013
+log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -36,13 +41,32 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.group = job_group(payload["id"])
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self._join(self.group):
+            # The channel layer (Redis) is down: refuse with "try again later", which a client can act on,
+            # rather than fail the handshake with a 500.
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
         await self.accept()
         await self.send_json({"type": "job", "job": payload, **payload})
 
+    async def _join(self, group: str) -> bool:
+        # The first use of a pooled Redis connection that outlived a Redis restart fails once; a second try
+        # opens a new one.
+        for attempt in range(2):
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+                return True
+            except (RedisError, OSError) as exc:
+                log.warning("job updates for %s unavailable (try %d): %s", group, attempt + 1, exc)
+        return False
+
     async def disconnect(self, code):
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except (RedisError, OSError) as exc:  # the group entry expires on its own
+                log.warning("leaving %s: %s", self.group, exc)
 
     async def job_update(self, event):
         job = event["job"]

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
@@ -166,13 +166,20 @@ class JobContext:
     def track(self, key: str) -> str:
         """Remember a stored object so it is deleted if the job does not complete."""
         self.saved_keys.append(key)
+        self._write_stored()
         return key
 
     def track_row(self, row):
         """Remember a database row the job created, deleted if the job does not complete
         (a cancel that lands while results are being saved leaves nothing half made)."""
         self.saved_rows.append(row)
+        self._write_stored()
         return row
+
+    def _write_stored(self) -> None:
+        # On the row as well as here: a worker killed mid-job cannot clean up, the studio's sweep does it then.
+        stored = {"keys": list(self.saved_keys), "rows": [[row._meta.label, str(row.pk)] for row in self.saved_rows]}
+        ProcessingJob.objects.filter(pk=self.job.pk).update(stored=stored)
 
     def record_results(self, keys: dict[str, str]) -> None:
         """The stored objects a user can download from this job (``/jobs/{id}/download?name=``)."""
@@ -187,8 +194,25 @@ class JobContext:
             type(row).objects.filter(pk=row.pk).delete()
         for key in self.saved_keys:
             delete_quietly(key)
-        if self.saved_keys:
-            ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=None)
+        if self.saved_keys or self.saved_rows:
+            ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=None, stored={})
+
+
+def discard_stored(job_id) -> None:
+    """Remove what a job stored before its worker died (the rows, then the files), as its context would have."""
+    from django.apps import apps
+
+    job = ProcessingJob.objects.filter(pk=job_id).only("pk", "stored").first()
+    stored = (job.stored if job else None) or {}
+    for label, pk in reversed(stored.get("rows", [])):
+        try:
+            apps.get_model(label).objects.filter(pk=pk).delete()
+        except LookupError:
+            log.warning("job %s stored a row of an unknown model %s", job_id, label)
+    for key in stored.get("keys", []):
+        delete_quietly(key)
+    if stored:
+        ProcessingJob.objects.filter(pk=job_id).update(result_s3_keys=None, stored={})
 
 
 class _Heartbeat(threading.Thread):
@@ -203,9 +227,15 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.interval):
-                ProcessingJob.objects.filter(pk=self.job_id, status=Status.PROCESSING).update(
-                    heartbeat_at=timezone.now()
-                )
+                try:
+                    ProcessingJob.objects.filter(pk=self.job_id, status=Status.PROCESSING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as exc:
+                    # A dropped connection must not end the heartbeat of a job that is still working: the
+                    # sweep would then fail it. Reconnect at the next beat.
+                    log.warning("heartbeat of job %s: %s", self.job_id, exc)
+                    connection.close()
         finally:
             close_old_connections()
 
@@ -221,6 +251,7 @@ def _claim(job_id) -> ProcessingJob | None:
             reason = "The worker running this job stopped (crash or out of memory)."
             job.status, job.error_message, job.completed_at = Status.FAILED, reason, timezone.now()
             job.save(update_fields=["status", "error_message", "completed_at"])
+            transaction.on_commit(lambda: discard_stored(job.pk))
             broadcast_job(job_payload(job))
             return None
         now = timezone.now()
@@ -277,8 +308,30 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
     finally:
         heartbeat.stopped.set()
         heartbeat.join(timeout=5)
-    _settle(job, ctx, status, error, result)
+    close_old_connections()  # a connection that broke under the work is not used to write how it ended
+    _with_database_retries(lambda: _settle(job, ctx, status, error, result), f"ending job {job_id}")
     close_old_connections()
+
+
+#: Pauses between tries of a status write that met a dropped database connection (seconds).
+DATABASE_RETRY_PAUSES = (1.0, 3.0, 10.0)
+
+
+def _with_database_retries(write: Callable[[], None], what: str) -> None:
+    """Run ``write``, reconnecting after a dropped connection: the work failed on the dead connection, and the
+    write of that failure would fail on it again and leave the job "processing". If the database stays away,
+    the job's heartbeat has stopped and the sweep fails it once the database is back."""
+    for pause in (*DATABASE_RETRY_PAUSES, None):
+        try:
+            write()
+            return
+        except DatabaseError as exc:
+            connection.close()
+            if pause is None:
+                log.error("%s: the database did not answer (%s); the sweep will end it", what, exc)
+                return
+            log.warning("%s: %s; reconnecting in %.0f s", what, exc, pause)
+            time.sleep(pause)
 
 
 def _cancelled_meanwhile(pk) -> bool:
@@ -341,10 +394,77 @@ def reap_stale_jobs(now=None) -> int:
         if ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING, worker=job.worker).update(
             status=Status.FAILED, error_message=reason, completed_at=now
         ):
+            discard_stored(job.pk)
             job.refresh_from_db()
             broadcast_job(job_payload(job))
             count += 1
     return count
+
+
+#: A pending job this old whose queue message is gone (a Redis that keeps nothing on disk restarted, or the
+#: message was dead-lettered before the job was claimed) is sent again.
+LOST_MESSAGE_AFTER = timedelta(seconds=60)
+
+
+def requeue_lost_jobs(now=None) -> int:
+    """Send again the pending jobs whose queue message the broker no longer holds; returns how many.
+    Jobs whose message the broker cannot be asked about (the in-process test broker) are left alone."""
+    from sonicai.broker import waiting_message_ids
+
+    now = now or timezone.now()
+    count = 0
+    stale = ProcessingJob.objects.filter(status=Status.PENDING, created_at__lt=now - LOST_MESSAGE_AFTER)
+    waiting: dict[str, set[str] | None] = {}
+    for job in stale.exclude(task_id="").only("pk", "job_type", "queue", "task_id"):
+        if job.queue not in waiting:
+            waiting[job.queue] = waiting_message_ids(job.queue)
+        if waiting[job.queue] is None or job.task_id in waiting[job.queue]:
+            continue
+        try:
+            actor = actor_for(job.job_type)
+        except JobError:
+            continue
+        message = actor.message(str(job.pk))
+        # Conditional on the old message id: of several sweeping processes, one sends it.
+        if ProcessingJob.objects.filter(pk=job.pk, status=Status.PENDING, task_id=job.task_id).update(
+            task_id=message.message_id
+        ):
+            actor.broker.enqueue(message)
+            log.warning("job %s had lost its queue message; sent it again", job.pk)
+            count += 1
+    return count
+
+
+def sweep_jobs() -> tuple[int, int]:
+    """What every studio process does now and then: fail the jobs whose worker died, send again the jobs whose
+    message was lost. Returns (failed, sent again)."""
+    return reap_stale_jobs(), requeue_lost_jobs()
+
+
+#: Seconds between two sweeps of a web or worker process.
+SWEEP_EVERY = 15.0
+
+
+class JobSweeper(threading.Thread):
+    """Sweeps in the background of a web or worker process, so that a studio run from a Procfile (no
+    ``manage.py studio`` supervising it) never leaves a job processing or pending for good. Several
+    processes sweeping at once is safe: each change is a conditional update."""
+
+    def __init__(self, every: float = SWEEP_EVERY):
+        super().__init__(daemon=True, name="job-sweeper")
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every):
+            try:
+                failed, resent = sweep_jobs()
+                if failed or resent:
+                    log.warning("job sweep: %d failed (worker gone), %d sent again (message lost)", failed, resent)
+            except Exception as exc:  # the database or the broker may be restarting: the next sweep tries again
+                log.warning("job sweep: %s", exc)
+            finally:
+                close_old_connections()
 
 
 #: job_type -> actor, filled in by each app's actors module (for retries).

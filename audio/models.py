@@ -84,6 +84,9 @@ class ProcessingJob(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=300, blank=True, help_text="host:pid of the process running the job")
+    stored = models.JSONField(default=dict, blank=True, help_text=(
+        "What the running job has stored so far ({\"keys\": [...], \"rows\": [[model, pk], ...]}), so the "
+        "studio can remove it when the job's worker dies before it could clean up"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

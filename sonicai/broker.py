@@ -8,12 +8,14 @@ app registry, so no list of them is kept by hand.
 
 import importlib
 import importlib.util
+import json
 
 import dramatiq
 from django.apps import apps
 from django.conf import settings
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
 
 #: Queues: light DSP work, and neural networks that want a GPU host.
 DEFAULT_QUEUE = "default"
@@ -37,6 +39,23 @@ def _make_broker() -> dramatiq.Broker:
 
 broker = _make_broker()
 dramatiq.set_broker(broker)
+
+
+def waiting_message_ids(queue_name: str) -> set[str] | None:
+    """The ids of the messages the broker still holds for a queue (queued, delayed, or taken by a worker and not
+    yet acknowledged); None where it cannot tell (the in-process broker). Dramatiq's Redis broker keeps each
+    such message in the hash ``<namespace>:<queue>.msgs`` (``<queue>.DQ.msgs`` for delayed ones) under an id of
+    its own, so the message ids are read from the messages; dead-lettered ones count as gone."""
+    if not isinstance(broker, RedisBroker):
+        return None
+    ids: set[str] = set()
+    for name in (queue_name, dq_name(queue_name)):
+        for data in broker.client.hvals(f"{broker.namespace}:{name}.msgs"):
+            try:
+                ids.add(json.loads(data)["message_id"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return ids
 
 
 def import_actor_modules() -> list[str]:

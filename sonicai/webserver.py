@@ -161,8 +161,21 @@ class LimitedHTTPFactory(HTTPFactory):
         return protocol
 
 
+def start_job_sweeper() -> None:
+    """Web processes run no ML, but the sweep is a few queries: with it, a studio whose workers all died (a
+    Dramatiq pool stops whole when one of its processes is killed) still ends their jobs with a reason and
+    sends lost queue messages again, instead of showing the jobs running or waiting for good."""
+    import django
+
+    django.setup()
+    from audio.jobs import JobSweeper
+
+    JobSweeper().start()
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
+    start_job_sweeper()
     # daphne's Server builds its factory from this module-level name; ours adds the limit.
     daphne_server.HTTPFactory = LimitedHTTPFactory
     CommandLineInterface.server_class = PacedServer

@@ -5,7 +5,8 @@ INSTALLED_APPS, see ``sonicai.broker.import_actor_modules``) so the worker can r
 and logs the device each engine runs on (``sonicai.worker_boot``): a worker for the
 ``ai_heavy`` queue with ``DEVICE=cuda`` and no usable GPU refuses to start.
 A worker process whose Dramatiq main process is gone stops at once instead of finishing
-its job as an orphan while the studio is down or restarting.
+its job as an orphan while the studio is down or restarting; every worker process sweeps
+for jobs left by a dead worker and for lost queue messages (``audio.jobs.JobSweeper``).
 """
 
 import logging
@@ -46,3 +47,8 @@ def _stop_when_orphaned(parent: int) -> None:
 
 if multiprocessing.parent_process() is not None:  # a worker process forked by the dramatiq command
     threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True, name="orphan-watch").start()
+    # Run from a Procfile, no `manage.py studio` supervises the workers: each sweeps for the jobs of a dead
+    # worker and for lost queue messages itself (audio.jobs.JobSweeper).
+    from audio.jobs import JobSweeper  # noqa: E402
+
+    JobSweeper().start()

@@ -33,7 +33,8 @@ def test_download_and_result_names_say_whose_song_and_what_was_done():
     assert download_name("My Song", "vocals", "flac") == "My Song - vocals.flac"
     assert download_name('a/b:c"d', None, "wav") == "a b c d.wav"
     assert remix_name("My Song", "remix", {"genre": "lofi"}) == "My Song (lo-fi remix).wav"
-    assert remix_name("My Song", "remix", {"genre": "edm", "start": 3, "end": 15}) == "My Song (EDM remix, 0:03–0:15).wav"
+    region = {"genre": "edm", "start": 3, "end": 15}
+    assert remix_name("My Song", "remix", region) == "My Song (EDM remix, 0:03–0:15).wav"
     assert (remix_name("My Song", "remix", {"genre": "lofi", "target_bpm": 80, "pitch": -1, "effects": "radio"})
             == "My Song (lo-fi remix, 80 BPM, −1 semitone, effects).wav")
     assert remix_name("My Song", "pitch", {"pitch": -2}) == "My Song (−2 semitones).wav"

@@ -76,6 +76,32 @@ def t_slow(job_id):
     run_job(job_id, _too_slow)
 
 
+def _loses_its_database(ctx):
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the server drops this worker's connection, as a failover does
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    return {}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_loses_db(job_id):
+    run_job(job_id, _loses_its_database)
+
+
+def _stores_then_checks(ctx):
+    from audio import storage
+
+    key = ctx.track(storage.save_bytes(storage.new_key(ctx.job.user_id, "test", "bin"), b"partial"))
+    # what is stored is on the job's row as soon as it is stored: the sweep can remove it if this process dies
+    return {"on_row": ProcessingJob.objects.get(pk=ctx.job.pk).stored["keys"] == [key]}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_stores(job_id):
+    run_job(job_id, _stores_then_checks)
+
+
 def test_job_reports_progress_and_completes(user, api, run_jobs):
     seen_progress.clear()
     job = start_job(user, "analysis", t_steps, params={"x": 1})
@@ -159,6 +185,65 @@ def test_dead_worker_leaves_failed_job(user):
     assert reap_stale_jobs() == 1
     job.refresh_from_db()
     assert job.status == "failed" and "stopped responding" in job.error_message
+
+
+def test_a_dropped_database_connection_still_ends_the_job_failed(user, run_jobs, monkeypatch):
+    from django.db import connection
+
+    import audio.jobs
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database server that can drop a connection (the PostgreSQL pass runs it)")
+
+    monkeypatch.setattr(audio.jobs, "DATABASE_RETRY_PAUSES", (0.1, 0.1, 0.1))
+    job = start_job(user, "analysis", t_loses_db)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error_message.startswith("Internal error"), job.error_message
+
+
+def test_what_a_dead_worker_stored_is_removed_with_its_job(user, run_jobs, media_root):
+    from audio import storage
+
+    job = start_job(user, "analysis", t_stores)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "completed" and job.result == {"on_row": True}
+    dead = start_job(user, "analysis", t_steps)
+    key = storage.save_bytes(storage.new_key(user.pk, "stems", "flac"), b"half a stem")
+    ProcessingJob.objects.filter(pk=dead.pk).update(
+        status="processing", heartbeat_at=timezone.now() - timedelta(minutes=10), stored={"keys": [key]})
+    assert reap_stale_jobs() == 1
+    dead.refresh_from_db()
+    assert dead.status == "failed" and dead.stored == {}
+    assert not storage.exists(key)
+
+
+def test_a_pending_job_whose_queue_message_is_lost_is_sent_again(user, run_jobs, monkeypatch):
+    import sonicai.broker
+    from audio.jobs import ACTORS, requeue_lost_jobs
+
+    monkeypatch.setitem(ACTORS, "analysis", t_steps)
+    job = start_job(user, "analysis", t_steps)
+    first_message = job.task_id
+    ProcessingJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    redis = sonicai.broker.waiting_message_ids(job.queue) is not None
+    if redis:
+        assert first_message in sonicai.broker.waiting_message_ids(job.queue)
+        assert requeue_lost_jobs() == 0  # still queued: nothing to do
+    sonicai.broker.broker.flush_all()  # a Redis that keeps nothing on disk restarted
+    if not redis:  # the in-process broker cannot be asked; tell the sweep what Redis would
+        monkeypatch.setattr(sonicai.broker, "waiting_message_ids", lambda queue: set())
+    assert requeue_lost_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == "pending" and job.task_id != first_message
+    if redis:
+        assert requeue_lost_jobs() == 0  # sent once, not at every sweep
+    else:
+        monkeypatch.undo()
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "completed" and job.result == {"answer": 42}
 
 
 def test_redelivered_job_is_failed_not_rerun(user, run_jobs):

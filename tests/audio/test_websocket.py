@@ -65,3 +65,25 @@ async def test_cross_site_origin_is_refused(user):
 def test_payload_has_contract_fields(user):
     job = ProcessingJob.objects.create(user=user, job_type="analysis")
     assert {"id", "job_type", "status", "progress", "error_message"} <= set(job_payload(job))
+
+
+@pytest.mark.asyncio
+async def test_live_updates_down_closes_with_try_again_not_a_500(user, monkeypatch):
+    from channels.layers import get_channel_layer
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    job = await make_job(user)
+    layer = get_channel_layer()
+    calls = []
+
+    async def group_add(group, channel):
+        calls.append(group)
+        raise RedisConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}")
+    await comm.connect()
+    out = await comm.receive_output(timeout=5)
+    assert out == {"type": "websocket.close", "code": 1013}  # the studio's pages reconnect on it
+    assert len(calls) == 2  # one more try first: a pooled connection from before a Redis restart fails once
+    await comm.disconnect()

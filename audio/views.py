@@ -126,6 +126,8 @@ def result_link(job: ProcessingJob) -> dict | None:
         return {"href": reverse("mood:dashboard", args=[aid]), "label": "See the mood"}
     if job.job_type == ProcessingJob.Type.ANALYSIS:
         return {"href": reverse("audio:file", args=[aid]) + "#analysis-card", "label": "See the analysis"}
+    if job.job_type == ProcessingJob.Type.TRANSCRIPTION:
+        return {"href": reverse("practice:transcription", args=[aid]), "label": "Open the transcription"}
     return None
 
 

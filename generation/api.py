@@ -19,6 +19,7 @@ from . import services
 from .actors import generate_music
 from .models import GeneratedTrack
 
+_SEED = "The seed must be a whole number from 0 to 2147483647 (or empty for a new one each time)."
 _DURATION = f"{services.DURATION_RANGE[0]:.0f} to {services.DURATION_RANGE[1]:.0f} s"
 
 
@@ -30,7 +31,8 @@ class GenerateRequest(serializers.Serializer):
     duration = serializers.FloatField(default=30.0, error_messages={
         "null": f"Give the duration in seconds ({_DURATION}).",
         "invalid": f"The duration must be a number of seconds ({_DURATION})."})
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1)
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
+                                    error_messages={key: _SEED for key in ("min_value", "max_value", "invalid")})
     model = serializers.CharField(required=False, allow_blank=True)  # none: the best installed model
     guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
     temperature = serializers.FloatField(required=False, default=1.0, min_value=0.05, max_value=2.0)

@@ -121,6 +121,7 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch (e) { /* storage refused (private mode): the page starts fresh, as before */ }
   }
   function restoreSettings() {
+    if (!new URLSearchParams(location.search).has("compare")) return;  // a fresh visit starts from the song
     let s = null;
     try { s = JSON.parse(sessionStorage.getItem(savedKey) || "null"); } catch (e) { s = null; }
     if (!s) return;

@@ -259,10 +259,26 @@ function bindDownload(a) {
 
 function bindDownloads(root) { (root || document).querySelectorAll("[data-download]").forEach(bindDownload); }
 
+// The jobs page's first page says when jobs started elsewhere (another tab, the API) instead of missing them;
+// the rows it shows follow their own progress.
+function watchForNewJobs() {
+  const list = document.querySelector(".job-list[data-newest]"), note = document.getElementById("new-jobs");
+  if (!list || !note) return;
+  const timer = setInterval(async () => {
+    try {
+      const res = await fetch("/api/v1/jobs", { headers: { Accept: "application/json" } });
+      if (!res.ok) return;
+      const body = await res.json(), newest = (body.results || body)[0];
+      if (newest && newest.id !== list.dataset.newest) { note.hidden = false; clearInterval(timer); }
+    } catch (e) { /* offline for a moment: the next poll tries again */ }
+  }, 10000);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   bindJobs();
   bindDropzone();
   bindDownloads();
+  watchForNewJobs();
   document.body.addEventListener("htmx:afterSwap", (e) => { bindJobs(e.target); bindDownloads(e.target); });
   // A page that waits for an analysis reloads its facts when the job completes.
   document.body.addEventListener("job-completed", (e) => {

@@ -51,6 +51,9 @@ def test_generate_validation(api):
     res = api.post("/api/v1/generate/text-to-music", {"prompt": "x", "duration": 10, "engine": "musicgen-large"},
                    format="json")
     assert res.status_code == 400 and '"model": "musicgen-large"' in res.json()["engine"][0]
+    res = api.post("/api/v1/generate/text-to-music", {"prompt": "x", "duration": 10, "seed": -1}, format="json")
+    assert res.status_code == 400 and res.json()["seed"] == [
+        "The seed must be a whole number from 0 to 2147483647 (or empty for a new one each time)."]
 
 
 def test_generate_command(tmp_path, capsys):

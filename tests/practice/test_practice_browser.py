@@ -90,12 +90,31 @@ def test_loop_at_70_percent_keeps_pitch_and_clicks_on_the_beat(tmp_path):
         rec = page.evaluate("window.practicePlayer.capture(7.0)")
         positions = [page.evaluate("window.practicePlayer.state().position") for _ in range(1)]
         page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
+
+        # A speed change while playing carries on from the same moment (it used to recount the time played so
+        # far at the new speed: 2.6 s at 100 % became 1.3 s at 50 %).
+        position = "window.practicePlayer.state().position"
+        page.evaluate("window.practicePlayer.setLoop(3.0, 7.0, false)")
+        page.evaluate("window.practicePlayer.seek(2.0)")
+        page.wait_for_timeout(2000)
+        before_speed = page.evaluate(position)
+        page.evaluate("window.practicePlayer.setSpeed(50)")
+        page.wait_for_timeout(400)
+        after_speed = page.evaluate(position)
+        # A loop switched on while the song plays past it takes the player into the loop.
+        page.wait_for_timeout(1000)
+        outside = page.evaluate(position)
+        page.evaluate(f"window.practicePlayer.setLoop(2.0, {outside - 0.3:.2f}, true)")
+        page.wait_for_timeout(300)
+        in_loop = page.evaluate(position)
         browser.close()
 
     x = np.asarray(rec["samples"], dtype=np.float64)
     sr = rec["sampleRate"]
     assert len(x) > 6 * sr and np.abs(x).max() > 0.05, "the page played nothing"
     assert all(3.0 - 0.2 <= p <= 7.0 + 0.2 for p in positions)
+    assert 0.0 < after_speed - before_speed < 0.5, (before_speed, after_speed)
+    assert 2.0 <= in_loop <= outside - 0.3, (outside, in_loop)
 
     # Pitch: the 440 Hz tone is still at 440 Hz (the sources play at 0.7x, i.e. 308 Hz, before the correction).
     f = dominant_frequency(x, sr, 250.0, 1000.0)

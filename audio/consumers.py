@@ -14,8 +14,9 @@ from .models import ProcessingJob
 
 #: Close code for "no such job" (private range 4000-4999; mirrors HTTP 404).
 CLOSE_NOT_FOUND = 4404
-#: Close code for "the live updates are down for a moment; reconnect" (RFC 6455's Try Again Later).
-CLOSE_TRY_AGAIN = 1013
+#: Close code for "the live updates are down for a moment; reconnect" (mirrors HTTP 503; RFC 6455's own 1013
+#: is refused by daphne's WebSocket layer, autobahn, which only sends 1000 and 3000-4999).
+CLOSE_TRY_AGAIN = 4503
 log = logging.getLogger(__name__)
 
 

@@ -240,12 +240,24 @@ class _Heartbeat(threading.Thread):
             close_old_connections()
 
 
+def _superseded(job: ProcessingJob) -> bool:
+    """Whether this worker runs an old copy of the job's message: the job was sent again as lost
+    (``requeue_lost_jobs``) while the first message still sat in some worker's prefetch."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    return bool(message is not None and job.task_id and message.message_id != job.task_id)
+
+
 def _claim(job_id) -> ProcessingJob | None:
     """Move a pending job to processing. A job found already processing was being run
     by a worker that died (the broker redelivered it): that is reported, not rerun."""
     with transaction.atomic():
         job = ProcessingJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in ProcessingJob.ACTIVE:
+            return None
+        if _superseded(job):
+            log.info("job %s: an old copy of its message, sent again since; skipped", job_id)
             return None
         if job.status == Status.PROCESSING:
             reason = "The worker running this job stopped (crash or out of memory)."

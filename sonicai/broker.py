@@ -16,6 +16,7 @@ from django.conf import settings
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
+from dramatiq.middleware import CurrentMessage
 
 #: Queues: light DSP work, and neural networks that want a GPU host.
 DEFAULT_QUEUE = "default"
@@ -32,6 +33,8 @@ def _make_broker() -> dramatiq.Broker:
         broker.emit_after("process_boot")
     else:
         broker = RedisBroker(url=settings.REDIS_URL, namespace="sonicai")
+    # run_job asks which message it runs for: a copy of a job's message that was sent again is not run twice.
+    broker.add_middleware(CurrentMessage())
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker

@@ -246,6 +246,22 @@ def test_a_pending_job_whose_queue_message_is_lost_is_sent_again(user, run_jobs,
     assert job.status == "completed" and job.result == {"answer": 42}
 
 
+def test_an_old_copy_of_a_message_sent_again_does_not_fail_the_running_job(user, run_jobs):
+    from audio.jobs import worker_identity
+
+    seen_progress.clear()
+    job = start_job(user, "analysis", t_steps)
+    # The sweep sent the job again while its first message sat in a worker's prefetch; another worker took the
+    # new copy and runs it now. Then the first worker gets to its old copy.
+    again = t_steps.message(str(job.pk))
+    ProcessingJob.objects.filter(pk=job.pk).update(task_id=again.message_id, status="processing",
+                                                   heartbeat_at=timezone.now(), worker=worker_identity())
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "processing" and not job.error_message  # not failed as "the worker stopped"
+    assert seen_progress == []  # and not run a second time
+
+
 def test_redelivered_job_is_failed_not_rerun(user, run_jobs):
     seen_progress.clear()
     job = start_job(user, "analysis", t_steps)

@@ -84,6 +84,6 @@ async def test_live_updates_down_closes_with_try_again_not_a_500(user, monkeypat
     comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}")
     await comm.connect()
     out = await comm.receive_output(timeout=5)
-    assert out == {"type": "websocket.close", "code": 1013}  # the studio's pages reconnect on it
+    assert out == {"type": "websocket.close", "code": 4503}  # the studio's pages reconnect on it
     assert len(calls) == 2  # one more try first: a pooled connection from before a Redis restart fails once
     await comm.disconnect()

@@ -283,7 +283,7 @@ def test_genre_says_its_tempo_and_the_preview_lasts_what_it_says(s):
     result_id = page.get_attribute("#genre-preview", "data-result-id")
     preview = s.api(f"/api/v1/audio/{result_id}")
     assert preview["duration"] == pytest.approx(12.0, abs=1.0)
-    assert preview["original_name"].startswith("My Song (lo-fi preview")
+    assert preview["original_name"].startswith("My Song (lo-fi remix, 0:")  # a region, named by its times
     job = s.jobs(job_type="remix")[0]
     assert job["result"]["tempo_bpm"] == pytest.approx(genre_bpm, abs=0.6)
 

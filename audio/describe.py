@@ -140,7 +140,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]+')
 def download_name(title: str, what: str | None, ext: str) -> str:
     """ "My Song - vocals.wav"; characters that file systems refuse are dropped."""
     stem = f"{title} - {what}" if what else title
-    stem = _UNSAFE.sub(" ", stem).strip(" .") or "audio"
+    stem = " ".join(_UNSAFE.sub(" ", stem).split()).strip(" .") or "audio"
     return f"{stem[:150]}.{ext.lstrip('.')}"
 
 

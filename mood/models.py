@@ -20,6 +20,8 @@ class MoodClassification(models.Model):
     tags = models.JSONField(null=True, blank=True, help_text="Tagger probabilities (50 MSD tags)")
     audio_features = models.JSONField(null=True, blank=True)
     model_version = models.CharField(max_length=50, blank=True)
+    is_uncertain = models.BooleanField(null=True, blank=True, help_text=(
+        "The model's own verdict (its threshold, or a near-silent file); empty on rows stored before it was kept"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,4 +37,6 @@ class MoodClassification(models.Model):
         """Whether the page should say the mood is uncertain rather than state it (docs/mood_model.md)."""
         from sonicai.music.tagging.mood.model import UNCERTAIN_BELOW
 
+        if self.is_uncertain is not None:
+            return self.is_uncertain
         return self.confidence < UNCERTAIN_BELOW

@@ -79,7 +79,7 @@ def classify_audio_file(ctx, af):
         mood_scores=mood["scores"], valence=mood["valence"], arousal=mood["arousal"], tags=result["tags"],
         audio_features={**result["features"], "tempo_bpm": result["tempo_bpm"], "key": result["key"],
                         "mode": result["mode"], "loudness": result.get("loudness")},
-        model_version=mood["model_version"],
+        model_version=mood["model_version"], is_uncertain=mood["uncertain"],
     )
     return {"mood_classification_id": str(row.id), "primary_mood": row.primary_mood,
             "confidence": row.confidence, "valence": row.valence, "arousal": row.arousal}

@@ -1,6 +1,7 @@
 """REST API of the practice tools: transcription jobs, their notes, and the lead sheet."""
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audio.api import JobDetailView, job_started, not_ready, owned_audio
+from audio.describe import download_name
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
@@ -88,6 +90,6 @@ def lead_sheet_response(af, fmt: str):
     content_type, ext = FORMATS[fmt]
     text = to_chordpro(sheet) if fmt == "chordpro" else to_musicxml(sheet)
     response = HttpResponse(text, content_type=content_type)
-    safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in sheet.title)[:80] or "lead-sheet"
-    response["Content-Disposition"] = f'attachment; filename="{safe}.{ext}"'
+    # The song's own name, accents and all (RFC 6266 filename*), cleaned as every other download is.
+    response["Content-Disposition"] = content_disposition_header(True, download_name(sheet.title, None, ext))
     return response

@@ -38,6 +38,20 @@ def test_classify_job_stores_a_mood_row(api, other_api, upload, run_jobs):
     assert feats["mood"]["primary"] == row["primary_mood"] and "tempo_bpm" in feats
 
 
+def test_a_near_silent_file_is_stored_as_uncertain(api, run_jobs):
+    import numpy as np
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hiss = (10 ** (-74 / 20) * np.random.default_rng(0).standard_normal((2, 8 * SR))).astype(np.float32)
+    f = SimpleUploadedFile("hiss.wav", encode(hiss, SR, "wav"), content_type="audio/wav")
+    body = api.post("/api/v1/audio/upload", {"file": f}, format="multipart").json()
+    api.post("/api/v1/mood/classify", {"audio_file_id": body["id"]}, format="json")
+    run_jobs()
+    row = api.get(f"/api/v1/mood/audio/{body['id']}").json()["results"][0]
+    # the model's near-silence verdict reaches the stored row and the pages, whatever its confidence says
+    assert row["uncertain"] is True, row["confidence"]
+
+
 def test_analyze_command_contract(tmp_path, capsys):
     path = tmp_path / "song.flac"
     path.write_bytes(encode(tone(6.0), SR, "flac"))

@@ -93,8 +93,8 @@ def test_stems_to_midi_per_stem_and_multitrack_with_the_song_tempo(api, other_ap
 
 @pytest.mark.django_db
 def test_practice_pages_and_lead_sheet_downloads(client, user, other_user):
-    af = AudioFile.objects.create(user=user, original_name="song.wav", s3_key="x", s3_bucket="local", file_size=1,
-                                  duration=8.0, analysis={
+    af = AudioFile.objects.create(user=user, original_name="Café Nuit – ñ.wav", s3_key="x", s3_bucket="local",
+                                  file_size=1, duration=8.0, analysis={
                                       "tempo_bpm": 120.0, "beats": [0.5 * i for i in range(16)], "key": "F",
                                       "mode": "major", "duration": 8.0,
                                       "chords": [{"start": 0.0, "end": 4.0, "root": 5, "quality": "maj",
@@ -108,7 +108,10 @@ def test_practice_pages_and_lead_sheet_downloads(client, user, other_user):
     assert sheet.status_code == 200 and "B♭" in sheet.content.decode()
     cho = client.get(f"/practice/{af.id}/sheet.cho")
     assert cho.status_code == 200 and b"[Bb]" in cho.content and "attachment" in cho["Content-Disposition"]
-    assert client.get(f"/practice/{af.id}/sheet.musicxml").content.startswith(b"<?xml")
+    # the song's own name, accents kept (a browser takes filename*), with the format's extension
+    assert "filename*=utf-8''Caf%C3%A9%20Nuit%20%E2%80%93%20%C3%B1.cho" in cho["Content-Disposition"]
+    xml = client.get(f"/practice/{af.id}/sheet.musicxml")
+    assert xml.content.startswith(b"<?xml") and xml["Content-Disposition"].endswith(".musicxml")
     assert client.get(f"/practice/{af.id}/transcription/").status_code == 200
     client.force_login(other_user)
     assert client.get(f"/practice/{af.id}/").status_code == 404
@@ -141,8 +144,8 @@ def test_transcribe_command_writes_midi_and_refuses_bad_input(tmp_path):
 
 @pytest.mark.django_db
 def test_lead_sheet_api_in_each_format(api, user):
-    af = AudioFile.objects.create(user=user, original_name="song.wav", s3_key="x", s3_bucket="local", file_size=1,
-                                  duration=8.0, analysis={
+    af = AudioFile.objects.create(user=user, original_name="Café Nuit – ñ.wav", s3_key="x", s3_bucket="local",
+                                  file_size=1, duration=8.0, analysis={
                                       "tempo_bpm": 120.0, "beats": [0.5 * i for i in range(16)], "key": "F",
                                       "mode": "major", "duration": 8.0,
                                       "chords": [{"start": 0.0, "end": 8.0, "root": 10, "quality": "maj",

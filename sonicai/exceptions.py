@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,7 +29,14 @@ def exception_handler(exc, context):
                         headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, QueueUnavailable) or is_service_outage(exc):
         return Response({"detail": QUEUE_DOWN}, status=503, headers={"Retry-After": "5"})
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, NotAuthenticated) and response is not None:
+        # A page whose session ended says so in words and offers the sign-in (studio.js reads the code).
+        response.data = {"detail": SIGNED_OUT, "code": "signed_out"}
+    return response
+
+
+SIGNED_OUT = "You are signed out (the session ended). Log in again, then try once more."
 
 
 def not_found(request, exception):

@@ -57,6 +57,16 @@ function showErrors(target, body, fields) {
     Object.keys(body).forEach((k) => { if (fields[k]) fields[k].setAttribute("aria-invalid", "true"); });
   }
   target.textContent = body ? errorMessages(body).join(" ") : "";
+  offerSignIn(target, body);
+}
+
+// A request refused because the session ended ({"code": "signed_out"}) gets a link to sign in and come back here.
+function offerSignIn(target, body) {
+  if (!body || body.code !== "signed_out") return;
+  const a = document.createElement("a");
+  a.href = `/accounts/login/?next=${encodeURIComponent(location.pathname + location.search)}`;
+  a.textContent = "Log in";
+  target.append(" ", a);
 }
 
 async function postJSON(url, body) {
@@ -186,6 +196,7 @@ function uploadOne(zone, file, row) {
       } else {
         row.dataset.state = "failed"; state.textContent = "not uploaded";
         msg.textContent = errorMessages(body).join(" ") || `The upload failed (${xhr.status}); try again.`;
+        offerSignIn(msg, body);
         resolve(null);
       }
     };

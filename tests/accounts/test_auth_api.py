@@ -82,7 +82,10 @@ def test_endpoints_need_authentication():
 
     c = APIClient()
     for path in ("/api/v1/auth/me", "/api/v1/audio", "/api/v1/jobs"):
-        assert c.get(path).status_code == 401
+        res = c.get(path)
+        # in words, with a code a page uses to offer the sign-in
+        assert res.status_code == 401 and res.json()["code"] == "signed_out", res.json()
+        assert res.json()["detail"].startswith("You are signed out")
 
 
 def test_token_lifetimes(settings):

@@ -396,3 +396,23 @@ def test_every_page_fits_a_phone_and_loads_without_errors(s):
     assert icon.ok and icon.headers["content-type"].startswith("image/svg")
     assert not s.problems, s.problems
     context.close()
+
+
+def test_a_page_whose_session_ended_says_so_and_offers_the_sign_in(s):
+    from playwright.sync_api import expect
+
+    context = s.browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{s.studio.url}/accounts/login/")
+    page.fill("input[name=username]", "musician")
+    page.fill("input[name=password]", "listen-to-this-42")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/library/")
+    page.goto(f"{s.studio.url}/stems/{s.song_id}/")
+    context.clear_cookies()  # the session ends while the page is open
+    page.locator("#separate-form button[type=submit]").click()
+    err = page.locator("#separate-form + .form-error")
+    expect(err).to_contain_text("You are signed out")
+    link = err.locator("a", has_text="Log in")
+    assert link.get_attribute("href") == f"/accounts/login/?next=%2Fstems%2F{s.song_id}%2F"
+    context.close()

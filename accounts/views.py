@@ -42,4 +42,12 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """POST signs out (a link cannot do it behind your back); a GET, as from a typed address, asks first
+    instead of answering 405 with an empty page."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        return render(request, "accounts/logout.html")

@@ -21,10 +21,17 @@ class ProcessingJobAdmin(admin.ModelAdmin):
                     "completed_at")
     list_filter = ("status", "job_type", "queue", "created_at")
     search_fields = ("id", "user__username", "user__email", "task_id", "error_message")
-    readonly_fields = ("id", "task_id", "created_at", "started_at", "completed_at", "heartbeat_at", "attempts")
     raw_id_fields = ("user", "audio_file")
     date_hierarchy = "created_at"
     actions = ["cancel_jobs", "retry_jobs"]
+
+    # A job is made by a request and advanced by a worker (audio/jobs.py): an operator reads it, cancels or
+    # retries it, but neither creates one (it would never be queued) nor edits its status by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)  # the list and its actions, no edit form
 
     @admin.action(description="Cancel selected pending/running jobs")
     def cancel_jobs(self, request, queryset):
@@ -34,7 +41,8 @@ class ProcessingJobAdmin(admin.ModelAdmin):
     @admin.action(description="Retry selected failed/cancelled jobs")
     def retry_jobs(self, request, queryset):
         started = 0
-        for job in queryset.exclude(status__in=ProcessingJob.ACTIVE):
+        ended_badly = (ProcessingJob.Status.FAILED, ProcessingJob.Status.CANCELLED)
+        for job in queryset.filter(status__in=ended_badly):  # a completed job's result is there already
             try:
                 retry_job(job)
                 started += 1

@@ -43,7 +43,8 @@ def _semitones(value: float) -> str:
     return _signed(value, "semitone" if abs(value) == 1 else "semitones")
 
 
-def _region(params: dict) -> str:
+def region_label(params: dict) -> str:
+    """"0:05–0:15" for a job's region; "" for the whole song."""
     start, end = params.get("start"), params.get("end")
     if start is None and end is None:
         return ""
@@ -112,7 +113,7 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
             out.append("formants kept")
         out.append(_effects(p.get("effects")))
     if job_type != "stem_mix":
-        out.append(_region(p))
+        out.append(region_label(p))
     return [x for x in out if x]
 
 
@@ -161,5 +162,5 @@ def remix_name(title: str, job_type: str, params: dict, result: dict | None = No
         words.append(_effects(p["effects"]).replace("effects: ", "") or "effects")
     elif p.get("effects"):
         words.append("effects")
-    words.append(_region(p))
+    words.append(region_label(p))
     return f"{title} ({', '.join(w for w in words if w) or 'remix'}).wav"

@@ -95,7 +95,8 @@ def _job_version(job: ProcessingJob, af: AudioFile, depth: int) -> dict:
     title = describe.song_title(af.original_name)
     if job.job_type == ProcessingJob.Type.STEM_SEPARATION:
         stems = ", ".join((job.result or {}).get("stems", []))
-        return {"kind": "stems", "name": f"{title} — stems", "url": reverse("stems:mixer", args=[af.id]),
+        url = reverse("stems:mixer", args=[af.id]) + f"?set={job.id}"  # this set, not only the newest
+        return {"kind": "stems", "name": f"{title} — stems", "url": url,
                 "download": "", "created_at": job.created_at, "what": "Stem separation",
                 "summary": " · ".join(filter(None, [stems, describe.job_summary(job)])), "depth": depth,
                 "from": af.original_name if depth else "", "duration": None}
@@ -121,7 +122,7 @@ def result_link(job: ProcessingJob) -> dict | None:
     if aid is None:
         return None
     if job.job_type == ProcessingJob.Type.STEM_SEPARATION:
-        return {"href": reverse("stems:mixer", args=[aid]), "label": "Open the stems"}
+        return {"href": reverse("stems:mixer", args=[aid]) + f"?set={job.id}", "label": "Open the stems"}
     if job.job_type == ProcessingJob.Type.MOOD_CLASSIFY:
         return {"href": reverse("mood:dashboard", args=[aid]), "label": "See the mood"}
     if job.job_type == ProcessingJob.Type.ANALYSIS:

@@ -27,12 +27,23 @@ class MixRequest(serializers.Serializer):
     format = serializers.ChoiceField(choices=services.EXPORT_FORMATS, default="wav")
 
 
+def stem_label(stem: Stem) -> str:
+    """"vocals", or "vocals (5–15 s)" for a region's stems: the two downloads must not share a name (and a
+    file name cannot hold the colon of "0:05")."""
+    params = stem.job.input_params or {}
+    if params.get("start") is None and params.get("end") is None:
+        return stem.stem_type
+    start, end = float(params.get("start") or 0.0), params.get("end")
+    span = f"{start:g}–{float(end):g} s" if end is not None else f"from {start:g} s"
+    return f"{stem.stem_type} ({span})"
+
+
 def stem_data(request, stem: Stem) -> dict:
     return {
         "id": str(stem.id), "stem_type": stem.stem_type, "model_used": stem.model_used, "duration": stem.duration,
         "job_id": str(stem.job_id), "audio_file_id": str(stem.audio_file_id),
         "download_url": storage.download_url(
-            request, stem.s3_key, download_name(song_title(stem.audio_file.original_name), stem.stem_type, "flac")),
+            request, stem.s3_key, download_name(song_title(stem.audio_file.original_name), stem_label(stem), "flac")),
         "created_at": stem.created_at.isoformat(),
     }
 
@@ -73,7 +84,7 @@ class StemResultsView(StemJobView):
         if job.status != ProcessingJob.Status.COMPLETED:
             return Response({"detail": f"The job is {job.status}; results exist once it has completed.",
                              "status": job.status, "progress": job.progress}, status=status.HTTP_409_CONFLICT)
-        stems = job.stems.select_related("audio_file").order_by("created_at")
+        stems = job.stems.select_related("audio_file", "job").order_by("created_at")
         return Response({"job_id": str(job.id), "status": job.status, "engine": (job.result or {}).get("engine"),
                          "stems": [stem_data(request, s) for s in stems]})
 
@@ -97,5 +108,5 @@ class AudioStemsView(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         af = owned_audio(request, pk)
-        stems = Stem.objects.filter(audio_file=af).select_related("audio_file").order_by("-created_at")
+        stems = Stem.objects.filter(audio_file=af).select_related("audio_file", "job").order_by("-created_at")
         return Response({"audio_file_id": str(af.id), "stems": [stem_data(request, s) for s in stems]})

@@ -21,7 +21,9 @@ def stems_page(request, pk):
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     jobs = ProcessingJob.objects.filter(audio_file=af, job_type=ProcessingJob.Type.STEM_SEPARATION).order_by(
         "-created_at")
-    latest = next((j for j in jobs if j.status == ProcessingJob.Status.COMPLETED), None)
+    done = [j for j in jobs if j.status == ProcessingJob.Status.COMPLETED]
+    # ?set=<job id> opens an earlier stem set (the library links each set so); by default the newest
+    latest = next((j for j in done if str(j.id) == request.GET.get("set")), done[0] if done else None)
     stems = list(latest.stems.order_by("created_at")) if latest else []
     mixer = [{"id": str(s.id), "type": s.stem_type, "peaks": (s.waveform_data or {}).get("peaks"),
               "url": f"/stems/s/{s.id}/stream"} for s in stems]
@@ -31,7 +33,10 @@ def stems_page(request, pk):
         "af": af, "jobs": jobs[:10], "latest": latest, "engines": engines,
         "offered": [e for e in engines if e["available"]], "missing": [e for e in engines if not e["available"]],
         "default_engine": services.default_engine(), "mixer": mixer, "operator": is_operator(request.user),
-        "region": describe.job_summary(latest) if latest and region.get("start") is not None else "",
+        "region": describe.region_label(region),
+        "sets": [{"id": str(j.id), "engine": (j.result or {}).get("engine", ""),
+                  "region": describe.region_label(j.input_params or {}), "created_at": j.created_at,
+                  "current": j == latest} for j in done] if len(done) > 1 else [],
     })
 
 

@@ -81,7 +81,7 @@ function resultLink(job) {
   const r = job.result || {};
   if (r.result_file_id) return { href: `/files/${r.result_file_id}/`, label: "Open the result" };
   if (job.job_type === "stem_mix") return { download: `/api/v1/jobs/${job.id}/download`, label: "Download" };
-  if (job.job_type === "stem_separation" && job.audio_file_id) return { href: `/stems/${job.audio_file_id}/`, label: "Open the stems" };
+  if (job.job_type === "stem_separation" && job.audio_file_id) return { href: `/stems/${job.audio_file_id}/?set=${job.id}`, label: "Open the stems" };
   if (job.job_type === "mood_classify" && job.audio_file_id) return { href: `/mood/${job.audio_file_id}/`, label: "See the mood" };
   return null;
 }

@@ -64,6 +64,18 @@ def test_admin_cancel_action(admin_client, user):
     assert job.status == "cancelled"
 
 
+def test_admin_reads_jobs_but_neither_makes_nor_edits_them(admin_client, user):
+    from audio.models import ProcessingJob
+
+    done = ProcessingJob.objects.create(user=user, job_type="analysis", status="completed")
+    assert admin_client.get("/admin/audio/processingjob/add/").status_code == 403  # it would never be queued
+    page = admin_client.get(f"/admin/audio/processingjob/{done.pk}/change/")
+    assert page.status_code == 200 and b'name="status"' not in page.content  # read, not a form to set
+    # retry is for jobs that ended badly: a completed one is left alone (no second copy of its result)
+    admin_client.post("/admin/audio/processingjob/", {"action": "retry_jobs", "_selected_action": [done.pk]})
+    assert ProcessingJob.objects.count() == 1
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(os.environ, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 64 + "production-secret-key-for-check",
                DJANGO_ALLOWED_HOSTS="studio.example.com", DJANGO_SETTINGS_MODULE="sonicai.settings",

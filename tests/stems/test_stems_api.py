@@ -124,6 +124,34 @@ def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, c
     assert all(len(s["peaks"][0]) > 10 and s["url"].endswith("/stream") for s in stems)
 
 
+def test_every_stem_set_can_be_opened_and_a_regions_stems_are_named_so(api, upload, run_jobs, client, user):
+    body = upload("wav", seconds=4.0)
+    whole = separate(api, run_jobs, body["id"], engine="hpss")
+    region = separate(api, run_jobs, body["id"], engine="hpss", start=1.0, end=3.0)
+    client.force_login(user)
+
+    def mixer_stems(query=""):
+        html = client.get(f"/stems/{body['id']}/{query}").content.decode()
+        raw = html.split('<script id="mixer-data" type="application/json">')[1].split("</script>")[0]
+        return {s["id"] for s in json.loads(raw)}, html
+
+    newest, html = mixer_stems()
+    assert newest == {str(s.id) for s in Stem.objects.filter(job_id=region)}
+    assert f"?set={whole}" in html  # the older set is offered
+    older, _ = mixer_stems(f"?set={whole}")
+    assert older == {str(s.id) for s in Stem.objects.filter(job_id=whole)}
+    from audio.storage import read_download_token
+
+    def download_names(job_id):
+        stems = api.get(f"/api/v1/stems/jobs/{job_id}/results").json()["stems"]
+        return {read_download_token(s["download_url"].rstrip("/").rsplit("/", 1)[-1])[1] for s in stems}
+
+    assert "song - vocals.flac" in download_names(whole)
+    assert "song - vocals (1–3 s).flac" in download_names(region)  # not the whole song's name again
+    # the library links each set to itself
+    assert f"/stems/{body['id']}/?set={whole}" in client.get("/library/").content.decode()
+
+
 @pytest.mark.parametrize("region, field", [({"end": 0}, "end"), ({"end": 0.5}, "end"),
                                            ({"start": 3, "end": 3.5}, "end"), ({"start": -1}, "start")])
 def test_half_given_or_reversed_regions_are_refused_with_a_sentence(api, upload, region, field):

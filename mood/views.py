@@ -31,6 +31,8 @@ def dashboard(request, pk):
             "chroma": feats.get("chroma_mean"),
             "pitch_names": list(note_names(analysis.get("key") or 0, analysis.get("mode") or "major")),
             "tags": sorted((latest.tags or {}).items(), key=lambda kv: -kv[1])[:12],
+            # the radar's numbers in words too, for screen readers and for reading them exactly
+            "ranked": sorted(((m, latest.mood_scores.get(m, 0)) for m in MOODS), key=lambda kv: -kv[1]),
         }
     return render(request, "mood/dashboard.html", {"af": af, "latest": latest, "chart": chart, "jobs": jobs,
                                                    "beats": (af.analysis or {}).get("beats")})

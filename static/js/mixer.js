@@ -59,6 +59,13 @@
         <div class="stem-lane" title="Click to jump here"><canvas></canvas><span class="playhead"></span></div>`;
       row.querySelector(".stem-name").textContent = s.type;
       row.querySelector(".stem-gain").setAttribute("aria-label", `${s.type} level`);
+      // Screen readers hear "Mute vocals", not "M"; the lane and meter say what they show.
+      row.querySelector(".stem-mute").setAttribute("aria-label", `Mute ${s.type}`);
+      row.querySelector(".stem-solo").setAttribute("aria-label", `Solo ${s.type}`);
+      row.querySelector(".stem-export").setAttribute("aria-label", `Export ${s.type} alone`);
+      row.querySelector(".stem-meter").setAttribute("aria-label", `${s.type} level meter`);
+      row.querySelector(".stem-lane canvas").setAttribute("role", "img");
+      row.querySelector(".stem-lane canvas").setAttribute("aria-label", `${s.type} waveform`);
       root.appendChild(row);
       const gain = ac.createGain();
       const analyser = ac.createAnalyser();

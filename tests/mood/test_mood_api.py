@@ -38,7 +38,7 @@ def test_classify_job_stores_a_mood_row(api, other_api, upload, run_jobs):
     assert feats["mood"]["primary"] == row["primary_mood"] and "tempo_bpm" in feats
 
 
-def test_a_near_silent_file_is_stored_as_uncertain(api, run_jobs):
+def test_a_near_silent_file_is_stored_as_uncertain(api, run_jobs, client, user):
     import numpy as np
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -50,6 +50,13 @@ def test_a_near_silent_file_is_stored_as_uncertain(api, run_jobs):
     row = api.get(f"/api/v1/mood/audio/{body['id']}").json()["results"][0]
     # the model's near-silence verdict reaches the stored row and the pages, whatever its confidence says
     assert row["uncertain"] is True, row["confidence"]
+    client.force_login(user)
+    page = client.get(f"/mood/{body['id']}/").content.decode()
+    assert "uncertain" in page
+    # the radar's scores are also written out, highest first
+    ranked = sorted(row["mood_scores"].items(), key=lambda kv: -kv[1])
+    text = page.split('class="small muted mood-scores-text">')[1].split("</p>")[0]
+    assert text.index(ranked[0][0]) < text.index(ranked[-1][0])
 
 
 def test_analyze_command_contract(tmp_path, capsys):

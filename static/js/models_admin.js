@@ -15,7 +15,7 @@
         row.querySelector(".job-status").textContent = job.status;
         row.querySelector(".job-bar > span").style.width = `${job.progress}%`;
         row.querySelector(".job-percent").textContent = `${job.progress} %`;
-        row.querySelector(".job-stage").textContent = job.stage || "";
+        row.querySelector(".job-stage").textContent = ACTIVE.includes(job.status) ? job.stage || "" : "";  // an ended job's last stage is not news
         row.querySelector(".job-error").textContent = job.error_message || "";
         if (!ACTIVE.includes(job.status)) { row.dataset.status = job.status; ws.close(); setTimeout(() => location.reload(), 800); }
       };

@@ -116,8 +116,10 @@ def fetch(url: str, dest: Path, *, sha256: str | None = None, git_sha1: str | No
             failures += 1
             if failures > retries:
                 reason = getattr(exc, "reason", None) or exc
-                raise DownloadError(f"could not download {name} from {url} ({reason}); the part already fetched "
-                                    "is kept: run the install again to resume") from None
+                fetched = part.stat().st_size if part.exists() else 0
+                then = ("the part already fetched is kept: run the install again to resume" if fetched
+                        else "nothing was fetched: check this server's connection, then run the install again")
+                raise DownloadError(f"could not download {name} from {url} ({reason}); {then}") from None
             time.sleep(min(backoff * 2 ** (failures - 1), 30.0))
     return _verify(part, dest, name, sha256, git_sha1, size)
 

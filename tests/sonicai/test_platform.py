@@ -182,3 +182,23 @@ def test_a_copy_of_env_example_behaves_like_no_env_file(tmp_path):
         with_copy = _settings_value(var, expression, SONICAI_ENV_FILE=str(tmp_path / ".env"))
         without = _settings_value(var, expression, SONICAI_ENV_FILE=str(tmp_path / "none"))
         assert with_copy == without, expression
+
+
+def test_a_refused_request_is_logged_in_one_line_and_a_server_error_with_its_traceback():
+    import logging
+
+    from sonicai.log_filters import ClientErrorsWithoutTraceback
+
+    def record(status):
+        try:
+            raise PermissionError("no")
+        except PermissionError:
+            rec = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Forbidden: /admin/x/", None,
+                                    sys.exc_info())
+        rec.status_code = status
+        return rec
+
+    keep = ClientErrorsWithoutTraceback()
+    forbidden, crashed = record(403), record(500)
+    assert keep.filter(forbidden) and keep.filter(crashed)
+    assert forbidden.exc_info is None and crashed.exc_info is not None

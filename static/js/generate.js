@@ -31,6 +31,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const err = document.querySelector("#generate-studio .form-error");
   const fields = { prompt, duration: $("duration"), seed: $("seed"), model: $("model"), guidance_scale: $("guidance") };
   const lo = Number($("duration").min), hi = Number($("duration").max);
+  $("generate").disabled = false;  // enabled once the page's handler is in place (a plain GET submit would do nothing)
   $("generate-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const dur = $("duration").value.trim();

@@ -12,6 +12,7 @@
     if (!form) return;
     const err = document.querySelector(".form-error");
     const duration = parseFloat(form.dataset.duration) || 0;
+    form.querySelector("button[type=submit]").disabled = false;  // the handler below is in place now
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const data = Object.fromEntries(new FormData(form));

@@ -10,6 +10,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!root) return;
   const $ = (id) => document.getElementById(id);
   const form = $("transcribe-form"), err = form.querySelector(".form-error");
+  form.querySelector("button[type=submit]").disabled = false;
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     err.textContent = "";

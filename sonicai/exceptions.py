@@ -36,7 +36,7 @@ def exception_handler(exc, context):
     return response
 
 
-SIGNED_OUT = "You are signed out (the session ended). Log in again, then try once more."
+SIGNED_OUT = "You are not signed in (or your session has ended). Log in, then try once more."
 
 
 def not_found(request, exception):

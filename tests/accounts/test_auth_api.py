@@ -85,7 +85,7 @@ def test_endpoints_need_authentication():
         res = c.get(path)
         # in words, with a code a page uses to offer the sign-in
         assert res.status_code == 401 and res.json()["code"] == "signed_out", res.json()
-        assert res.json()["detail"].startswith("You are signed out")
+        assert res.json()["detail"].startswith("You are not signed in")
 
 
 def test_token_lifetimes(settings):

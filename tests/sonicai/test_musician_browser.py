@@ -412,7 +412,7 @@ def test_a_page_whose_session_ended_says_so_and_offers_the_sign_in(s):
     context.clear_cookies()  # the session ends while the page is open
     page.locator("#separate-form button[type=submit]").click()
     err = page.locator("#separate-form + .form-error")
-    expect(err).to_contain_text("You are signed out")
+    expect(err).to_contain_text("You are not signed in (or your session has ended)")
     link = err.locator("a", has_text="Log in")
     assert link.get_attribute("href") == f"/accounts/login/?next=%2Fstems%2F{s.song_id}%2F"
     context.close()

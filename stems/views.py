@@ -33,7 +33,7 @@ def stems_page(request, pk):
         "af": af, "jobs": jobs[:10], "latest": latest, "engines": engines,
         "offered": [e for e in engines if e["available"]], "missing": [e for e in engines if not e["available"]],
         "default_engine": services.default_engine(), "mixer": mixer, "operator": is_operator(request.user),
-        "region": describe.region_label(region),
+        "region": describe.region_label(region), "region_start": float(region.get("start") or 0.0),
         "sets": [{"id": str(j.id), "engine": (j.result or {}).get("engine", ""),
                   "region": describe.region_label(j.input_params or {}), "created_at": j.created_at,
                   "current": j == latest} for j in done] if len(done) > 1 else [],

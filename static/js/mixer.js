@@ -43,6 +43,8 @@
   async function buildMixer() {
     const stems = JSON.parse(document.getElementById("mixer-data").textContent);
     const root = document.getElementById("mixer");
+    // A region's stems start at the region: the ruler and the clock read song time, as on the file page.
+    const songStart = root ? parseFloat(root.dataset.start) || 0 : 0;
     if (!root || !stems.length) return;
     const ac = new (window.AudioContext || window.webkitAudioContext)();
     const master = ac.createGain();
@@ -104,7 +106,7 @@
       for (let s = 0; s <= duration; s += sp.label) {
         const tick = document.createElement("span");
         tick.style.left = `${(s / duration) * 100}%`;
-        tick.textContent = TV().fmtTime(s, sp.decimals);
+        tick.textContent = TV().fmtTime(songStart + s, sp.decimals);
         ruler.appendChild(tick);
       }
     }
@@ -166,7 +168,7 @@
     function position() { return playing ? ac.currentTime - startedAt : offset; }
     function render() {
       const pos = Math.max(0, position());
-      time.textContent = TV().fmtTime(pos);
+      time.textContent = TV().fmtTime(songStart + pos);
       root.dataset.position = pos.toFixed(2);
       const pct = `${Math.min(100, (pos / duration) * 100)}%`;
       tracks.forEach((t) => { t.row.querySelector(".playhead").style.left = pct; });

@@ -138,7 +138,9 @@ def test_every_stem_set_can_be_opened_and_a_regions_stems_are_named_so(api, uplo
     newest, html = mixer_stems()
     assert newest == {str(s.id) for s in Stem.objects.filter(job_id=region)}
     assert f"?set={whole}" in html  # the older set is offered
-    older, _ = mixer_stems(f"?set={whole}")
+    assert 'data-start="1.0"' in html  # the region's ruler and clock read song time
+    older, older_html = mixer_stems(f"?set={whole}")
+    assert 'data-start="0.0"' in older_html
     assert older == {str(s.id) for s in Stem.objects.filter(job_id=whole)}
     from audio.storage import read_download_token
 

@@ -69,18 +69,19 @@ def test_payload_has_contract_fields(user):
 
 @pytest.mark.asyncio
 async def test_live_updates_down_closes_with_try_again_not_a_500(user, monkeypatch):
-    from channels.layers import get_channel_layer
+    import channels.consumer
+    from channels.layers import InMemoryChannelLayer
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     job = await make_job(user)
-    layer = get_channel_layer()
     calls = []
 
-    async def group_add(group, channel):
-        calls.append(group)
-        raise RedisConnectionError("Connection closed by server.")
+    class DownLayer(InMemoryChannelLayer):  # a channel layer whose Redis is gone (no real connection to leave open)
+        async def group_add(self, group, channel):
+            calls.append(group)
+            raise RedisConnectionError("Connection closed by server.")
 
-    monkeypatch.setattr(layer, "group_add", group_add)
+    monkeypatch.setattr(channels.consumer, "get_channel_layer", lambda alias=None: DownLayer())
     comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}")
     await comm.connect()
     out = await comm.receive_output(timeout=5)

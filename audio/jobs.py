@@ -190,12 +190,7 @@ class JobContext:
         ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=self.job.result_s3_keys)
 
     def discard_results(self) -> None:
-        for row in reversed(self.saved_rows):
-            type(row).objects.filter(pk=row.pk).delete()
-        for key in self.saved_keys:
-            delete_quietly(key)
-        if self.saved_keys or self.saved_rows:
-            ProcessingJob.objects.filter(pk=self.job.pk).update(result_s3_keys=None, stored={})
+        _discard(self.job.pk, [(type(row), row.pk) for row in self.saved_rows], self.saved_keys)
 
 
 def discard_stored(job_id) -> None:
@@ -204,14 +199,22 @@ def discard_stored(job_id) -> None:
 
     job = ProcessingJob.objects.filter(pk=job_id).only("pk", "stored").first()
     stored = (job.stored if job else None) or {}
-    for label, pk in reversed(stored.get("rows", [])):
+    rows = []
+    for label, pk in stored.get("rows", []):
         try:
-            apps.get_model(label).objects.filter(pk=pk).delete()
+            rows.append((apps.get_model(label), pk))
         except LookupError:
             log.warning("job %s stored a row of an unknown model %s", job_id, label)
-    for key in stored.get("keys", []):
+    _discard(job_id, rows, stored.get("keys", []))
+
+
+def _discard(job_id, rows: list[tuple[Any, Any]], keys: list[str]) -> None:
+    """Delete a job's rows (newest first) and stored objects, and forget them on the job."""
+    for model, pk in reversed(rows):
+        model.objects.filter(pk=pk).delete()
+    for key in keys:
         delete_quietly(key)
-    if stored:
+    if rows or keys:
         ProcessingJob.objects.filter(pk=job_id).update(result_s3_keys=None, stored={})
 
 
@@ -465,10 +468,10 @@ class JobSweeper(threading.Thread):
     def __init__(self, every: float = SWEEP_EVERY):
         super().__init__(daemon=True, name="job-sweeper")
         self.every = every
-        self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(self.every):
+        while True:  # a daemon thread: it ends with its process
+            time.sleep(self.every)
             try:
                 failed, resent = sweep_jobs()
                 if failed or resent:

@@ -450,10 +450,43 @@ def requeue_lost_jobs(now=None) -> int:
     return count
 
 
+#: The stage of a pending job while no worker takes its queue's jobs (a Procfile's GPU worker is down, or none
+#: was started): the user sees why the job does not start, instead of a job waiting without a word.
+NO_WORKER_STAGE = "Waiting for a worker: none is taking this kind of job right now. It starts once one does."
+NO_WORKER_AFTER = timedelta(seconds=10)
+
+
+def mark_jobs_without_worker(now=None) -> int:
+    """Give the pending jobs of queues that no live worker takes the NO_WORKER_STAGE, and take it off again once
+    a worker is back; returns how many jobs changed. Nothing changes where the broker cannot tell."""
+    from sonicai.broker import live_workers
+
+    workers = live_workers()
+    if workers is None:
+        return 0
+    now = now or timezone.now()
+    pending = ProcessingJob.objects.filter(status=Status.PENDING)
+    unstaffed = [queue for queue, count in workers.items() if not count]
+    changed = []
+    for job in pending.filter(queue__in=unstaffed, stage="", created_at__lt=now - NO_WORKER_AFTER):
+        if pending.filter(pk=job.pk, stage="").update(stage=NO_WORKER_STAGE):
+            job.stage = NO_WORKER_STAGE
+            changed.append(job)
+    for job in pending.filter(stage=NO_WORKER_STAGE).exclude(queue__in=unstaffed):
+        if pending.filter(pk=job.pk, stage=NO_WORKER_STAGE).update(stage=""):
+            job.stage = ""
+            changed.append(job)
+    for job in changed:
+        broadcast_job(job_payload(job))
+    return len(changed)
+
+
 def sweep_jobs() -> tuple[int, int]:
     """What every studio process does now and then: fail the jobs whose worker died, send again the jobs whose
-    message was lost. Returns (failed, sent again)."""
-    return reap_stale_jobs(), requeue_lost_jobs()
+    message was lost, say which jobs wait for a worker that is not there. Returns (failed, sent again)."""
+    failed, resent = reap_stale_jobs(), requeue_lost_jobs()
+    mark_jobs_without_worker()
+    return failed, resent
 
 
 #: Seconds between two sweeps of a web or worker process.

@@ -9,6 +9,8 @@ app registry, so no list of them is kept by hand.
 import importlib
 import importlib.util
 import json
+import os
+import socket
 
 import dramatiq
 from django.apps import apps
@@ -59,6 +61,69 @@ def waiting_message_ids(queue_name: str) -> set[str] | None:
             except (ValueError, KeyError, TypeError):
                 continue
     return ids
+
+
+#: A worker process says every PRESENCE_EVERY seconds that it is alive; its key lapses PRESENCE_TTL seconds
+#: after the last time, so a killed process stops counting within that (a clean exit removes it at once).
+PRESENCE_EVERY = 10
+PRESENCE_TTL = 35
+
+
+def _presence_key(worker: str) -> str:
+    return f"{broker.namespace}:worker:{worker}"
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def announce_worker(queues: set[str] | frozenset[str]) -> None:
+    """Record in the broker that this process takes jobs from these queues (for PRESENCE_TTL seconds).
+
+    Dramatiq's own Redis heartbeats cannot tell a worker from a web process: every process that only sends
+    messages registers in the same set, so the studio keeps a key of its own per worker process."""
+    if isinstance(broker, RedisBroker):
+        broker.client.set(_presence_key(_this_worker()), json.dumps(sorted(queues)), ex=PRESENCE_TTL)
+
+
+def withdraw_worker() -> None:
+    """Remove this process's presence (a worker that stops cleanly stops counting at once)."""
+    if isinstance(broker, RedisBroker):
+        broker.client.delete(_presence_key(_this_worker()))
+
+
+def live_workers() -> dict[str, int] | None:
+    """How many worker processes take each queue's jobs now; None where the broker cannot tell (in-process)."""
+    if not isinstance(broker, RedisBroker):
+        return None
+    counts = dict.fromkeys(QUEUES, 0)
+    keys = list(broker.client.scan_iter(match=_presence_key("*"), count=500))
+    for key, data in zip(keys, broker.client.mget(keys) if keys else [], strict=True):
+        if _gone_from_this_host(key.decode().rsplit(":", 2)):
+            broker.client.delete(key)  # killed here a moment ago: no need to wait for its key to lapse
+            continue
+        try:
+            queues = json.loads(data)
+        except (TypeError, ValueError):  # lapsed between the scan and the read
+            continue
+        for queue in queues:
+            counts[queue] = counts.get(queue, 0) + 1
+    return counts
+
+
+def _gone_from_this_host(parts: list[str]) -> bool:
+    if len(parts) != 3 or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    try:  # killed but not yet reaped by its parent: a zombie takes no jobs
+        return open(f"/proc/{parts[2]}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def import_actor_modules() -> list[str]:

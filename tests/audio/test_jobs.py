@@ -246,6 +246,36 @@ def test_a_pending_job_whose_queue_message_is_lost_is_sent_again(user, run_jobs,
     assert job.status == "completed" and job.result == {"answer": 42}
 
 
+def test_a_job_waiting_while_no_worker_takes_its_queue_says_so(user, run_jobs, monkeypatch):
+    import sonicai.broker
+    from audio.jobs import NO_WORKER_STAGE, mark_jobs_without_worker
+
+    waiting = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    fresh = start_job(user, "analysis", t_steps)
+    if sonicai.broker.live_workers() is None:  # the in-process broker cannot be asked: it says nothing
+        assert mark_jobs_without_worker() == 0
+        monkeypatch.setattr(sonicai.broker, "live_workers", lambda: {"default": 0, "ai_heavy": 1})
+    assert mark_jobs_without_worker() == 1
+    waiting.refresh_from_db()
+    fresh.refresh_from_db()
+    assert waiting.status == "pending" and waiting.stage == NO_WORKER_STAGE
+    assert fresh.stage == ""  # just sent: a busy worker may take it any moment
+    monkeypatch.undo()
+    sonicai.broker.announce_worker({"default"})
+    try:
+        if sonicai.broker.live_workers() is None:
+            monkeypatch.setattr(sonicai.broker, "live_workers", lambda: {"default": 1, "ai_heavy": 1})
+        assert mark_jobs_without_worker() == 1
+        waiting.refresh_from_db()
+        assert waiting.stage == ""
+    finally:
+        sonicai.broker.withdraw_worker()
+    run_jobs()
+    waiting.refresh_from_db()
+    assert waiting.status == "completed" and waiting.stage != NO_WORKER_STAGE
+
+
 def test_an_old_copy_of_a_message_sent_again_does_not_fail_the_running_job(user, run_jobs):
     from audio.jobs import worker_identity
 

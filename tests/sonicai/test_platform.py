@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -13,7 +14,42 @@ pytestmark = pytest.mark.django_db
 def test_health_checks_database_and_broker(client):
     res = client.get("/health")
     assert res.status_code == 200
-    assert res.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert {k: res.json()[k] for k in ("status", "database", "broker")} == {
+        "status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.services
+def test_health_counts_the_live_workers_of_each_queue(client):
+    """An operator can tell from /health whether jobs will run: web processes do not count as workers, a
+    worker that stops or is killed stops counting, and ?require=workers fails while a queue has none."""
+    import sonicai.broker as broker
+
+    if broker.live_workers() is None:  # the in-process broker of the embedded test pass cannot tell
+        assert "workers" not in client.get("/health").json()
+        return
+    broker.announce_worker({"default"})
+    try:
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        killed.kill()  # and not reaped yet: a zombie takes no jobs either
+        for pid in (gone.pid, killed.pid):
+            broker.broker.client.set(broker._presence_key(f"{broker.socket.gethostname()}:{pid}"),
+                                     json.dumps(["default", "ai_heavy"]), ex=broker.PRESENCE_TTL)
+        time.sleep(0.5)
+        res = client.get("/health")
+        assert res.status_code == 200 and res.json()["workers"] == {"default": 1, "ai_heavy": 0}
+        assert "No worker is taking ai_heavy jobs" in res.json()["warning"]
+        strict = client.get("/health?require=workers")
+        assert strict.status_code == 503 and strict.json()["status"] == "unavailable"
+        broker.announce_worker({"default", "ai_heavy"})
+        both = client.get("/health?require=workers")
+        assert both.status_code == 200 and both.json()["workers"] == {"default": 1, "ai_heavy": 1}
+        assert "warning" not in both.json()
+    finally:
+        broker.withdraw_worker()
+        killed.wait()
+    assert client.get("/health").json()["workers"] == {"default": 0, "ai_heavy": 0}
 
 
 def test_health_reports_a_dead_broker(client, monkeypatch):

@@ -181,6 +181,14 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         assert time.monotonic() - killed_at < 30
         again = started(alice.post("/api/v1/stems/separate", {"audio_file_id": a_file["id"], "engine": "hpss"}))
         assert alice.wait(again)["status"] == "completed"
+        # /health counts the restarted worker processes, not the killed ones nor the web processes.
+        tree = descendants(studio.proc.pid)
+        live = [pid for pid, cmd in tree.items() if "sonicai.worker" in cmd and
+                "sonicai.worker" in tree.get(parent_of(pid), "")]
+        assert live and not set(live) & set(workers)
+        counted = requests.get(f"{studio.url}/health?require=workers", timeout=10)
+        assert counted.status_code == 200, counted.text
+        assert counted.json()["workers"] == {"default": len(live), "ai_heavy": len(live)}
 
         # Redis dies mid-job: reads keep working, new work is refused with 503 (never 500),
         # and the studio recovers by itself.

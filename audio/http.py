@@ -10,6 +10,7 @@ import re
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
@@ -29,7 +30,19 @@ def _iter_range(fh, start: int, length: int):
         fh.close()
 
 
+def _named_for_its_audio(filename: str, key: str) -> str:
+    """A download is saved under the extension of what it holds (a WAV uploaded as "song.html" saves as
+    "song.wav"), so a file manager never opens it as something else."""
+    stem, dot, ext = filename.rpartition(".")
+    real = key.rpartition(".")[2]
+    if dot and ext.lower() == real.lower():
+        return filename
+    return f"{stem if dot and stem else filename}.{real}"
+
+
 def serve_stored(request, key: str, filename: str, attachment: bool = False) -> HttpResponse:
+    if attachment:
+        filename = _named_for_its_audio(filename, key)
     content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
     size = default_storage.size(key)
     fh = default_storage.open(key, "rb")
@@ -53,6 +66,6 @@ def serve_stored(request, key: str, filename: str, attachment: bool = False) -> 
         response = FileResponse(fh, content_type=content_type, as_attachment=attachment, filename=filename)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
-    if attachment and "Content-Disposition" not in response:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if attachment and "Content-Disposition" not in response:  # a range of a download: quoted as the whole one is
+        response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

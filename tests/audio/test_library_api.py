@@ -97,6 +97,20 @@ def test_stream_supports_byte_ranges(client, user, upload):
     assert res["Content-Range"].startswith("bytes 0-99/")
 
 
+def test_a_download_is_named_safely_whole_or_in_part(client, api, upload):
+    """A name that tries to end the header early stays one quoted name, in a range too, and a download is
+    saved with its audio's extension whatever the upload was called."""
+    body = upload("wav", seconds=1.0, name='x"; filename*=UTF-8\'\'evil.html; a=".html')
+    link = api.get(f"/api/v1/audio/{body['id']}/download").json()["url"]
+    for extra in ({}, {"HTTP_RANGE": "bytes=0-99"}):
+        res = client.get(link, **extra)
+        assert res.status_code in (200, 206)
+        disposition = res["Content-Disposition"]
+        assert disposition.startswith("attachment; filename*=utf-8''") or disposition.startswith(
+            'attachment; filename="'), disposition
+        assert disposition.count("filename") == 1 and disposition.endswith(('.wav"', ".wav")), disposition
+
+
 def test_results_not_ready_answer_with_the_analysis_job_and_compute_nothing(api, upload, monkeypatch):
     def no_work_in_a_web_request(*args, **kwargs):
         raise AssertionError("a web request decoded or analysed audio")

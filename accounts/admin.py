@@ -1,7 +1,26 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 
+from .forms import LoginForm
+from .lockout import SignInLocked, check_not_locked
 from .models import User
+
+
+class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in says that the account is locked for a while, as the studio's does, instead of
+    "enter the correct username and password" for the right password (the backend refuses it either way)."""
+
+    def clean(self):
+        try:
+            check_not_locked(self.request, LoginForm.username_for(self.data.get("username")))
+        except SignInLocked as exc:
+            raise ValidationError(str(exc), code="locked") from None
+        return super().clean()
+
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -1,4 +1,5 @@
-from django.contrib.auth.models import update_last_login
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
@@ -8,7 +9,15 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from .serializers import LoginSerializer, LogoutSerializer, RegisterSerializer, UserSerializer
+from .forms import CLOSED
+from .serializers import (
+    LoginSerializer,
+    LogoutSerializer,
+    PasswordChangeSerializer,
+    RegisterSerializer,
+    UserSerializer,
+    sign_in_tokens,
+)
 
 _TOKENS = inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()})
 
@@ -18,8 +27,15 @@ class _AuthThrottled:
     throttle_scope = "auth"
 
 
+class RegistrationOpen(permissions.BasePermission):
+    message = CLOSED
+
+    def has_permission(self, request, view) -> bool:
+        return settings.REGISTRATION == "open"
+
+
 class RegisterView(_AuthThrottled, generics.CreateAPIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [RegistrationOpen]
     authentication_classes = []
     serializer_class = RegisterSerializer
 
@@ -33,7 +49,8 @@ class LoginView(_AuthThrottled, APIView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        update_last_login(None, data["user"])
+        # As a page sign-in does: records last_login and clears this address's failed attempts for the account.
+        user_logged_in.send(sender=data["user"].__class__, request=request, user=data["user"])
         return Response({"access": data["access"], "refresh": data["refresh"],
                          "user": UserSerializer(data["user"]).data})
 
@@ -55,6 +72,21 @@ class LogoutView(APIView):
         except TokenError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class PasswordView(_AuthThrottled, APIView):
+    """Change your password: every token and page session signed in under the old one ends; the answer is a
+    new token pair for this client."""
+
+    @extend_schema(request=PasswordChangeSerializer, responses=_TOKENS)
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        user.set_password(serializer.validated_data["new_password"])
+        user.save(update_fields=["password"])
+        refresh = sign_in_tokens(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 class MeView(generics.RetrieveUpdateAPIView):

@@ -7,5 +7,6 @@ urlpatterns = [
     route("auth/login", api.LoginView.as_view(), "auth-login"),
     route("auth/refresh", api.RefreshView.as_view(), "auth-refresh"),
     route("auth/logout", api.LogoutView.as_view(), "auth-logout"),
+    route("auth/password", api.PasswordView.as_view(), "auth-password"),
     route("auth/me", api.MeView.as_view(), "auth-me"),
 ]

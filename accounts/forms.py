@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from .models import User
 
+CLOSED = "Sign-up is closed on this studio: ask its operator for an account."
+
 
 class RegisterForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
@@ -28,7 +30,10 @@ class LoginForm(AuthenticationForm):
         ident = (ident or "").strip()
         if "@" in ident:
             return User.objects.filter(email__iexact=ident).values_list("username", flat=True).first() or ident
-        return ident
+        if User.objects.filter(username=ident).exists():
+            return ident
+        # Usernames are unique whatever their case: "Alice" signs in as alice (and counts against her lockout).
+        return User.objects.filter(username__iexact=ident).values_list("username", flat=True).first() or ident
 
     def clean(self):
         self.cleaned_data["username"] = self.username_for(self.cleaned_data.get("username"))

@@ -1,7 +1,21 @@
+from __future__ import annotations
+
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+TAKEN = "That username is taken (usernames are the same whatever their capitals)."
+
+
+def taken_username(username: str, instance: User | None = None) -> bool:
+    """Whether another account has this username in any case: "Alice" beside "alice" would let one person pass
+    for the other, and would share her sign-in lockout."""
+    others = User.objects.filter(username__iexact=(username or "").strip())
+    if instance is not None and instance.pk:
+        others = others.exclude(pk=instance.pk)
+    return others.exists()
 
 
 class User(AbstractUser):
@@ -23,6 +37,11 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "users"
+
+    def clean(self):
+        super().clean()
+        if taken_username(self.username, self):  # the admin's forms ask the model
+            raise ValidationError({"username": TAKEN})
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()

@@ -1,9 +1,16 @@
+import time
+
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .lockout import check_not_locked
-from .models import User
+from .models import TAKEN, User, taken_username
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -12,6 +19,11 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "first_name", "last_name", "plan", "is_verified", "is_active",
                   "created_at", "updated_at"]
         read_only_fields = ["id", "plan", "is_verified", "is_active", "created_at", "updated_at"]
+
+    def validate_username(self, value: str) -> str:
+        if taken_username(value, self.instance):
+            raise serializers.ValidationError(TAKEN)
+        return value
 
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()
@@ -76,8 +88,57 @@ class LoginSerializer(serializers.Serializer):
         user = authenticate(self.context.get("request"), username=username, password=attrs["password"])
         if user is None or not user.is_active:
             raise serializers.ValidationError("Wrong username/email or password.")
-        refresh = RefreshToken.for_user(user)
+        refresh = sign_in_tokens(user)
         return {"access": str(refresh.access_token), "refresh": str(refresh), "user": user}
+
+
+#: When the sign-in that began a chain of refreshed tokens happened (seconds since the epoch).
+SIGNED_IN_AT = "auth_time"
+
+
+def sign_in_tokens(user) -> RefreshToken:
+    """A new token pair for a sign-in: it carries the password's digest (a new password ends it, checked by
+    simplejwt's CHECK_REVOKE_TOKEN) and the time of the sign-in, which refreshing keeps."""
+    refresh = RefreshToken.for_user(user)
+    refresh[SIGNED_IN_AT] = int(time.time())
+    return refresh
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, which would rotate a refresh token issued before a password change and renew it
+    for ever, refuses both: tokens end with the password they were issued under, and a chain of refreshes
+    ends SIGN_IN_MAX_DAYS after its sign-in."""
+
+    def validate(self, attrs):
+        from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+        try:
+            token = self.token_class(attrs["refresh"])
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: token.get(jwt_settings.USER_ID_CLAIM)}).first()
+        if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("This sign-in has ended (the password was changed since). Log in again.",
+                                       "password_changed")
+        signed_in_at = token.get(SIGNED_IN_AT)
+        if not isinstance(signed_in_at, int) or time.time() - signed_in_at > settings.SIGN_IN_MAX_DAYS * 86400:
+            raise AuthenticationFailed(f"This sign-in is over {settings.SIGN_IN_MAX_DAYS} days old. Log in again.",
+                                       "sign_in_too_old")
+        return super().validate(attrs)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(style={"input_type": "password"})
+    new_password = serializers.CharField(style={"input_type": "password"})
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("That is not your current password.")
+        return value
+
+    def validate(self, attrs):
+        password_validation.validate_password(attrs["new_password"], self.context["request"].user)
+        return attrs
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -1,12 +1,15 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods
 
 from sonicai.throttling import throttled_posts
 
-from .forms import LoginForm, RegisterForm
+from .forms import CLOSED, LoginForm, RegisterForm
 from .lockout import SignInLocked, check_not_locked
 
 
@@ -15,6 +18,8 @@ from .lockout import SignInLocked, check_not_locked
 def register(request):
     if request.user.is_authenticated:
         return redirect("audio:library")
+    if settings.REGISTRATION != "open":
+        return render(request, "accounts/register.html", {"closed": CLOSED}, status=403)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -28,6 +33,9 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "registration_open": settings.REGISTRATION == "open"}
 
     def post(self, request, *args, **kwargs):
         try:
@@ -51,3 +59,17 @@ class LogoutView(auth_views.LogoutView):
         if not request.user.is_authenticated:
             return redirect("accounts:login")
         return render(request, "accounts/logout.html")
+
+
+@method_decorator(throttled_posts("auth"), name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's own: this browser stays signed in, every other session and every API token ends."""
+
+    template_name = "accounts/password.html"
+    success_url = reverse_lazy("audio:library")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Password changed. Other browsers and API tokens signed in with the old "
+                                       "one are signed out.")
+        return response

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("SONICAI_ENV_FILE") or BASE_DIR / ".env")
@@ -250,6 +251,11 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Failed sign-ins per account and client address before that pair is refused for a while.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# "open": anyone who reaches the studio may create an account; "closed": only operators make accounts (admin or
+# `manage.py createsuperuser` / the admin's Users page), for a studio served beyond this machine.
+REGISTRATION = env("SONICAI_REGISTRATION", default="open").strip().lower()
+if REGISTRATION not in ("open", "closed"):
+    raise ImproperlyConfigured(f"SONICAI_REGISTRATION must be open or closed, not {REGISTRATION!r}")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
@@ -283,7 +289,13 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": setting("JWT_SECRET", SECRET_KEY),
+    # Tokens carry a digest of the password they were issued under: a new password ends them all.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.RefreshSerializer",
 }
+#: A chain of refreshed tokens ends this many days after the sign-in that began it (rotation alone would
+#: renew a copied refresh token for ever).
+SIGN_IN_MAX_DAYS = env.int("SIGN_IN_MAX_DAYS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SonicAI API",
     "DESCRIPTION": "Upload, analyse, separate, remix and generate music.",

@@ -45,7 +45,8 @@ async def test_progress_is_pushed_to_the_owner(user):
 async def test_other_users_and_anonymous_are_refused(user, other_user):
     job = await make_job(user)
     for path in (f"/ws/jobs/{job.id}/?token={await token(other_user)}", f"/ws/jobs/{job.id}/",
-                 "/ws/jobs/not-a-uuid/?token=" + await token(user), f"/ws/jobs/{job.id}/?token=garbage"):
+                 "/ws/jobs/not-a-uuid/?token=" + await token(user), f"/ws/jobs/{job.id}/?token=garbage",
+                 "/ws/jobs/../../x?token=" + await token(user), "/ws/elsewhere"):
         comm = WebsocketCommunicator(application, path)
         await comm.connect()
         out = await comm.receive_output(timeout=5)

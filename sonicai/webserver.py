@@ -24,8 +24,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 
+from daphne import cli as daphne_cli
 from daphne import server as daphne_server
+from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 
@@ -161,6 +164,15 @@ class LimitedHTTPFactory(HTTPFactory):
         return protocol
 
 
+#: A download link is a bearer credential for an hour: it is not written to the access log.
+_DOWNLOAD_LINK = re.compile(r"^(\S+ /d/)\S+")
+
+
+class RedactingAccessLog(AccessLogGenerator):
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        super().write_entry(host, date, _DOWNLOAD_LINK.sub(r"\1…", request), status, length, ident, user)
+
+
 def start_job_sweeper() -> None:
     """Web processes run no ML, but the sweep is a few queries: with it, a studio whose workers all died (a
     Dramatiq pool stops whole when one of its processes is killed) still ends their jobs with a reason and
@@ -179,6 +191,7 @@ def main() -> None:
     # daphne's Server builds its factory from this module-level name; ours adds the limit.
     daphne_server.HTTPFactory = LimitedHTTPFactory
     CommandLineInterface.server_class = PacedServer
+    daphne_cli.AccessLogGenerator = RedactingAccessLog
     CommandLineInterface.entrypoint()
 
 

@@ -115,11 +115,15 @@ def test_admin_reads_jobs_but_neither_makes_nor_edits_them(admin_client, user):
 def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(os.environ, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 64 + "production-secret-key-for-check",
                DJANGO_ALLOWED_HOSTS="studio.example.com", DJANGO_SETTINGS_MODULE="sonicai.settings",
-               SONICAI_HTTPS="true")
+               SONICAI_HTTPS="true", TRUSTED_PROXY_COUNT="1")
     env.pop("TEST_DATABASE_URL", None)
     res = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
+    # Behind the proxy but not told so: every visitor would share the proxy's address and its lockout.
+    res = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                         capture_output=True, text=True, env={**env, "TRUSTED_PROXY_COUNT": "0"}, timeout=120)
+    assert res.returncode != 0 and "sonicai.W001" in res.stdout + res.stderr
 
 
 def _settings_value(var: str, expression: str, **extra) -> str:

@@ -146,6 +146,12 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         assert cli.returncode == 0, err
         assert json.loads(out)["duration"] == pytest.approx(12.0, abs=0.1)
 
+        # What the studio keeps is readable by its own user only: the database holds every refresh token.
+        for folder in (tmp_path / "var", media):
+            assert folder.stat().st_mode & 0o077 == 0, oct(folder.stat().st_mode)
+        stored = [p for p in media.rglob("*") if p.is_file()]
+        assert stored and all(p.stat().st_mode & 0o077 == 0 for p in stored)
+
         # Another user's things are not there for bob.
         for path in (f"/api/v1/audio/{a_file['id']}", f"/api/v1/audio/{a_file['id']}/features",
                      f"/api/v1/audio/{a_file['id']}/download", f"/api/v1/jobs/{a_file['job_id']}"):
@@ -238,6 +244,7 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
                 link = client.get(f"/api/v1/audio/{f['id']}/download").json()["url"]
                 audio = requests.get(link, timeout=30)
                 assert audio.status_code == 200 and audio.content[:4] == b"RIFF", f
+                assert link.rsplit("/d/", 1)[1] not in log.read_text()  # a link is a credential: not logged
 
         assert requests.get(f"{studio.url}/health", timeout=10).status_code == 200
         # No child died that we did not kill: the worker's main process exits after its

@@ -66,6 +66,23 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def keep_private(*folders: Path) -> list[Path]:
+    """Make the studio's own folders readable by its user only, and what it writes from now on too.
+
+    The database (sessions, every refresh token), the embedded Redis's file and the uploaded audio would
+    otherwise be readable by every account on a shared host (umask 022). Only folders this user owns are
+    changed; returns those it changed."""
+    os.umask(0o077)
+    changed = []
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        info = folder.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            folder.chmod(0o700)
+            changed.append(folder)
+    return changed
+
+
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -102,6 +119,9 @@ class Command(BaseCommand):
             except DeviceUnavailable as exc:
                 raise CommandError(f"refusing to start the studio's ai_heavy worker: {exc}") from None
         var_dir = Path(settings.VAR_DIR)
+        local_media = [Path(settings.MEDIA_ROOT)] if not settings.S3_BUCKET_NAME else []
+        for folder in keep_private(var_dir, *local_media):
+            self.say(f"{folder} is now readable by this user only (it holds the database or the uploads)")
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="sonicai.settings", PYTHONUNBUFFERED="1")
         cwd = str(settings.BASE_DIR)
         supervisor = Supervisor(log=lambda message: self.say(message, error=True))
@@ -134,6 +154,9 @@ class Command(BaseCommand):
             if not is_loopback(opts["host"]):
                 self.say("serving beyond this machine: set DJANGO_ALLOWED_HOSTS to the name users type, and "
                          "SONICAI_HTTPS=true behind a TLS proxy (see README, 'Serving beyond localhost')")
+                if settings.REGISTRATION == "open":
+                    self.say("anyone who reaches this studio can create an account: SONICAI_REGISTRATION=closed "
+                             "leaves that to you (the admin's Users page)")
             last_reap = time.monotonic()
             while not stopping:
                 exited = supervisor.poll()

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
 from .forms import LoginForm
-from .lockout import SignInLocked, check_not_locked
+from .lockout import SignInLocked, check_not_locked, unlock_account
 from .models import User
 
 
@@ -31,3 +31,11 @@ class SonicUserAdmin(UserAdmin):
     ordering = ("-created_at",)
     fieldsets = UserAdmin.fieldsets + (("SonicAI", {"fields": ("plan", "is_verified")}),)
     add_fieldsets = UserAdmin.add_fieldsets + (("SonicAI", {"fields": ("email", "plan")}),)
+    actions = ["unlock_signins"]
+
+    @admin.action(description="Let them sign in again now (forget their failed sign-ins)")
+    def unlock_signins(self, request, queryset):
+        for user in queryset:
+            unlock_account(user.get_username())
+        self.message_user(request, f"{queryset.count()} account(s) may sign in again now. An address locked for "
+                                   "failing over many accounts: manage.py unlock_signins --address ADDRESS.")

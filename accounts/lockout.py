@@ -35,10 +35,32 @@ def client_address(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
+def _account(username: str | None) -> str:
+    return hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:32]
+
+
 def _keys(request, username: str | None) -> tuple[str, str]:
     address = client_address(request)
-    account = hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:32]
-    return f"signin-fail:{account}:{address}", f"signin-fail-address:{address}"
+    account = _account(username)
+    # The account's generation is part of the key, so that an operator can clear its counts from every
+    # address at once (unlock_account) without the cache being able to list keys.
+    generation = cache.get(f"signin-gen:{account}", 0)
+    return f"signin-fail:{account}:{generation}:{address}", address_key(address)
+
+
+def address_key(address: str) -> str:
+    return f"signin-fail-address:{address}"
+
+
+def unlock_account(username: str) -> None:
+    """Forget the failed sign-ins counted against this account, from every address."""
+    key = f"signin-gen:{_account(username)}"
+    cache.set(key, (cache.get(key) or 0) + 1, None)
+
+
+def unlock_address(address: str) -> None:
+    """Forget the failed sign-ins counted against this client address (all accounts together)."""
+    cache.delete(address_key(address))
 
 
 def check_not_locked(request, username: str | None) -> None:

@@ -95,3 +95,38 @@ def test_passwords_are_hashed_with_argon2_and_old_hashes_upgraded(client, django
     assert client.post("/accounts/login/", {"username": "carol", "password": "tuneful-melody-77"}).status_code == 302
     u.refresh_from_db()
     assert u.password.startswith("argon2")
+
+
+def test_an_operator_can_let_a_locked_out_musician_and_address_back_in(user, admin_client, settings):
+    from django.core.management import CommandError, call_command
+
+    from accounts.lockout import SPRAY_FACTOR
+    from accounts.models import User
+
+    api = APIClient()
+
+    def sign_in(password=GOOD, username="alice"):
+        return api.post("/api/v1/auth/login", {"username": username, "password": password}, format="json")
+
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(f"guess-{i}")
+    assert sign_in().status_code == 429
+    call_command("unlock_signins", "alice@example.com")
+    assert sign_in().status_code == 200
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(f"guess-{i}")
+    assert sign_in().status_code == 429
+    res = admin_client.post("/admin/accounts/user/", {"action": "unlock_signins", "_selected_action": [user.pk]},
+                            follow=True)
+    assert b"may sign in again now" in res.content
+    assert sign_in().status_code == 200
+    for i in range(settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR):  # one address tries many made-up names
+        sign_in("x", username=f"nobody-{i}")
+    assert sign_in().status_code == 429
+    call_command("unlock_signins", address=["127.0.0.1"])
+    assert sign_in().status_code == 200
+    with pytest.raises(CommandError, match="no account is called"):
+        call_command("unlock_signins", "nobody-1")
+    with pytest.raises(CommandError, match="name an account"):
+        call_command("unlock_signins")
+    assert User.objects.filter(username="alice").exists()

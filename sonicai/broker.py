@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import socket
+import time
 
 import dramatiq
 from django.apps import apps
@@ -29,12 +30,23 @@ QUEUES = (DEFAULT_QUEUE, AI_HEAVY_QUEUE)
 ACTOR_OPTIONS = {"max_retries": 0, "time_limit": settings.JOB_TIMEOUT_SECONDS * 1000}
 
 
+#: A worker process silent this long is dead to Dramatiq's Redis broker: the messages it had taken but not
+#: finished (running and prefetched) go back to their queue at the next maintenance. Workers say they are alive
+#: every PRESENCE_EVERY seconds even while every thread is busy (announce_worker), so only a dead one goes quiet.
+HEARTBEAT_TIMEOUT_MS = 30_000
+#: Per million broker commands, how many also run that maintenance. Dramatiq's default (1,000) left the jobs a
+#: killed worker had prefetched pending for a quarter of an hour; with idle workers fetching about once a second,
+#: 100,000 runs it within seconds of the timeout. It costs little while no worker is dead.
+MAINTENANCE_CHANCE = 100_000
+
+
 def _make_broker() -> dramatiq.Broker:
     if settings.DRAMATIQ_BROKER == "stub":
         broker = StubBroker()
         broker.emit_after("process_boot")
     else:
-        broker = RedisBroker(url=settings.REDIS_URL, namespace="sonicai")
+        broker = RedisBroker(url=settings.REDIS_URL, namespace="sonicai", heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+                             maintenance_chance=MAINTENANCE_CHANCE)
     # run_job asks which message it runs for: a copy of a job's message that was sent again is not run twice.
     broker.add_middleware(CurrentMessage())
     for queue in QUEUES:
@@ -78,12 +90,19 @@ def _this_worker() -> str:
 
 
 def announce_worker(queues: set[str] | frozenset[str]) -> None:
-    """Record in the broker that this process takes jobs from these queues (for PRESENCE_TTL seconds).
+    """Record in the broker that this process takes jobs from these queues (for PRESENCE_TTL seconds), and
+    renew its Dramatiq heartbeat.
 
     Dramatiq's own Redis heartbeats cannot tell a worker from a web process: every process that only sends
     messages registers in the same set, so the studio keeps a key of its own per worker process."""
     if isinstance(broker, RedisBroker):
-        broker.client.set(_presence_key(_this_worker()), json.dumps(sorted(queues)), ex=PRESENCE_TTL)
+        with broker.client.pipeline() as pipe:
+            pipe.set(_presence_key(_this_worker()), json.dumps(sorted(queues)), ex=PRESENCE_TTL)
+            # Dramatiq renews a worker's heartbeat only when it fetches, which a worker whose prefetch is full
+            # (every thread on a long job, more waiting) does not do; after HEARTBEAT_TIMEOUT_MS its running jobs'
+            # messages would be handed out again (dramatiq issue #692). The same entry its fetches write:
+            pipe.zadd(f"{broker.namespace}:__heartbeats__", {broker.broker_id: int(time.time() * 1000)})
+            pipe.execute()
 
 
 def withdraw_worker() -> None:

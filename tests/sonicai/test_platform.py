@@ -28,6 +28,10 @@ def test_health_counts_the_live_workers_of_each_queue(client):
         assert "workers" not in client.get("/health").json()
         return
     broker.announce_worker({"default"})
+    # The same call renews this process's Dramatiq heartbeat, which a worker busy on long jobs with more
+    # prefetched does not renew by itself: without it, its running jobs would be handed out again.
+    beat = broker.broker.client.zscore(f"{broker.broker.namespace}:__heartbeats__", broker.broker.broker_id)
+    assert beat is not None and abs(beat / 1000 - time.time()) < 5
     try:
         gone = subprocess.Popen([sys.executable, "-c", "pass"])
         gone.wait()

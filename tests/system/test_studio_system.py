@@ -175,6 +175,13 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         alice.wait(long_file["job_id"])
         doomed = started(alice.post("/api/v1/stems/separate", {"audio_file_id": long_file["id"]}))
         alice.wait(doomed, until=lambda j: j["status"] == "processing")
+        # Both of the worker's threads busy, and one more job taken from the queue that it never starts: the
+        # killed worker's broker still holds that job's message, which must come back to the restarted one.
+        busy_too = started(alice.post("/api/v1/stems/separate", {"audio_file_id": long_file["id"]}))
+        alice.wait(busy_too, until=lambda j: j["status"] == "processing")
+        prefetched = started(alice.post("/api/v1/stems/separate", {"audio_file_id": a_file["id"], "engine": "hpss"}))
+        time.sleep(3)
+        assert alice.job(prefetched)["status"] == "pending"
         tree = descendants(studio.proc.pid)
         workers = [pid for pid, cmd in tree.items() if "sonicai.worker" in cmd and "sonicai.worker" in tree.get(
             parent_of(pid), "")]  # Dramatiq's worker processes, not its main process
@@ -182,9 +189,12 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         for pid in workers:
             os.kill(pid, signal.SIGKILL)
         killed_at = time.monotonic()
-        dead = alice.wait(doomed, timeout=30)
-        assert dead["status"] == "failed" and "worker" in dead["error_message"]
+        for job_id in (doomed, busy_too):
+            dead = alice.wait(job_id, timeout=30)
+            assert dead["status"] == "failed" and "worker" in dead["error_message"]
         assert time.monotonic() - killed_at < 30
+        assert alice.wait(prefetched, timeout=120)["status"] == "completed"
+        print(f"prefetched job ran {time.monotonic() - killed_at:.1f} s after the kill")
         again = started(alice.post("/api/v1/stems/separate", {"audio_file_id": a_file["id"], "engine": "hpss"}))
         assert alice.wait(again)["status"] == "completed"
         # /health counts the restarted worker processes, not the killed ones nor the web processes.

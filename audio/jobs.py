@@ -10,6 +10,7 @@ again when the work does not complete.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import socket
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from sonicai.music.errors import MusicInputError
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
 from sonicai.music.progress import Progress, within
 from sonicai.realtime import broadcast_job
@@ -299,7 +301,7 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
     heartbeat.start()
     status, error, result = Status.FAILED, "", None
     try:
-        result = work(ctx)
+        result = _finite(work(ctx), f"job {job_id}")
         status = Status.COMPLETED
     except JobCancelled:
         status = Status.CANCELLED
@@ -307,6 +309,13 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
         error = f"The job took longer than its time limit of {settings.JOB_TIMEOUT_SECONDS} s."
     except JobError as exc:
         error = str(exc)
+    except MusicInputError as exc:  # this audio or these settings will not do: said as it is, no traceback
+        if _cancelled_meanwhile(job.pk):
+            status = Status.CANCELLED
+        else:
+            log.info("job %s: %s", job_id, exc)
+            error = exc.sentence()
+        after_failure(exc)
     except Exception as exc:
         if _cancelled_meanwhile(job.pk):
             # Cancelled under the work (the song deleted, its rows gone): the cancel, not a fault, ended it.
@@ -326,6 +335,19 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
     close_old_connections()  # a connection that broke under the work is not used to write how it ended
     _with_database_retries(lambda: _settle(job, ctx, status, error, result), f"ending job {job_id}")
     close_old_connections()
+
+
+def _finite(value: Any, where: str) -> Any:
+    """The result with NaN and infinities as null: JSON has no such numbers, and the database refuses the
+    whole row for one, which would leave a finished job looking like a crashed worker's."""
+    if isinstance(value, float) and not math.isfinite(value):
+        log.warning("%s: a %s in its result is stored as null", where, value)
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v, where) for v in value]
+    return value
 
 
 #: Pauses between tries of a status write that met a dropped database connection (seconds).

@@ -93,7 +93,7 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
     """The transcription job: one .mid per stem (or the mix), a multitrack .mid and the notes as JSON, all in
     the job's result keys (downloads through /api/v1/jobs/{id}/download?name=...)."""
     from sonicai.music.audio_io import load_audio
-    from sonicai.music.transcription.midi import multitrack_midi, stem_midi, write_midi
+    from sonicai.music.transcription.midi import grid_tempo, multitrack_midi, stem_midi, write_midi
     from sonicai.music.transcription.transcribe import transcribe
 
     source = ctx.params.get("source", ALL_STEMS)
@@ -111,7 +111,7 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
         for name in names:
             with storage.local_copy(keys[name]) as path:
                 inputs[name], sr = load_audio(path)
-    tempo = song_tempo(af, next(iter(inputs.values())), sr)
+    tempo = grid_tempo(song_tempo(af, next(iter(inputs.values())), sr))
     tracks = {}
     for i, (name, audio) in enumerate(inputs.items()):
         part = ctx.scaled(0.05 + 0.85 * i / len(inputs), 0.05 + 0.85 * (i + 1) / len(inputs))

@@ -137,11 +137,13 @@ class RemixSerializer(serializers.ModelSerializer):
                   "effects_applied", "created_at"]
 
 
-def _start(request, body_cls, job_type, actor, to_params):
+def _start(request, body_cls, job_type, actor, to_params, check=None):
     body = body_cls(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
     af = owned_audio_for(request, data)
+    if check is not None:
+        check(data, af)
     params = {"start": data.get("start"), "end": data.get("end"), "pitch": data.get("semitones") or 0.0,
               "preserve_formants": data.get("preserve_formants", False), "effects": data.get("effects"),
               **to_params(data)}
@@ -149,11 +151,35 @@ def _start(request, body_cls, job_type, actor, to_params):
     return job_started(start_job(request.user, job_type, actor, audio_file=af, params=params))
 
 
+def _worked_seconds(af, data: dict) -> float | None:
+    """How long the song, or the region asked for, lasts (None while the song's length is unknown)."""
+    if not af.duration:
+        return None
+    return (data.get("end") or af.duration) - (data.get("start") or 0.0)
+
+
+def _genre_checked(data: dict, af) -> dict:
+    from sonicai.music.remix.genre import MIN_SECONDS
+
+    seconds = _worked_seconds(af, data)
+    if seconds is not None and seconds < MIN_SECONDS:  # refused now, not by a failed job later
+        raise ValueError(f"A genre remix needs at least {MIN_SECONDS:g} s of audio; this lasts {seconds:.1f} s.")
+    return data
+
+
+def _tempo_checked(data: dict, af) -> dict:
+    analysis = af.analysis or {}
+    if data.get("target_bpm") and "tempo_bpm" in analysis and not analysis["tempo_bpm"]:
+        raise ValueError("No steady beat was found in this song, so it cannot be set to a BPM; change its tempo "
+                         "by a percentage instead.")
+    return data
+
+
 class GenreView(APIView):
     @extend_schema(request=GenreRequest, responses={202: JobStartedSerializer})
     def post(self, request):
         return _start(request, GenreRequest, ProcessingJob.Type.REMIX, genre_remix,
-                      lambda d: _genre_params(d, request.user))
+                      lambda d: _genre_params(d, request.user), check=_genre_checked)
 
 
 def _genre_params(data: dict, user=None) -> dict:
@@ -171,7 +197,7 @@ class TempoView(APIView):
     @extend_schema(request=TempoRequest, responses={202: JobStartedSerializer})
     def post(self, request):
         return _start(request, TempoRequest, ProcessingJob.Type.TEMPO, dsp_remix, lambda d: {
-            "tempo_change": d.get("tempo_change"), "target_bpm": d.get("target_bpm")})
+            "tempo_change": d.get("tempo_change"), "target_bpm": d.get("target_bpm")}, check=_tempo_checked)
 
 
 class PitchView(APIView):

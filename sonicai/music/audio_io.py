@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from sonicai.music.errors import MusicInputError
+
 #: Formats we write, mapped to (soundfile format, subtype) or "av" for PyAV.
 _WRITE_FORMATS = {
     "wav": ("WAV", "PCM_16"),
@@ -33,8 +35,11 @@ _WRITE_FORMATS = {
 MIN_SECONDS = 0.1
 
 
-class AudioDecodeError(ValueError):
+class AudioDecodeError(MusicInputError):
     """The file is not audio we can decode."""
+
+    def sentence(self) -> str:
+        return f"The audio could not be read: {super().sentence()[0].lower()}{super().sentence()[1:]}"
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,38 @@ def test_a_pending_job_whose_queue_message_is_lost_is_sent_again(user, run_jobs,
     assert job.status == "completed" and job.result == {"answer": 42}
 
 
+def _nan_result(ctx):
+    return {"peak_db": float("nan"), "bands": [1.0, float("inf")], "ok": True}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_nan(job_id):
+    run_job(job_id, _nan_result)
+
+
+def _unusable_input(ctx):
+    from sonicai.music.remix.genre import GenreError
+
+    raise GenreError("a genre remix needs at least 3 s of audio")
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_unusable(job_id):
+    run_job(job_id, _unusable_input)
+
+
+def test_a_result_holding_nan_completes_and_input_errors_read_as_sentences(user, run_jobs):
+    """A NaN in a result once made the database refuse the job's end, and the finished job read as a dead
+    worker's; an error about the input is the musician's sentence, not an 'Internal error: GenreError'."""
+    nan = start_job(user, "analysis", t_nan)
+    unusable = start_job(user, "analysis", t_unusable)
+    run_jobs()
+    nan.refresh_from_db()
+    unusable.refresh_from_db()
+    assert nan.status == "completed" and nan.result == {"peak_db": None, "bands": [1.0, None], "ok": True}
+    assert unusable.status == "failed" and unusable.error_message == "A genre remix needs at least 3 s of audio."
+
+
 def test_a_job_waiting_while_no_worker_takes_its_queue_says_so(user, run_jobs, monkeypatch):
     import sonicai.broker
     from audio.jobs import NO_WORKER_STAGE, mark_jobs_without_worker

@@ -80,3 +80,17 @@ def test_genre_remix_tempo_loudness_and_vocals(genre):
     shift = int(30.0 / result.tempo_bpm * SR)
     apart = spectral_similarity(out[:, shift:], aligned[:, :-shift])
     assert together > 0.3 and together > apart + 0.05
+
+
+def test_a_phone_recording_gets_a_finite_genre_remix():
+    """8 kHz audio: the key finder's and the vinyl filter's frequencies lie above its Nyquist frequency (the
+    lo-fi remix came out NaN and its job read as a crashed worker's); it is remixed at 44.1 kHz."""
+    pytest.importorskip("sonicai.music.compose.production")
+    from sonicai.music.audio_io import resample
+    from sonicai.music.remix.pipeline import GENRE_RATE, RemixParams, run_remix
+    from sonicai.music.testing.signals import chord_progression
+
+    backing, _ = chord_progression([(0, "maj"), (9, "min"), (5, "maj"), (7, "maj")], bpm=96.0, sr=SR, program=0)
+    phone = resample(backing.mean(axis=0, keepdims=True), SR, 8000)
+    out = run_remix(phone, 8000, RemixParams(genre="lofi", seed=2), stems={"other": phone})
+    assert out.sr == GENRE_RATE and np.isfinite(out.audio).all() and np.abs(out.audio).max() > 0.01

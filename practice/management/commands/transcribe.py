@@ -26,7 +26,7 @@ class Command(AudioCommand):
         from django.conf import settings
 
         from sonicai.music.analysis.tempo import estimate_tempo
-        from sonicai.music.transcription.midi import multitrack_midi, stem_midi, write_midi
+        from sonicai.music.transcription.midi import grid_tempo, multitrack_midi, stem_midi, write_midi
         from sonicai.music.transcription.transcribe import transcribe, transcribe_stems
 
         path = self.input_file(opts["file"])
@@ -36,7 +36,7 @@ class Command(AudioCommand):
         if opts["tempo"] is not None and not 20 <= opts["tempo"] <= 400:
             raise CommandError("--tempo must be between 20 and 400 BPM")
         audio, sr = load_cli_audio(path)
-        tempo = opts["tempo"] or float(estimate_tempo(audio.mean(axis=0), sr).bpm)
+        tempo = opts["tempo"] or grid_tempo(float(estimate_tempo(audio.mean(axis=0), sr).bpm))
         stem = opts["stem"]
         if opts["separate"]:
             from sonicai.music.separation.base import EngineUnavailable

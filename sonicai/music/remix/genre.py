@@ -17,6 +17,7 @@ import numpy as np
 
 from sonicai.music.analysis.chords import ChordSegment, recognize_chords
 from sonicai.music.audio_io import as_channels, fit_length
+from sonicai.music.errors import MusicInputError
 from sonicai.music.notes import NOTE_NAMES, pitch_class
 from sonicai.music.progress import Progress, report, within
 from sonicai.music.transform.stretch import warp_to_grid
@@ -24,7 +25,7 @@ from sonicai.music.transform.stretch import warp_to_grid
 TARGET_LUFS = -14.0
 
 
-class GenreError(ValueError):
+class GenreError(MusicInputError):
     """Bad genre request (unknown genre, audio too short, ...)."""
 
 
@@ -66,13 +67,17 @@ def _key_index(tonic: str | int) -> int:
         raise GenreError(f"unknown key tonic {tonic!r}") from None
 
 
+#: Shorter than this holds too few beats to find the song's tempo and bars in.
+MIN_SECONDS = 3.0
+
+
 def stereo_source(audio: np.ndarray, sr: int) -> np.ndarray:
     """The song as (2, samples) float32, refused when it is too short to find a beat in."""
     x, _ = as_channels(audio)
     if x.shape[0] == 1:
         x = np.repeat(x, 2, axis=0)
-    if x.shape[1] < 3 * sr:
-        raise GenreError("a genre remix needs at least 3 s of audio")
+    if x.shape[1] < MIN_SECONDS * sr:
+        raise GenreError(f"a genre remix needs at least {MIN_SECONDS:g} s of audio")
     return x
 
 

@@ -65,6 +65,12 @@ class RemixOutput:
     summary: dict = field(default_factory=dict)
 
 
+#: A genre remix of audio sampled below GENRE_MIN_RATE is made at GENRE_RATE: its drums, crackle and
+#: filters reach above the source's Nyquist frequency (a 7 kHz low-pass is NaN at 8 kHz).
+GENRE_MIN_RATE = 22050
+GENRE_RATE = 44100
+
+
 def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float | None = None,
               stems: dict | None = None, analysis: dict | None = None,
               progress: Progress | None = None,
@@ -87,6 +93,12 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
     if params.genre:
         from .genre import genre_remix
         from .musicgen_genre import musicgen_genre_remix
+
+        if sr < GENRE_MIN_RATE:  # a phone recording: the key finder and the new parts need the upper octaves
+            from sonicai.music.audio_io import resample
+
+            stems = {name: resample(stem, sr, GENRE_RATE) for name, stem in stems.items()} if stems else stems
+            audio, sr = resample(audio, sr, GENRE_RATE), GENRE_RATE
 
         common = {"seed": params.seed, "stems": stems, "analysis": analysis, "target_bpm": params.target_bpm,
                   "progress": within(progress, 0.0, 0.70)}

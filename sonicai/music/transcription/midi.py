@@ -31,7 +31,7 @@ from .drums import HIT_SECONDS, DrumHit
 from .notes import NoteEvent
 
 __all__ = ["STEM_PROGRAMS", "program_for_stem", "notes_to_instrument", "drums_to_instrument",
-           "stem_midi", "multitrack_midi", "write_midi"]
+           "stem_midi", "multitrack_midi", "write_midi", "grid_tempo", "FALLBACK_TEMPO"]
 
 STEM_PROGRAMS = {
     "vocals": 52,  # Choir Aahs
@@ -91,6 +91,16 @@ def _track(stem: str, events) -> pretty_midi.Instrument:
     if stem.lower() == "drums" or (events and isinstance(events[0], DrumHit)):
         return drums_to_instrument(events, name=stem.capitalize())
     return notes_to_instrument(events, stem)
+
+
+#: The tempo map of a MIDI file for a song without a steady beat (silence, rubato, a tiny clip): the notes are
+#: placed in seconds either way, the tempo only draws the DAW's bar lines.
+FALLBACK_TEMPO = 120.0
+
+
+def grid_tempo(bpm: float | None) -> float:
+    """The tempo to write into a MIDI file: the song's, or FALLBACK_TEMPO when none was found."""
+    return float(bpm) if bpm and 20.0 <= bpm <= 400.0 else FALLBACK_TEMPO
 
 
 def stem_midi(stem: str, events: Sequence[NoteEvent] | Sequence[DrumHit],

@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 
 from sonicai.music.audio_io import as_channels, restore
+from sonicai.music.errors import MusicInputError
 
 MAX_CHAIN_LENGTH = 32
 MAX_EQ_BANDS = 16
 MAX_TOTAL_TAIL_SECONDS = 30.0
 
 
-class EffectsError(ValueError):
+class EffectsError(MusicInputError):
     """An effects chain that cannot be validated."""
 
 

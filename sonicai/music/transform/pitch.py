@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from sonicai.music.audio_io import as_channels, fit_length, restore
+from sonicai.music.errors import MusicInputError
 
 SEMITONE_RANGE = (-12.0, 12.0)
 
 
-class PitchError(ValueError):
+class PitchError(MusicInputError):
     """Invalid pitch-shift request."""
 
 

@@ -12,11 +12,12 @@ from collections.abc import Callable
 import numpy as np
 
 from sonicai.music.audio_io import as_channels, restore
+from sonicai.music.errors import MusicInputError
 
 MIN_REGION_SECONDS = 1.0
 
 
-class RegionError(ValueError):
+class RegionError(MusicInputError):
     """A start/end region that does not fit the audio."""
 
 

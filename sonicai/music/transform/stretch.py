@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sonicai.music.audio_io import as_channels, fit_length, restore
+from sonicai.music.errors import MusicInputError
 
 PERCENT_RANGE = (-50.0, 100.0)
 BPM_RANGE = (20.0, 300.0)
@@ -17,7 +18,7 @@ BPM_RANGE = (20.0, 300.0)
 RATE_RANGE = (0.25, 4.0)
 
 
-class StretchError(ValueError):
+class StretchError(MusicInputError):
     """Invalid tempo or stretch request."""
 
 
@@ -36,7 +37,8 @@ def tempo_ratio(
     if not np.isfinite(target_bpm) or not BPM_RANGE[0] <= target_bpm <= BPM_RANGE[1]:
         raise StretchError(f"target_bpm must be between {BPM_RANGE[0]:g} and {BPM_RANGE[1]:g}, got {target_bpm}")
     if source_bpm is None or not np.isfinite(source_bpm) or source_bpm <= 0:
-        raise StretchError("target_bpm needs the detected source_bpm (a positive number)")
+        raise StretchError("no steady beat was found in this song, so it cannot be set to a BPM; change its tempo "
+                           "by a percentage instead")
     return target_bpm / float(source_bpm)
 
 

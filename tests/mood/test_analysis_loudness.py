@@ -66,3 +66,22 @@ def test_integrated_loudness_equals_pyloudnorm_on_a_dynamic_programme():
     audio = (rng.standard_normal((2, len(levels))) * 0.2 * levels).astype(np.float32)
     ref = pyloudnorm.Meter(SR).integrated_loudness(np.array(audio.T, dtype=np.float64, order="C"))
     assert measure_loudness(audio, SR)["integrated_lufs"] == pytest.approx(round(ref, 2), abs=0.005)
+
+
+def test_a_surround_file_is_measured_without_its_lfe_channel():
+    """A 5.1 upload's analysis failed ("at most 5 channels"): BS.1770 weighs the surrounds 1.41 and leaves the
+    LFE (the fourth channel) out, so a rumble there does not change the loudness."""
+    from sonicai.music.analysis.loudness import measure_loudness
+
+    sr = 44100
+    t = np.arange(sr * 3) / sr
+    front = 0.1 * np.sin(2 * np.pi * 1000 * t)
+    five_one = np.stack([front, front, front, 0.5 * np.sin(2 * np.pi * 40 * t), front, front])
+    quiet_lfe = five_one.copy()
+    quiet_lfe[3] = 0.0
+    loud = measure_loudness(five_one, sr)
+    assert loud["integrated_lufs"] is not None
+    assert loud["integrated_lufs"] == measure_loudness(quiet_lfe, sr)["integrated_lufs"]
+    stereo = measure_loudness(np.stack([front, front]), sr)["integrated_lufs"]
+    # three fronts at 1.0 and two surrounds at 1.41 against two fronts: 10*log10(5.82/2) dB louder
+    assert loud["integrated_lufs"] - stereo == pytest.approx(10 * np.log10(5.82 / 2), abs=0.05)

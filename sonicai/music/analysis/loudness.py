@@ -80,15 +80,26 @@ def loudness_range_lu(audio: np.ndarray, sr: int, kw: np.ndarray | None = None) 
 
 
 def integrated_lufs(audio: np.ndarray, sr: int) -> float:
-    a = _as_channels(audio)
+    a = _without_lfe(_as_channels(audio))
     # BS.1770 integrates over 400 ms gating blocks; shorter input has no defined loudness.
     if a.shape[1] < int(0.4 * sr) + 1:
         return float("-inf")
     return gated_loudness(_k_weight(a, sr), sr)
 
 
-#: BS.1770-4 channel weights in pyloudnorm's order: L, R, C, Ls, Rs.
-_CHANNEL_GAINS = (1.0, 1.0, 1.0, 1.41, 1.41)
+#: BS.1770-4 channel weights in pyloudnorm's order: L, R, C, then every surround channel 1.41.
+_CHANNEL_GAINS = (1.0, 1.0, 1.0)
+_SURROUND_GAIN = 1.41
+
+
+def _channel_gains(n: int) -> np.ndarray:
+    return np.asarray(_CHANNEL_GAINS[:n] + (_SURROUND_GAIN,) * max(0, n - len(_CHANNEL_GAINS)))
+
+
+def _without_lfe(a: np.ndarray) -> np.ndarray:
+    """BS.1770 leaves the low-frequency effects channel out: the fourth of a 5.1 or 7.1 file (WAV order
+    L R C LFE ...). pyloudnorm stops at five channels, so surround uploads failed their analysis."""
+    return np.delete(a, 3, axis=0) if a.shape[0] in (6, 8) else a
 
 
 def gated_loudness(kw: np.ndarray, sr: int) -> float:
@@ -98,8 +109,6 @@ def gated_loudness(kw: np.ndarray, sr: int) -> float:
     bounds, -70 LUFS and -10 LU gates), written here because that method always K-weights its input
     itself: taking the K-weighted signal lets the loudness range reuse the one filtering pass.
     """
-    if kw.shape[0] > len(_CHANNEL_GAINS):
-        raise ValueError(f"at most {len(_CHANNEL_GAINS)} channels")
     block = 0.4
     n_blocks = int(np.round((kw.shape[1] / sr - block) / (block * 0.25))) + 1
     j = np.arange(n_blocks)
@@ -108,7 +117,7 @@ def gated_loudness(kw: np.ndarray, sr: int) -> float:
     csum = np.concatenate([np.zeros((kw.shape[0], 1)), np.cumsum(kw.astype(np.float64) ** 2, axis=1)], axis=1)
     hi = np.minimum(hi, kw.shape[1])
     z = (csum[:, hi] - csum[:, lo]) / (block * sr)  # mean square per channel and block
-    gains = np.asarray(_CHANNEL_GAINS[: kw.shape[0]])[:, None]
+    gains = _channel_gains(kw.shape[0])[:, None]
     with np.errstate(divide="ignore"):
         blocks = -0.691 + 10.0 * np.log10((gains * z).sum(axis=0))
         above = blocks >= _SILENCE
@@ -128,11 +137,12 @@ def measure_loudness(audio: np.ndarray, sr: int) -> dict:
     reported as None so the dict stays JSON-serialisable.
     """
     a = _as_channels(audio)
-    kw = _k_weight(a, sr) if a.shape[1] > int(0.4 * sr) else None
+    heard = _without_lfe(a)
+    kw = _k_weight(heard, sr) if a.shape[1] > int(0.4 * sr) else None
     result = {
         "integrated_lufs": gated_loudness(kw, sr) if kw is not None else float("-inf"),
         "true_peak_dbtp": true_peak_dbtp(a, sr),
-        "loudness_range_lu": loudness_range_lu(a, sr, kw),
+        "loudness_range_lu": loudness_range_lu(heard, sr, kw),
         "sample_peak_dbfs": _db(float(np.abs(a).max())) if a.size else float("-inf"),
     }
     return {k: (round(v, 2) if math.isfinite(v) else None) for k, v in result.items()}

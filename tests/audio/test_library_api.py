@@ -145,3 +145,20 @@ def test_library_list_costs_the_same_queries_for_many_files(api, upload, django_
     with django_assert_max_num_queries(4):  # user, count, page: not one query per file
         body = api.get("/api/v1/audio").json()
     assert body["count"] == 6 and {f["analysis_status"] for f in body["results"]} == {"pending"}
+
+
+def test_a_damaged_file_is_as_long_as_what_decodes(api, make_audio_bytes, run_jobs):
+    """Half of an MP3 whose header still promises the whole: after its analysis the song lasts what can be
+    heard, and a region past that is refused at once instead of failing a job."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = make_audio_bytes("mp3", 8.0)
+    res = api.post("/api/v1/audio/upload", {"file": SimpleUploadedFile("half.mp3", data[: len(data) // 2])},
+                   format="multipart")
+    assert res.status_code == 201, res.content
+    run_jobs()
+    heard = api.get(f"/api/v1/audio/{res.json()['id']}").json()["duration"]
+    assert 3.0 < heard < 5.0
+    late = api.post("/api/v1/remix/pitch", {"audio_file_id": res.json()["id"], "semitones": 2, "start": 5, "end": 7},
+                    format="json")
+    assert late.status_code == 400

@@ -25,8 +25,29 @@ class AudioCommand(BaseCommand):
             return super().execute(*args, **options)
         except CommandError:
             raise
-        except (ValueError, FileNotFoundError, PermissionError, RuntimeError) as exc:
+        except OSError as exc:  # a path that cannot be written or read: the path and why, in one line
+            if exc.filename and exc.strerror:
+                raise CommandError(f"{exc.filename}: {exc.strerror.lower()}") from exc
             raise CommandError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        except (ValueError, RuntimeError) as exc:
+            raise CommandError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+    @staticmethod
+    def output_file(path: str, kinds: tuple[str, ...]) -> Path:
+        """Where a command will write its audio, checked before minutes of work: a file name with one of these
+        extensions in a folder that exists (or can be made)."""
+        p = Path(path)
+        if p.suffix.lower().lstrip(".") not in kinds:
+            raise CommandError(f"{path}: the output must end in {', '.join('.' + k for k in kinds[:-1])} or "
+                               f".{kinds[-1]}")
+        if p.is_dir():
+            raise CommandError(f"{path}: is a folder; name the file to write")
+        for parent in p.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise CommandError(f"{path}: {parent} is not a folder")
+                break
+        return p
 
     @staticmethod
     def input_file(path: str) -> Path:

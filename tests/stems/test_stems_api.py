@@ -111,6 +111,17 @@ def test_separate_command_errors(tmp_path):
         with pytest.raises(CommandError, match="less than 0.1 s of audio"):
             call_command(*command)
     assert not (tmp_path / "o").exists()
+    # an output that cannot be written is refused in one line before any work, not with a traceback after it
+    song = tmp_path / "song.wav"
+    sf.write(song, 0.1 * np.ones(44100, dtype=np.float32), 44100)
+    folder = tmp_path / "dir.wav"
+    folder.mkdir()
+    for command, says in ((["separate", str(song), "--out", str(bad / "x")], "a part of its path is a file"),
+                          (["remix", str(song), "--out", str(folder), "--pitch", "1"], "is a folder"),
+                          (["remix", str(song), "--out", str(bad / "x.wav"), "--pitch", "1"], "is not a folder"),
+                          (["generate", "calm piano", "--out", str(folder)], "is a folder")):
+        with pytest.raises(CommandError, match=says):
+            call_command(*command)
 
 
 def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, client, user):

@@ -23,9 +23,7 @@ class Command(AudioCommand):
         from generation.services import generate
         from sonicai.music.audio_io import write_audio
 
-        out = Path(opts["out"])
-        if out.suffix.lower().lstrip(".") not in ("wav", "flac", "mp3", "ogg"):
-            raise CommandError(f"{out}: the output must end in .wav, .flac, .mp3 or .ogg")
+        out = self.output_file(opts["out"], ("wav", "flac", "mp3", "ogg"))
         if opts["seed"] < 0:
             raise CommandError("--seed must be 0 or more")
         from generation.services import default_model

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from django.core.management.base import CommandError
 
@@ -32,9 +31,7 @@ class Command(AudioCommand):
         from sonicai.music.remix.pipeline import RemixParams, run_remix
 
         path = self.input_file(opts["file"])
-        out = Path(opts["out"])
-        if out.suffix.lower().lstrip(".") not in ("wav", "flac", "mp3", "ogg"):
-            raise CommandError(f"{out}: the output must end in .wav, .flac, .mp3 or .ogg")
+        out = self.output_file(opts["out"], ("wav", "flac", "mp3", "ogg"))
         effects = opts["effects"]
         if effects and effects.lstrip()[:1] in "[{":
             try:

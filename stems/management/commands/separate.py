@@ -27,6 +27,8 @@ class Command(AudioCommand):
         out = Path(opts["out"])
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out}: exists and is not a folder")
+        if any(parent.exists() and not parent.is_dir() for parent in out.parents):
+            raise CommandError(f"{out}: cannot be made, a part of its path is a file")
         try:
             eng = engine(opts["engine"])
         except JobError as exc:

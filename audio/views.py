@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from sonicai.api import get_owned
 from sonicai.music.notes import note_names
@@ -166,7 +166,7 @@ def file_page(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def stream(request, pk):
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     if not storage.exists(af.s3_key):
@@ -183,7 +183,7 @@ def delete_file(request, pk):
     return redirect("audio:library")
 
 
-@require_GET
+@require_safe
 def signed_download(request, token):
     """Time-limited download links for local storage (S3 uses presigned URLs)."""
     try:

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from audio.http import serve_stored
 from audio.models import AudioFile
@@ -39,7 +39,7 @@ def player(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def stem_audio(request, pk, name):
     af = _owned(request, pk)
     key = services.stem_keys(af).get(name)
@@ -66,7 +66,7 @@ def sheet(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def sheet_download(request, pk, fmt):
     from .api import lead_sheet_response
 

@@ -1,7 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def _check_database() -> str:
@@ -28,7 +28,7 @@ def _workers() -> dict[str, int] | None:
 
 
 @never_cache
-@require_GET
+@require_safe
 def health(request):
     """200 when the studio can take work: database and broker both answer.
 

@@ -4,7 +4,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from audio import describe
 from audio.engine_notes import for_user, is_operator
@@ -41,7 +41,7 @@ def stems_page(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def stem_stream(request, stem_id):
     stem = Stem.objects.filter(pk=stem_id, audio_file__user=request.user).first() if _is_uuid(stem_id) else None
     if stem is None:

@@ -162,3 +162,13 @@ def test_a_damaged_file_is_as_long_as_what_decodes(api, make_audio_bytes, run_jo
     late = api.post("/api/v1/remix/pitch", {"audio_file_id": res.json()["id"], "semitones": 2, "start": 5, "end": 7},
                     format="json")
     assert late.status_code == 400
+
+
+def test_download_managers_and_monitors_may_ask_with_head(api, client, upload, user):
+    body = upload("wav", seconds=1.0)
+    link = api.get(f"/api/v1/audio/{body['id']}/download").json()["url"]
+    client.force_login(user)
+    for path in (link, f"/files/{body['id']}/stream", "/health"):
+        res = client.head(path)
+        assert res.status_code == 200, path
+        assert not (b"".join(res.streaming_content) if res.streaming else res.content)

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sonicai.api import get_owned
+from sonicai.api import NumberField, get_owned
 
 from . import services, storage
 from .jobs import cancel_job, start_analysis
@@ -219,10 +219,10 @@ class AudioJobRequest(serializers.Serializer):
     audio_file_id = serializers.UUIDField(error_messages={
         "invalid": "Choose one of your files (audio_file_id must be a file id).",
         "required": "Choose one of your files (audio_file_id)."})
-    start = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+    start = NumberField(required=False, allow_null=True, min_value=0, error_messages={
         "min_value": "The region's start must be 0 s or later.",
         "invalid": "The region's start must be a number of seconds."})
-    end = serializers.FloatField(required=False, allow_null=True, min_value=0, error_messages={
+    end = NumberField(required=False, allow_null=True, min_value=0, error_messages={
         "min_value": "The region cannot end before the beginning of the song (0 s).",
         "invalid": "The region's end must be a number of seconds."})
 

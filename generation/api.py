@@ -14,6 +14,7 @@ from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
+from sonicai.api import NumberField, WholeNumberField
 
 from . import services
 from .actors import generate_music
@@ -28,14 +29,14 @@ class GenerateRequest(serializers.Serializer):
         "blank": "Describe the music you want in the prompt.", "required": "Describe the music you want.",
         "null": "Describe the music you want in the prompt.",
         "max_length": "The prompt is limited to 1000 characters; shorten it."})
-    duration = serializers.FloatField(default=30.0, error_messages={
+    duration = NumberField(default=30.0, error_messages={
         "null": f"Give the duration in seconds ({_DURATION}).",
         "invalid": f"The duration must be a number of seconds ({_DURATION})."})
-    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
+    seed = WholeNumberField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
                                     error_messages={key: _SEED for key in ("min_value", "max_value", "invalid")})
     model = serializers.CharField(required=False, allow_blank=True)  # none: the best installed model
-    guidance_scale = serializers.FloatField(required=False, default=3.0, min_value=0.0, max_value=15.0)
-    temperature = serializers.FloatField(required=False, default=1.0, min_value=0.05, max_value=2.0)
+    guidance_scale = NumberField(required=False, default=3.0, min_value=0.0, max_value=15.0)
+    temperature = NumberField(required=False, default=1.0, min_value=0.05, max_value=2.0)
 
     def to_internal_value(self, data):
         # The command line says --engine; here the same choice is `model`. Dropped silently, the guess would run

@@ -9,6 +9,7 @@ from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
+from sonicai.api import NumberField, WholeNumberField
 from sonicai.music.remix.genres import ARRANGER, GENRE_ENGINES, GENRES
 from sonicai.music.remix.pipeline import PITCH_RANGE, TEMPO_PERCENT_RANGE, RemixParams, genre_engines
 
@@ -28,7 +29,7 @@ class RemixRequest(AudioJobRequest):
     """Every remix endpoint takes the whole chain: a page that sets tempo and pitch and effects sends them all,
     and the job applies them all (genre -> tempo -> pitch -> effects, see remix.pipeline)."""
 
-    semitones = serializers.FloatField(required=False, allow_null=True, min_value=-12, max_value=12,
+    semitones = NumberField(required=False, allow_null=True, min_value=-12, max_value=12,
                                        help_text="pitch shift, -12 to +12 semitones, fractions allowed",
                                        error_messages=_range_error("pitch shift", -12, 12, "semitones"))
     preserve_formants = serializers.BooleanField(required=False, default=False)
@@ -44,9 +45,9 @@ class GenreRequest(RemixRequest):
                                   error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
     genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
                                            help_text="musicgen-melody needs its weights installed")
-    target_bpm = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300,
+    target_bpm = NumberField(required=False, allow_null=True, min_value=20, max_value=300,
                                         error_messages=_range_error("target tempo", 20, 300, "BPM"))
-    seed = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
+    seed = WholeNumberField(required=False, default=0, min_value=0, max_value=2**31 - 1)
 
     def validate_genre(self, value):
         if value.lower() not in GENRES:
@@ -56,10 +57,10 @@ class GenreRequest(RemixRequest):
 
 
 class TempoRequest(RemixRequest):
-    tempo_change = serializers.FloatField(required=False, allow_null=True, min_value=-50, max_value=100,
+    tempo_change = NumberField(required=False, allow_null=True, min_value=-50, max_value=100,
                                           help_text="percent, -50 to +100",
                                           error_messages=_range_error("tempo change", -50, 100, "%"))
-    target_bpm = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300,
+    target_bpm = NumberField(required=False, allow_null=True, min_value=20, max_value=300,
                                         error_messages=_range_error("target tempo", 20, 300, "BPM"))
 
     def validate(self, attrs):
@@ -71,7 +72,7 @@ class TempoRequest(RemixRequest):
 
 
 class PitchRequest(RemixRequest):
-    semitones = serializers.FloatField(min_value=-12, max_value=12, help_text="-12 to +12, fractions allowed",
+    semitones = NumberField(min_value=-12, max_value=12, help_text="-12 to +12, fractions allowed",
                                        error_messages={**_range_error("pitch shift", -12, 12, "semitones"),
                                                        "required": "Give the pitch shift in semitones."})
 

@@ -7,8 +7,27 @@ import uuid
 
 from django.http import Http404
 from django.urls import re_path
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
+
+
+class NumberField(serializers.FloatField):
+    """A number in a request. DRF's FloatField reads true as 1.0 ("semitones": true shifted a semitone), which
+    no musician meant: a JSON true or false is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number in a request; true and false refused, as for NumberField."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class ServiceUnavailable(APIException):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -93,13 +94,20 @@ def clamp_gains(gains: dict, stem_types: list[str]) -> dict[str, float]:
     for name in stem_types:
         value = gains.get(name, 0.0)
         if isinstance(value, dict):
-            db, mute, solo = value.get("gain_db", 0.0), bool(value.get("mute")), bool(value.get("solo"))
+            db, mute, solo = value.get("gain_db", 0.0), value.get("mute", False), value.get("solo", False)
         else:
             db, mute, solo = value, False, False
+        for what, flag in (("mute", mute), ("solo", solo)):
+            if not isinstance(flag, bool):  # "false" is a true value to Python: it would have muted the stem
+                raise ValueError(f"{what} of {name} must be true or false.")
+        if isinstance(db, bool) or not isinstance(db, int | float | str):
+            raise ValueError(f"Gain of {name} must be a number of dB.")
         try:
             db = float(db)
-        except (TypeError, ValueError):
+        except ValueError:
             raise ValueError(f"Gain of {name} must be a number of dB.") from None
+        if not math.isfinite(db):
+            raise ValueError(f"Gain of {name} must be a finite number of dB.")
         settings_by_stem[name] = (min(12.0, max(-60.0, db)), mute, solo)
     any_solo = any(solo for _, _, solo in settings_by_stem.values())
     return {name: 0.0 if mute or (any_solo and not solo) else float(10 ** (db / 20))

@@ -67,6 +67,8 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
         ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 13}),
         ("/api/v1/remix/effects", {"audio_file_id": aid, "effects": [{"type": "flanger-9000"}]}),
         ("/api/v1/remix/genre", {"audio_file_id": aid, "genre": "polka-metal"}),
+        ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": True}),  # not +1: nobody meant that
+        ("/api/v1/remix/genre", {"audio_file_id": aid, "genre": "lofi"}),  # 2 s: too short to find bars in
     ]
     from audio.models import ProcessingJob
 
@@ -92,6 +94,13 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
     assert res.status_code == 400 and isinstance(res.json()["start"], list)
     assert other_api.post("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 1},
                           format="json").status_code == 404
+    short = api.post("/api/v1/remix/genre", {"audio_file_id": aid, "genre": "lofi"}, format="json")
+    assert short.json()["detail"] == "A genre remix needs at least 3 s of audio; this lasts 2.0 s."
+    from audio.models import AudioFile
+
+    AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 0.0})  # analysed: no steady beat
+    beatless = api.post("/api/v1/remix/tempo", {"audio_file_id": aid, "target_bpm": 90}, format="json")
+    assert beatless.status_code == 400 and "change its tempo by a percentage" in beatless.json()["detail"]
 
 
 def test_remix_command(tmp_path, capsys):

@@ -57,6 +57,10 @@ def test_region_and_mix_export(api, upload, run_jobs, client):
     assert data[:4] == b"fLaC"
     bad = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": {"guitar": 0}}, format="json")
     assert bad.status_code == 400 and "guitar" in bad.json()["detail"]
+    for gains, says in (({"vocals": "NaN"}, "finite"), ({"drums": {"mute": "false"}}, "true or false"),
+                        ({"bass": True}, "number of dB")):
+        bad = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": gains}, format="json")
+        assert bad.status_code == 400 and says in bad.json()["detail"], (gains, bad.content)
 
 
 def test_bad_requests_and_isolation(api, other_api, upload, run_jobs):

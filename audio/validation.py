@@ -32,8 +32,23 @@ class CheckedAudio:
     info: AudioInfo
 
 
+#: Bytes some tools leave before a file's own start (a newline before an MP3's ID3 tag, seen on a real song);
+#: decoders skip them, so the check does too, but only these and only a few.
+_LEADING_JUNK = b"\x00\t\n\r "
+_MAX_LEADING_JUNK = 16
+
+
 def sniff_container(head: bytes) -> str | None:
-    """Identify an audio container from its first bytes (at least 12)."""
+    """Identify an audio container from its first bytes (at least 12, up to _MAX_LEADING_JUNK more)."""
+    found = _sniff_at_start(head)
+    if found is None:
+        stripped = head.lstrip(_LEADING_JUNK)
+        if 0 < len(head) - len(stripped) <= _MAX_LEADING_JUNK:
+            found = _sniff_at_start(stripped)
+    return found
+
+
+def _sniff_at_start(head: bytes) -> str | None:
     if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
         return "wav"
     if head[:4] == b"fLaC":

@@ -43,6 +43,7 @@ def test_hostile_uploads_are_refused_and_leave_nothing(api, make_audio_bytes, se
         "truncated.mp3": mp3[:200],
         "fake.wav": b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 40,
         "image.flac": b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,
+        "padded.mp3": b"\n" * 40 + b"not audio after the blank lines either" * 10,
     }
     for name, data in cases.items():
         res = _post(api, name, data)
@@ -53,6 +54,17 @@ def test_hostile_uploads_are_refused_and_leave_nothing(api, make_audio_bytes, se
     assert AudioFile.objects.count() == 0
     assert ProcessingJob.objects.count() == 0
     assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_an_mp3_with_a_stray_byte_before_its_tag_is_accepted(api, make_audio_bytes):
+    """A real song's MP3 began with a newline before its ID3 tag; every player took it, the studio refused it."""
+    from audio.validation import sniff_container
+
+    mp3 = make_audio_bytes("mp3", 2.0)
+    assert sniff_container((b"\n" + mp3)[:64]) == "mp3"
+    assert sniff_container(b"\n" * 40 + mp3[:24]) is None  # more than a stray byte or two: not ours to guess
+    res = _post(api, "stray.mp3", b"\n" + mp3)
+    assert res.status_code == 201 and res.json()["duration"] > 1.5, res.content
 
 
 def test_missing_file_field(api):

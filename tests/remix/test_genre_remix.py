@@ -94,3 +94,20 @@ def test_a_phone_recording_gets_a_finite_genre_remix():
     phone = resample(backing.mean(axis=0, keepdims=True), SR, 8000)
     out = run_remix(phone, 8000, RemixParams(genre="lofi", seed=2), stems={"other": phone})
     assert out.sr == GENRE_RATE and np.isfinite(out.audio).all() and np.abs(out.audio).max() > 0.01
+
+
+def test_a_genre_remix_shifted_in_pitch_is_still_mastered():
+    """The pitch shift came after the genre render's master: an EDM remix +2 semitones measured -15 LUFS and
+    0 dBTP where every other genre render is -14 LUFS and -1 dBTP."""
+    pytest.importorskip("sonicai.music.compose.production")
+    import pyloudnorm
+
+    from sonicai.music.master import true_peak
+    from sonicai.music.remix.pipeline import RemixParams, run_remix
+    from sonicai.music.testing.signals import chord_progression
+
+    backing, _ = chord_progression([(0, "maj"), (9, "min"), (5, "maj"), (7, "maj")], bpm=124.0, sr=SR, program=0)
+    out = run_remix(backing, SR, RemixParams(genre="edm", pitch=2.0, seed=3), stems={"other": backing})
+    lufs = pyloudnorm.Meter(SR).integrated_loudness(out.audio.T.astype(np.float64))
+    assert lufs == pytest.approx(out.summary["target_lufs"], abs=0.5)
+    assert 20 * np.log10(true_peak(out.audio)) <= -0.9

@@ -124,6 +124,10 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         report(progress, 0.75, "shifting pitch")
         audio = pitch_shift(audio, sr, params.pitch, preserve_formants=params.preserve_formants)
         summary["pitch"] = params.pitch
+        if params.genre and "target_lufs" in summary:  # the shift undid the genre render's master (-15 LUFS, 0 dBTP)
+            from sonicai.music.master import master
+
+            audio = master(audio, sr, target_lufs=summary["target_lufs"])
     if params.effects:
         report(progress, 0.88, "effects")
         audio = apply_chain(audio, sr, params.effects)

@@ -16,7 +16,7 @@ GENRE_LABELS = {"edm": "EDM", "hiphop": "Hip-hop", "lofi": "Lo-fi", "rnb": "R&B"
 JOB_LABELS = {
     "analysis": "Analysis", "stem_separation": "Stem separation", "mood_classify": "Mood", "remix": "Genre remix",
     "generate": "Generation", "pitch": "Pitch shift", "tempo": "Tempo change", "effects": "Effects",
-    "stem_mix": "Stem export",
+    "stem_mix": "Stem export", "transcription": "Transcription", "model_install": "Model install",
 }
 
 

@@ -6,12 +6,15 @@ from django.shortcuts import render
 
 from audio import describe
 from audio.engine_notes import for_user, is_operator
-from audio.models import AudioFile
+from audio.models import AudioFile, ProcessingJob
+from audio.views import annotate_jobs
 from sonicai.api import get_owned
 
 from .models import Remix
 
 PREVIEW_SECONDS = 12.0
+REMIX_JOB_TYPES = (ProcessingJob.Type.REMIX, ProcessingJob.Type.TEMPO, ProcessingJob.Type.PITCH,
+                   ProcessingJob.Type.EFFECTS)
 
 
 def genre_tempos(source_bpm: float | None) -> dict:
@@ -62,7 +65,10 @@ def studio(request, pk):
         r.align = alignment(r)
     analysis = af.analysis or {}
     source_bpm = analysis.get("tempo_bpm")
+    # A reload while a remix renders shows it still running (and the page moves on when it is done).
+    running = af.jobs.filter(job_type__in=REMIX_JOB_TYPES, status__in=ProcessingJob.ACTIVE).order_by("-created_at")
     return render(request, "remix/studio.html", {
+        "jobs": annotate_jobs(running[:10]),
         "af": af, "genres": genre_tempos(source_bpm), "presets": PRESETS, "effect_specs": EFFECT_SPECS,
         "remixes": remixes, "source_bpm": source_bpm, "key_name": describe.analysis_key(analysis),
         "source_lufs": analysis.get("loudness_lufs"), "preview_seconds": PREVIEW_SECONDS,

@@ -10,6 +10,26 @@
 // ``chords`` is the analysis' chord track (GET /api/v1/audio/{id}/chords): [{start, end, symbol, label}, ...].
 "use strict";
 
+const SHARP = ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"];
+const FLAT = ["C", "D♭", "D", "E♭", "E", "F", "G♭", "G", "A♭", "A", "B♭", "B"];
+
+/** A pitch class from a note name ("F♯", "Bb", "C#"); -1 when it is not one. */
+export function pitchClass(name) {
+  const n = (name || "").replace("#", "♯").replace(/^([A-G])b/, "$1♭");
+  const i = SHARP.indexOf(n);
+  return i >= 0 ? i : FLAT.indexOf(n);
+}
+
+/** The name of a note moved by ``semitones``, with flats or sharps. */
+export function noteName(pc, useFlats) { return (useFlats ? FLAT : SHARP)[((pc % 12) + 12) % 12]; }
+
+/** A chord symbol ("F♯m7", "B♭/D", "N.C.") moved by ``semitones``: its root and any bass note. */
+export function transposeChord(symbol, semitones, useFlats) {
+  if (!semitones || !symbol) return symbol;
+  const move = (note) => { const pc = pitchClass(note); return pc < 0 ? note : noteName(pc + semitones, useFlats); };
+  return symbol.replace(/^([A-G][♯♭#b]?)/, (m) => move(m)).replace(/\/([A-G][♯♭#b]?)$/, (m, bass) => `/${move(bass)}`);
+}
+
 export function chordLane(element, chords, options = {}) {
   const list = (chords || []).filter((c) => c.end > c.start);
   let start = options.start ?? 0;
@@ -67,8 +87,20 @@ export function chordLane(element, chords, options = {}) {
     }
   }
 
+  // Transposing the audio transposes the names: a player reading along plays what they hear.
+  let shift = 0, flats = false;
+  const named = (c) => transposeChord(c.symbol || c.label, shift, flats);
+  function relabel() {
+    cells.forEach((cell, i) => {
+      cell.textContent = named(list[i]);
+      cell.title = `${named(list[i])} · ${list[i].start.toFixed(2)}–${list[i].end.toFixed(2)} s`;
+    });
+    if (current !== null && current >= 0) element.dataset.chord = named(list[current]);
+  }
+
   layout();
   return {
+    transpose(semitones, useFlats) { shift = semitones; flats = useFlats; relabel(); },
     setRange(a, b) { start = a; end = Math.max(a + 1e-3, b); layout(); },
     setTime(t) { time = t; place(); },
     chordAt(t) { const i = chordAt(t); return i >= 0 ? list[i] : null; },

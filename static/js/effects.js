@@ -34,17 +34,22 @@
     const log = isLog(spec);
     if (log) { input.min = "0"; input.max = "1000"; input.step = "1"; }
     else { input.min = spec.min; input.max = spec.max; input.step = spec.type === "int" ? 1 : (spec.max - spec.min) / 200; }
-    const toValue = () => {
+    // A value set from a preset or a default is rendered exactly as given (400 Hz, not the 400.9 its slider
+    // step lands on) until the musician moves the slider.
+    let exact = null;
+    const fromSlider = () => {
       if (!log) return spec.type === "int" ? Math.round(Number(input.value)) : Number(input.value);
       const v = spec.min * Math.pow(spec.max / spec.min, Number(input.value) / 1000);
       return Math.round(v * 10) / 10;
     };
+    const toValue = () => (exact !== null ? exact : fromSlider());
     const set = (v) => {
       v = Math.min(spec.max, Math.max(spec.min, Number(v)));
+      exact = spec.type === "int" ? Math.round(v) : v;
       input.value = log ? String(1000 * Math.log(v / spec.min) / Math.log(spec.max / spec.min)) : String(v);
       out.textContent = fmt(spec, toValue());
     };
-    input.addEventListener("input", () => { out.textContent = fmt(spec, toValue()); });
+    input.addEventListener("input", () => { exact = null; out.textContent = fmt(spec, toValue()); });
     set(value === undefined ? spec.default : value);
     input.setAttribute("aria-label", label(name));
     wrap.append(title, input, out);

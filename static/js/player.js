@@ -118,10 +118,19 @@ document.addEventListener("DOMContentLoaded", () => {
   ws.on("timeupdate", (t) => { time.textContent = `${TV.fmtTime(t)} / ${TV.fmtTime(ws.getDuration())}`; });
   ws.on("play", () => { play.textContent = "❚❚ Pause"; play.setAttribute("aria-label", "Pause"); });
   ws.on("pause", () => { play.textContent = "▶ Play"; play.setAttribute("aria-label", "Play"); });
-  play.addEventListener("click", () => ws.playPause());
+  // Play with "Loop selection" on starts in the selection when the play head is outside it: the musician
+  // wants to hear that part, not wait for the song to reach it.
+  function playOrPause() {
+    if (!ws.isPlaying() && loop.checked && active) {
+      const t = ws.getCurrentTime();
+      if (t < active.start || t >= active.end) { active.play(); return; }
+    }
+    ws.playPause();
+  }
+  play.addEventListener("click", playOrPause);
   document.addEventListener("keydown", (e) => {
     if (e.code === "Space" && !["INPUT", "TEXTAREA", "BUTTON", "SELECT"].includes(document.activeElement.tagName)) {
-      e.preventDefault(); ws.playPause();
+      e.preventDefault(); playOrPause();
     }
   });
 

@@ -13,7 +13,7 @@
 // shifted. Any change of speed, transposition, loop or position restarts the sources from where you are.
 "use strict";
 
-import { chordLane } from "./chord_lane.js";
+import { chordLane, noteName, pitchClass } from "./chord_lane.js";
 
 const BLOCK = 4096;
 const SPEED_MIN = 50, SPEED_MAX = 150;
@@ -211,7 +211,17 @@ async function start(root) {
   function setSemis(v) {
     v = Math.max(-12, Math.min(12, Math.round(v)));
     semis.value = v; st.semis = v; $("transpose-value").textContent = `${v > 0 ? "+" : ""}${v}`;
+    showKey();
     debounce(restart);
+  }
+  // The key and the chords are named as they sound after the transposition, spelled for that key.
+  const songPc = pitchClass(data.key), minor = (data.mode || "").startsWith("min");
+  function showKey() {
+    const pc = songPc < 0 ? -1 : (songPc + st.semis + 12) % 12;
+    const rel = pc < 0 ? 0 : (minor ? (pc + 3) % 12 : pc), sharps = (rel * 7) % 12, flatCount = (12 - sharps) % 12;
+    const useFlats = sharps === flatCount ? minor : flatCount < sharps;
+    if ($("key-name") && pc >= 0) $("key-name").textContent = `${noteName(pc, useFlats)} ${data.mode}`;
+    if (lane) lane.transpose(st.semis, useFlats);
   }
   let timer = null;
   function debounce(fn) { clearTimeout(timer); timer = setTimeout(fn, 120); }

@@ -41,6 +41,16 @@ document.addEventListener("DOMContentLoaded", () => {
     const mult = [0.5, 1, 2].reduce((best, m) => Math.abs(Math.log(target / (sourceBpm * m))) < Math.abs(Math.log(target / (sourceBpm * best))) ? m : best, 1);
     return { bpm: target, factor: (sourceBpm * mult) / target };
   }
+  // What the musician hears: a genre in half time at 70 BPM plays a 120-BPM song's beats faster, not 42 %
+  // slower, so the change is told from the length factor (what the render does), with the feel named.
+  function feltChange(t) {
+    const perBeat = t.factor * t.bpm / sourceBpm, speed = 1 / t.factor;
+    const feel = Math.abs(perBeat - 0.5) < 0.01 ? " in half time" : Math.abs(perBeat - 2) < 0.01 ? " in double time" : "";
+    const r = region(), from = Math.max(0, r.start || 0), to = Math.min(duration, r.end ?? duration);
+    const length = Math.max(0, to - from);
+    if (Math.abs(speed - 1) < 0.0005) return `${feel} (the song's own tempo: ${TV.fmtTime(length, 0)} stays ${TV.fmtTime(length, 0)})`;
+    return `${feel} (the song plays ${speed > 1 ? "faster" : "slower"} by ${pct(speed)}: ${TV.fmtTime(length, 0)} becomes ${TV.fmtTime(length * t.factor, 0)})`;
+  }
   function showGenre() {
     const g = genres[genre];
     const note = $("genre-note");
@@ -50,7 +60,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!t) { note.textContent = `${g.label}: the tempo is chosen when the song's analysis is ready.`; return; }
     if (!bpmTouched) bpm.value = t.bpm;
     showBpm();
-    const change = sourceBpm ? ` (${pct(t.bpm / sourceBpm)} from the song's ${sourceBpm.toFixed(0)} BPM)` : "";
+    const change = sourceBpm ? feltChange(t) : "";
     note.textContent = bpmTouched
       ? `${g.label} at your tempo of ${t.bpm.toFixed(0)} BPM${change}.`
       : `${g.label} plays at ${t.bpm.toFixed(0)} BPM${change} unless you set a tempo below; range ${g.range[0]}–${g.range[1]} BPM.`;
@@ -170,6 +180,15 @@ document.addEventListener("DOMContentLoaded", () => {
     if (body.start !== undefined || body.end !== undefined) words.push(`${TV.fmtTime(body.start || 0)}–${body.end !== undefined ? TV.fmtTime(body.end) : "end"}`);
     return words.join(" · ");
   }
+  // Remixes still rendering when the page was (re)loaded: when one is done, show it as a just-rendered one is.
+  document.body.addEventListener("job-completed", (e) => {
+    const job = e.detail, row = $("jobs").querySelector(`[data-job-id="${job.id}"]`);
+    if (row && row.dataset.fromServer && job.result && job.result.result_file_id) {
+      window.location.href = `${location.pathname}?compare=${job.result.result_file_id}#compare`;
+    }
+  });
+  $("jobs").querySelectorAll(".job").forEach((row) => { row.dataset.fromServer = "1"; });
+  S.bindJobs($("jobs"));
   function track(jobId, label, summary, done) {
     const row = S.jobRow(jobId, label, summary);
     $("jobs").prepend(row);

@@ -69,12 +69,21 @@ function offerSignIn(target, body) {
   target.append(" ", a);
 }
 
-async function postJSON(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    body: JSON.stringify(body) });
-  let out = {};
-  try { out = await res.json(); } catch (e) { out = { detail: `The studio answered ${res.status} without details; try again.` }; }
-  return { ok: res.ok, status: res.status, body: out };
+// A request already on its way is not sent again: a quick double click on Separate started two identical
+// separations. The second click gets the first one's answer (the same job).
+const postsInFlight = new Map();
+function postJSON(url, body) {
+  const key = `${url} ${JSON.stringify(body)}`;
+  if (postsInFlight.has(key)) return postsInFlight.get(key);
+  const sent = (async () => {
+    const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: JSON.stringify(body) });
+    let out = {};
+    try { out = await res.json(); } catch (e) { out = { detail: `The studio answered ${res.status} without details; try again.` }; }
+    return { ok: res.ok, status: res.status, body: out };
+  })().finally(() => postsInFlight.delete(key));
+  postsInFlight.set(key, sent);
+  return sent;
 }
 
 function resultLink(job) {
@@ -113,6 +122,8 @@ function renderJob(el, job) {
 
 // A job row made in the page for a job it just started (the same markup as _job_row.html).
 function jobRow(jobId, label, summary) {
+  const shown = document.querySelector(`.job[data-job-id="${jobId}"]`);
+  if (shown) return shown;  // the same job asked for twice (see postJSON): one row
   const row = document.createElement("div");
   row.className = "job"; row.dataset.jobId = jobId; row.dataset.jobStatus = "pending";
   row.innerHTML = '<div class="job-head"><span class="job-type"></span><span class="job-status status-pending">pending</span></div>' +
@@ -149,9 +160,9 @@ function bindJobs(root) { (root || document).querySelectorAll("[data-job-id]").f
 
 // Uploads: every dropped or chosen file gets its own row with a progress bar; they go one after another
 // (the server decodes each in full) and the library refreshes as each one lands.
-function fmtSize(bytes) {
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return bytes >= 1e3 ? `${Math.round(bytes / 1e3)} kB` : `${bytes} bytes`;  // an empty file says "0 bytes"
+function fmtSize(bytes) {  // MB of 1024 × 1024 bytes, as the file page and the server's limits say it
+  if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(1)} MB`;
+  return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} bytes`;  // an empty file says "0 bytes"
 }
 
 function probeDuration(file) {

@@ -75,6 +75,27 @@ def test_loop_at_70_percent_keeps_pitch_and_clicks_on_the_beat(tmp_path):
         assert page.locator("#chord-lane .chord-cell").count() >= 1
         beats = page.evaluate("JSON.parse(document.getElementById('practice-data').textContent).beats")
         assert len(beats) >= 16
+        # Transposed +2, the key and the chords are named as they now sound; back at 0, as before.
+        key_before = page.locator("#key-name").text_content()
+        chords_before = page.locator("#chord-lane .chord-cell").all_text_contents()
+        page.keyboard.press("+")
+        page.keyboard.press("+")
+        expect(page.locator("#transpose-value")).to_have_text("+2")
+        sharp = {"C": 0, "C♯": 1, "D♭": 1, "D": 2, "D♯": 3, "E♭": 3, "E": 4, "F": 5, "F♯": 6, "G♭": 6, "G": 7,
+                 "G♯": 8, "A♭": 8, "A": 9, "A♯": 10, "B♭": 10, "B": 11}
+        tonic = key_before.split()[0]
+        assert page.locator("#key-name").text_content().split()[0] in {
+            n for n, pc in sharp.items() if pc == (sharp[tonic] + 2) % 12}
+        moved = page.locator("#chord-lane .chord-cell").all_text_contents()
+        for before, after in zip(chords_before, moved, strict=True):
+            root_before = before[:2] if before[1:2] in ("♯", "♭") else before[:1]
+            root_after = after[:2] if after[1:2] in ("♯", "♭") else after[:1]
+            if root_before in sharp:
+                assert sharp[root_after] == (sharp[root_before] + 2) % 12, (before, after)
+        page.keyboard.press("-")
+        page.keyboard.press("-")
+        assert page.locator("#chord-lane .chord-cell").all_text_contents() == chords_before
+        assert page.locator("#key-name").text_content() == key_before
 
         # Loop 3.0-7.0 s at 70 %, metronome on, through the keyboard shortcuts where there is one.
         page.evaluate("window.practicePlayer.setLoop(3.0, 7.0, false)")

@@ -286,6 +286,17 @@ def test_genre_says_its_tempo_and_the_preview_lasts_what_it_says(s):
     assert preview["original_name"].startswith("My Song (lo-fi remix, 0:")  # a region, named by its times
     job = s.jobs(job_type="remix")[0]
     assert job["result"]["tempo_bpm"] == pytest.approx(genre_bpm, abs=0.6)
+    # The change the note states is the one the render made: in half time a slower BPM plays the song faster.
+    r = job["result"]
+    speed = r["tempo_bpm"] / (r["source_bpm"] * r["beats_per_source_beat"])
+    stated = re.search(r"(faster|slower) by ([+−])([\d.]+) %", note)
+    if abs(speed - 1) < 0.0005:
+        assert "the song's own tempo" in note, note
+    else:
+        assert stated and stated.group(1) == ("faster" if speed > 1 else "slower"), note
+        assert float(stated.group(3)) == pytest.approx(abs(speed - 1) * 100, abs=0.2), note
+    if r["beats_per_source_beat"] != 1:
+        assert ("in half time" if r["beats_per_source_beat"] == 0.5 else "in double time") in note, note
 
 
 def test_versions_are_listed_under_their_song_and_jobs_say_what_they_did(s):
@@ -349,6 +360,27 @@ def test_effect_values_out_of_range_are_refused_with_the_range(s):
         headers={"Content-Type": "application/json", "X-CSRFToken": _csrf(s.page)})
     assert res.status == 400
     assert res.json() == {"effects": ["effect 1 (reverb): room size is 999; it must be from 0 to 1."]}
+
+
+def test_a_preset_renders_as_it_is_defined(s):
+    """Loaded into the rack, the telephone preset was sent as 400.9 Hz, 3206.5 Hz, +4.08 dB: its sliders' steps."""
+    page = s.page
+    page.goto(f"{s.studio.url}/remix/{s.song_id}/")
+    page.select_option("#preset", "telephone")
+    sent = []
+
+    def hold(route):
+        sent.append(json.loads(route.request.post_data))
+        route.fulfill(status=400, content_type="application/json", body='{"detail": "held by the test"}')
+
+    page.route("**/api/v1/remix/effects", hold)
+    page.click("#render")
+    page.wait_for_timeout(500)
+    page.unroute("**/api/v1/remix/effects")
+    chain = {e["type"]: e for e in sent[0]["effects"]}
+    assert chain["highpass"]["cutoff_hz"] == 400 and chain["lowpass"]["cutoff_hz"] == 3200
+    assert chain["peak"]["gain_db"] == 4 and chain["peak"]["q"] == 1.2 and chain["peak"]["freq_hz"] == 1500
+    assert chain["distortion"]["output_db"] == -3 and chain["distortion"]["drive_db"] == 12
 
 
 def _csrf(page) -> str:

@@ -99,6 +99,9 @@ def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_d
         head = fh.read(64)
     container = sniff_container(head)
     if container is None:
+        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):  # audio, just not a format the studio takes
+            raise UploadRejected("AIFF files are not accepted: export the song as WAV or FLAC (same quality) and "
+                                 "upload that.")
         raise UploadRejected("This is not an audio file we recognise (MP3, WAV, FLAC, OGG/Opus, M4A/AAC).")
     try:
         info = probe(path)

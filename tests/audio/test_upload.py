@@ -67,6 +67,11 @@ def test_an_mp3_with_a_stray_byte_before_its_tag_is_accepted(api, make_audio_byt
     assert res.status_code == 201 and res.json()["duration"] > 1.5, res.content
 
 
+def test_an_aiff_is_named_and_the_way_out_said(api):
+    res = _post(api, "take 3.aif", b"FORM\x00\x00\x10\x00AIFFCOMM" + b"\x00" * 60)
+    assert res.status_code == 400 and "AIFF files are not accepted: export the song as WAV" in res.json()["detail"]
+
+
 def test_missing_file_field(api):
     res = api.post("/api/v1/audio/upload", {"upload": SimpleUploadedFile("a.wav", b"x")}, format="multipart")
     assert res.status_code == 400

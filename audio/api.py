@@ -63,6 +63,17 @@ class AudioDetailView(APIView):
     def get(self, request, pk):
         return Response(AudioFileSerializer(owned_audio(request, pk)).data)
 
+    @extend_schema(request=inline_serializer("Rename", {"original_name": serializers.CharField(max_length=255)}),
+                   responses=AudioFileSerializer)
+    def patch(self, request, pk):
+        """Rename the song: the only field that changes (what it holds does not)."""
+        af = owned_audio(request, pk)
+        unknown = set(request.data) - {"original_name"} if hasattr(request.data, "keys") else {"body"}
+        if unknown or "original_name" not in request.data:
+            raise ValueError('Send {"original_name": "the new name"}: a song\'s name is all that can be changed.')
+        services.audio_rename(af, str(request.data["original_name"]))
+        return Response(AudioFileSerializer(af).data)
+
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.delete_audio(owned_audio(request, pk))

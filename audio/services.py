@@ -174,6 +174,24 @@ def ensure_analysis(af: AudioFile, progress: Progress | None = None) -> dict:
     return af.analysis
 
 
+def audio_rename(af: AudioFile, name: str) -> AudioFile:
+    """Give a song a new name. The name keeps the audio's extension when none is typed ("Sunset Groove (final)"
+    becomes "Sunset Groove (final).wav"), since downloads and pages read the format from it."""
+    from .validation import clean_filename
+
+    typed = " ".join((name or "").split())
+    if not typed:
+        raise ValueError("Give the song a name.")
+    cleaned = clean_filename(typed, fallback="")
+    if not cleaned:
+        raise ValueError("That name has nothing a file name can hold; use letters or numbers.")
+    if cleaned.rpartition(".")[2].lower() != (af.format or "").lower():
+        cleaned = f"{cleaned}.{af.format}" if af.format else cleaned
+    af.original_name = cleaned[:255]
+    AudioFile.objects.filter(pk=af.pk).update(original_name=af.original_name)
+    return af
+
+
 def derived_keys(af: AudioFile) -> list[str]:
     """Every stored object derived from this file that belongs to it alone."""
     keys = [af.spectrogram_key]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("files/<str:pk>/", views.file_page, name="file"),
     path("files/<str:pk>/stream", views.stream, name="stream"),
     path("files/<str:pk>/delete", views.delete_file, name="delete"),
+    path("files/<str:pk>/rename", views.rename_file, name="rename"),
     path("jobs/", views.jobs_page, name="jobs"),
     path("d/<str:token>", views.signed_download, name="signed-download"),
 ]

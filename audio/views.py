@@ -1,6 +1,7 @@
 """Studio pages for the audio library, file page and jobs."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
@@ -174,6 +175,17 @@ def stream(request, pk):
     if settings.S3_BUCKET_NAME:
         return redirect(storage.download_url(request, af.s3_key, af.original_name))
     return serve_stored(request, af.s3_key, af.original_name)
+
+
+@login_required
+@require_POST
+def rename_file(request, pk):
+    af = get_owned(AudioFile.objects.all(), request.user, pk)
+    try:
+        services.audio_rename(af, request.POST.get("name", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    return redirect("audio:file", pk=af.pk)
 
 
 @login_required

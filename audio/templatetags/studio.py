@@ -19,6 +19,12 @@ def key_of(analysis: dict | None) -> str:
 
 
 @register.filter
+def song_title(name: str) -> str:
+    """A song's name without its extension, as downloads are named."""
+    return describe.song_title(name or "")
+
+
+@register.filter
 def job_label(job) -> str:
     """ "Stem separation", as every page names the job (Django's own label would be "Stem Separation")."""
     return describe.JOB_LABELS.get(job.job_type, job.get_job_type_display())

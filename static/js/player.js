@@ -91,11 +91,12 @@ document.addEventListener("DOMContentLoaded", () => {
         height: specHeight, labels: false, scale: "mel", fftSamples: 1024, frequencyMax: decodeRate / 2,
         useWebWorker: true, colorMap: "roseus", gainDB: 20, rangeDB: 80,
       }));
-      spec.on("ready", () => { box.dataset.spectrogram = "1"; });
+      // The frequency labels appear with the spectrogram: drawn before it, they lay over the play controls.
+      spec.on("ready", () => { box.dataset.spectrogram = "1"; axis.hidden = false; });
     } else if (!on && spec) {
       spec.destroy(); spec = null; box.dataset.spectrogram = "0";
     }
-    axis.hidden = !on;
+    axis.hidden = !on || box.dataset.spectrogram !== "1";
     if (on) TV.melAxis(axis, decodeRate / 2, specHeight, waveHeight + rulerHeight);
   }
 

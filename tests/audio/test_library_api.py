@@ -172,3 +172,17 @@ def test_download_managers_and_monitors_may_ask_with_head(api, client, upload, u
         res = client.head(path)
         assert res.status_code == 200, path
         assert not (b"".join(res.streaming_content) if res.streaming else res.content)
+
+
+def test_a_song_can_be_renamed_keeping_its_format(api, other_api, client, upload, user):
+    body = upload("wav", seconds=1.0, name="take 3.wav")
+    res = api.patch(f"/api/v1/audio/{body['id']}", {"original_name": "  Sunset   Groove (final) "}, format="json")
+    assert res.status_code == 200 and res.json()["original_name"] == "Sunset Groove (final).wav"
+    link = api.get(f"/api/v1/audio/{body['id']}/download").json()["url"]
+    assert "Sunset Groove (final).wav" in client.get(link)["Content-Disposition"]
+    for bad in ({"original_name": "   "}, {"duration": 3}, {"original_name": "x", "format": "mp3"}):
+        assert api.patch(f"/api/v1/audio/{body['id']}", bad, format="json").status_code == 400, bad
+    assert other_api.patch(f"/api/v1/audio/{body['id']}", {"original_name": "mine"}, format="json").status_code == 404
+    client.force_login(user)
+    page = client.post(f"/files/{body['id']}/rename", {"name": "../Evening.mp3"}, follow=True)
+    assert page.status_code == 200 and b"Evening.mp3.wav" in page.content  # the audio is still a WAV

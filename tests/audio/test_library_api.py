@@ -57,7 +57,7 @@ def test_download_link_is_signed_and_expires(api, client, upload, settings):
     assert client.get(link["url"]).status_code == 404
 
 
-def test_delete_removes_object_and_derived_files(api, upload, settings):
+def test_delete_removes_object_and_derived_files(api, upload, settings, client, user):
     body = upload("wav", seconds=1.0)
     af = AudioFile.objects.get(pk=body["id"])
     services.ensure_spectrogram(af)
@@ -69,6 +69,8 @@ def test_delete_removes_object_and_derived_files(api, upload, settings):
     from audio.models import ProcessingJob
 
     assert ProcessingJob.objects.get(pk=body["job_id"]).status == "cancelled"
+    client.force_login(user)  # the jobs page says why the job has no song to link to
+    assert b"its song was deleted" in client.get("/jobs/").content
 
 
 def test_other_user_gets_404_everywhere(api, other_api, upload, client, other_user):

@@ -94,6 +94,10 @@
     const beats = json("beats");
     const btn = document.getElementById("click-track");
     if (btn && beats) clickTrack(btn, beats);
+    // A mood job already running when the page opened (shown from the server): its result appears when done.
+    document.body.addEventListener("job-completed", (e) => {
+      if (e.detail.job_type === "mood_classify") window.location.reload();
+    });
     const classify = document.getElementById("classify");
     if (classify) classify.addEventListener("click", async () => {
       classify.disabled = true;

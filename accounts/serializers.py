@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.signals import user_login_failed
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -117,6 +118,9 @@ class RefreshSerializer(TokenRefreshSerializer):
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: token.get(jwt_settings.USER_ID_CLAIM)}).first()
+        if jwt_settings.REVOKE_TOKEN_CLAIM not in token.payload or SIGNED_IN_AT not in token.payload:
+            raise AuthenticationFailed("This sign-in is from before the studio's last update. Log in again.",
+                                       "sign_in_outdated")
         if user is None or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
             raise AuthenticationFailed("This sign-in has ended (the password was changed since). Log in again.",
                                        "password_changed")
@@ -132,7 +136,12 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(style={"input_type": "password"})
 
     def validate_old_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
+        request = self.context["request"]
+        # Guessing the current password with a stolen token counts against the account as failed sign-ins do.
+        check_not_locked(request, request.user.get_username())
+        if not request.user.check_password(value):
+            user_login_failed.send(sender=__name__, credentials={"username": request.user.get_username()},
+                                   request=request)
             raise serializers.ValidationError("That is not your current password.")
         return value
 

@@ -71,7 +71,7 @@ class AudioDetailView(APIView):
         unknown = set(request.data) - {"original_name"} if hasattr(request.data, "keys") else {"body"}
         if unknown or "original_name" not in request.data:
             raise ValueError('Send {"original_name": "the new name"}: a song\'s name is all that can be changed.')
-        services.audio_rename(af, str(request.data["original_name"]))
+        services.audio_rename(af, request.data["original_name"])
         return Response(AudioFileSerializer(af).data)
 
     @extend_schema(responses={204: None})

@@ -30,14 +30,20 @@ def _iter_range(fh, start: int, length: int):
         fh.close()
 
 
+#: What may follow a name's last dot and be replaced by the audio's own extension; any other dot is part of the
+#: name ("Mr. Brightside", "01. Intro").
+_REPLACEABLE = re.compile(r"\.(?:wave?|flac|mp[34]|mpe?g|og[ga]|opus|m4a|aac|aif[fc]?|wma|webm|midi?|html?|svg|"
+                          r"txt|bin|dat|jpe?g|png|gif|pdf|exe|zip|js)$", re.IGNORECASE)
+
+
 def _named_for_its_audio(filename: str, key: str) -> str:
     """A download is saved under the extension of what it holds (a WAV uploaded as "song.html" saves as
     "song.wav"), so a file manager never opens it as something else."""
-    stem, dot, ext = filename.rpartition(".")
     real = key.rpartition(".")[2]
-    if dot and ext.lower() == real.lower():
+    if filename.lower().endswith(f".{real.lower()}"):
         return filename
-    return f"{stem if dot and stem else filename}.{real}"
+    stem = _REPLACEABLE.sub("", filename) if not _REPLACEABLE.fullmatch(filename) else filename
+    return f"{stem}.{real}"
 
 
 def serve_stored(request, key: str, filename: str, attachment: bool = False) -> HttpResponse:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from sonicai.broker import process_gone, process_identity
 from sonicai.music.errors import MusicInputError
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
 from sonicai.music.progress import Progress, within
@@ -114,7 +113,7 @@ def _finish(job: ProcessingJob, status: str, error: str = "", result: dict | Non
 def worker_identity() -> str:
     """Which process runs a job: ``host:pid``, so a supervisor on the same host can tell
     at once that the process is gone instead of waiting for its heartbeat to stop."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return process_identity()
 
 
 class JobContext:
@@ -314,7 +313,7 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
             status = Status.CANCELLED
         else:
             log.info("job %s: %s", job_id, exc)
-            error = exc.sentence()
+            error = _without_paths(exc.sentence())
         after_failure(exc)
     except Exception as exc:
         if _cancelled_meanwhile(job.pk):
@@ -405,19 +404,6 @@ def _settle(job: ProcessingJob, ctx: JobContext, status: str, error: str, result
                 log.warning("follow-up of job %s failed", job.pk, exc_info=True)
 
 
-def _gone_from_this_host(worker: str) -> bool:
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
-
-
 def reap_stale_jobs(now=None) -> int:
     """Fail jobs whose worker is gone: at once when it ran on this host and its process
     has exited, otherwise after three missed heartbeats (plus slack). Returns how many."""
@@ -425,7 +411,7 @@ def reap_stale_jobs(now=None) -> int:
     silence = timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS + 5)
     count = 0
     for job in ProcessingJob.objects.filter(status=Status.PROCESSING).only("pk", "worker", "heartbeat_at"):
-        if job.heartbeat_at and job.heartbeat_at >= now - silence and not _gone_from_this_host(job.worker):
+        if job.heartbeat_at and job.heartbeat_at >= now - silence and not process_gone(job.worker):
             continue
         reason = "The worker running this job stopped responding (crash, restart or out of memory); start it again."
         if ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING, worker=job.worker).update(

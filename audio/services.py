@@ -179,15 +179,19 @@ def audio_rename(af: AudioFile, name: str) -> AudioFile:
     becomes "Sunset Groove (final).wav"), since downloads and pages read the format from it."""
     from .validation import clean_filename
 
-    typed = " ".join((name or "").split())
+    if not isinstance(name, str):
+        raise ValueError("The new name must be text.")
+    # A typed name is a title, not a path: "AC/DC - Back in Black" keeps both halves.
+    typed = " ".join(name.replace("/", "-").replace("\\", "-").split())
     if not typed:
         raise ValueError("Give the song a name.")
     cleaned = clean_filename(typed, fallback="")
     if not cleaned:
         raise ValueError("That name has nothing a file name can hold; use letters or numbers.")
-    if cleaned.rpartition(".")[2].lower() != (af.format or "").lower():
-        cleaned = f"{cleaned}.{af.format}" if af.format else cleaned
-    af.original_name = cleaned[:255]
+    ext = f".{af.format}" if af.format else ""
+    if ext and cleaned.lower().endswith(ext.lower()):
+        cleaned = cleaned[: -len(ext)]
+    af.original_name = cleaned[: 255 - len(ext)].rstrip() + ext
     AudioFile.objects.filter(pk=af.pk).update(original_name=af.original_name)
     return af
 

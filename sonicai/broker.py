@@ -32,11 +32,13 @@ ACTOR_OPTIONS = {"max_retries": 0, "time_limit": settings.JOB_TIMEOUT_SECONDS * 
 
 #: A worker process silent this long is dead to Dramatiq's Redis broker: the messages it had taken but not
 #: finished (running and prefetched) go back to their queue at the next maintenance. Workers say they are alive
-#: every PRESENCE_EVERY seconds even while every thread is busy (announce_worker), so only a dead one goes quiet.
-HEARTBEAT_TIMEOUT_MS = 30_000
+#: every PRESENCE_EVERY seconds even while every thread is busy (announce_worker), so only a dead one goes quiet;
+#: Dramatiq's default is kept as a margin for clock skew between hosts and a process paused for a while.
+HEARTBEAT_TIMEOUT_MS = 60_000
 #: Per million broker commands, how many also run that maintenance. Dramatiq's default (1,000) left the jobs a
 #: killed worker had prefetched pending for a quarter of an hour; with idle workers fetching about once a second,
-#: 100,000 runs it within seconds of the timeout. It costs little while no worker is dead.
+#: 100,000 runs it within seconds of the timeout. It costs little while no worker is dead (with one, Dramatiq
+#: walks the Redis keys once per maintenance until that worker's entries are gone).
 MAINTENANCE_CHANCE = 100_000
 
 
@@ -81,12 +83,43 @@ PRESENCE_EVERY = 10
 PRESENCE_TTL = 35
 
 
+def this_host() -> str:
+    """The host as its process ids see it: its name, plus its pid namespace where the kernel says, so that two
+    containers sharing a hostname (one Kubernetes pod, `--network host`) are two hosts here and neither takes
+    the other's live processes for dead ones."""
+    try:
+        ns = os.readlink("/proc/self/ns/pid").rpartition("[")[2].rstrip("]")
+    except OSError:
+        ns = ""
+    return f"{socket.gethostname()}~{ns}" if ns else socket.gethostname()
+
+
+def process_identity() -> str:
+    """``host:pid`` of this process (see this_host)."""
+    return f"{this_host()}:{os.getpid()}"
+
+
+def process_gone(identity: str) -> bool:
+    """Whether the process named by process_identity() is known to be gone: it ran on this host and no process
+    (or only its zombie) has its id. False whenever this host cannot tell."""
+    host, _, pid = identity.rpartition(":")
+    if host != this_host() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    try:  # killed but not yet reaped by its parent: a zombie takes no jobs
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _presence_key(worker: str) -> str:
     return f"{broker.namespace}:worker:{worker}"
-
-
-def _this_worker() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def announce_worker(queues: set[str] | frozenset[str]) -> None:
@@ -97,7 +130,7 @@ def announce_worker(queues: set[str] | frozenset[str]) -> None:
     messages registers in the same set, so the studio keeps a key of its own per worker process."""
     if isinstance(broker, RedisBroker):
         with broker.client.pipeline() as pipe:
-            pipe.set(_presence_key(_this_worker()), json.dumps(sorted(queues)), ex=PRESENCE_TTL)
+            pipe.set(_presence_key(process_identity()), json.dumps(sorted(queues)), ex=PRESENCE_TTL)
             # Dramatiq renews a worker's heartbeat only when it fetches, which a worker whose prefetch is full
             # (every thread on a long job, more waiting) does not do; after HEARTBEAT_TIMEOUT_MS its running jobs'
             # messages would be handed out again (dramatiq issue #692). The same entry its fetches write:
@@ -108,7 +141,7 @@ def announce_worker(queues: set[str] | frozenset[str]) -> None:
 def withdraw_worker() -> None:
     """Remove this process's presence (a worker that stops cleanly stops counting at once)."""
     if isinstance(broker, RedisBroker):
-        broker.client.delete(_presence_key(_this_worker()))
+        broker.client.delete(_presence_key(process_identity()))
 
 
 def live_workers() -> dict[str, int] | None:
@@ -117,8 +150,9 @@ def live_workers() -> dict[str, int] | None:
         return None
     counts = dict.fromkeys(QUEUES, 0)
     keys = list(broker.client.scan_iter(match=_presence_key("*"), count=500))
+    prefix = _presence_key("")
     for key, data in zip(keys, broker.client.mget(keys) if keys else [], strict=True):
-        if _gone_from_this_host(key.decode().rsplit(":", 2)):
+        if process_gone(key.decode().removeprefix(prefix)):
             broker.client.delete(key)  # killed here a moment ago: no need to wait for its key to lapse
             continue
         try:
@@ -128,21 +162,6 @@ def live_workers() -> dict[str, int] | None:
         for queue in queues:
             counts[queue] = counts.get(queue, 0) + 1
     return counts
-
-
-def _gone_from_this_host(parts: list[str]) -> bool:
-    if len(parts) != 3 or parts[1] != socket.gethostname() or not parts[2].isdigit():
-        return False
-    try:
-        os.kill(int(parts[2]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, someone else's
-        return False
-    try:  # killed but not yet reaped by its parent: a zombie takes no jobs
-        return open(f"/proc/{parts[2]}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def import_actor_modules() -> list[str]:

@@ -199,7 +199,7 @@ MAX_AUDIO_DURATION_SECONDS = env.float("MAX_AUDIO_DURATION_SECONDS", default=600
 ALLOWED_AUDIO_FORMATS = env.list("ALLOWED_AUDIO_FORMATS", default=["mp3", "wav", "flac", "ogg", "opus", "m4a", "aac"])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Stored files follow the process's umask instead of Django's 0o644: `manage.py studio` sets 077, so a shared
+# Stored files follow the process's umask instead of Django's 0o644: `manage.py studio` sets 027, so a shared
 # host's other accounts cannot read anyone's audio; a deployment that wants otherwise sets its own umask.
 FILE_UPLOAD_PERMISSIONS = None
 

@@ -83,7 +83,7 @@ export function chordLane(element, chords, options = {}) {
       if (current !== null && cells[current]) cells[current].classList.remove("now");
       if (i >= 0) cells[i].classList.add("now");
       current = i;
-      element.dataset.chord = i >= 0 ? (list[i].symbol || list[i].label) : "";
+      element.dataset.chord = i >= 0 ? named(list[i]) : "";
     }
   }
 
@@ -103,7 +103,7 @@ export function chordLane(element, chords, options = {}) {
     transpose(semitones, useFlats) { shift = semitones; flats = useFlats; relabel(); },
     setRange(a, b) { start = a; end = Math.max(a + 1e-3, b); layout(); },
     setTime(t) { time = t; place(); },
-    chordAt(t) { const i = chordAt(t); return i >= 0 ? list[i] : null; },
+    chordAt(t) { const i = chordAt(t); return i >= 0 ? { ...list[i], symbol: named(list[i]) } : null; },
     destroy() { element.replaceChildren(); },
   };
 }

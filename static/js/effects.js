@@ -44,7 +44,8 @@
     };
     const toValue = () => (exact !== null ? exact : fromSlider());
     const set = (v) => {
-      v = Math.min(spec.max, Math.max(spec.min, Number(v)));
+      v = Number.isFinite(Number(v)) ? Number(v) : spec.default;  // a stored or preset value that is no number
+      v = Math.min(spec.max, Math.max(spec.min, v));
       exact = spec.type === "int" ? Math.round(v) : v;
       input.value = log ? String(1000 * Math.log(v / spec.min) / Math.log(spec.max / spec.min)) : String(v);
       out.textContent = fmt(spec, toValue());

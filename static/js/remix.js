@@ -89,7 +89,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const what = r.start !== undefined || r.end !== undefined ? "the region" : "the song";
     note.textContent = `${pct(ratio)}: ${what} becomes ${TV.fmtTime(t ? length * t.factor : length / ratio, 0)} long instead of ${TV.fmtTime(length, 0)}.`;
   }
-  ["start", "end"].forEach((id) => $(id).addEventListener("input", showBpm));
+  ["start", "end"].forEach((id) => $(id).addEventListener("input", () => { showBpm(); if (genre) showGenre(); }));
   bpm.addEventListener("input", () => { bpmTouched = true; showBpm(); showGenre(); });
   $("bpm-reset").addEventListener("click", () => { bpmTouched = false; if (sourceBpm) bpm.value = sourceBpm; showBpm(); showGenre(); });
   let taps = [];

@@ -119,3 +119,23 @@ def test_an_operator_can_close_sign_up(client, settings, django_user_model):
     assert page.status_code == 403 and b"ask its operator" in page.content
     assert b"Create an account" not in client.get("/accounts/login/").content
     assert not django_user_model.objects.filter(username="eve").exists()
+
+
+def test_guessing_the_current_password_counts_as_failed_sign_ins(user, settings):
+    """A stolen access token cannot be used to guess the password at leisure: wrong current passwords lock
+    the account as failed sign-ins do."""
+    api = bearer(login()["access"])
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        res = api.post("/api/v1/auth/password", {"old_password": f"guess-{i}", "new_password": NEW}, format="json")
+        assert res.status_code == 400
+    res = api.post("/api/v1/auth/password", {"old_password": GOOD, "new_password": NEW}, format="json")
+    assert res.status_code == 429 and "Try again in" in res.json()["detail"]
+
+
+def test_a_token_from_before_the_update_is_told_to_sign_in_again(user):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    old = RefreshToken()
+    old["user_id"] = str(user.pk)
+    res = APIClient().post("/api/v1/auth/refresh", {"refresh": str(old)}, format="json")
+    assert res.status_code == 401 and "before the studio's last update" in res.json()["detail"]

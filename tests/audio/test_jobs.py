@@ -413,3 +413,12 @@ def test_a_job_whose_worker_process_is_gone_fails_at_once(user):
     alive.refresh_from_db()
     assert job.status == "failed" and "stopped responding" in job.error_message
     assert alive.status == "processing"
+    # Another container with the same hostname (one pod, --network host) has its own process ids: a process
+    # there that this host cannot see is not taken for dead while its heartbeat is fresh.
+    import socket
+
+    assert worker_identity().startswith(f"{socket.gethostname()}~")  # the pid namespace is part of the host
+    elsewhere = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=elsewhere.pk).update(
+        status="processing", heartbeat_at=timezone.now(), worker=f"{socket.gethostname()}~1:{gone.stdout.strip()}")
+    assert reap_stale_jobs() == 0

@@ -182,9 +182,19 @@ def test_a_song_can_be_renamed_keeping_its_format(api, other_api, client, upload
     assert res.status_code == 200 and res.json()["original_name"] == "Sunset Groove (final).wav"
     link = api.get(f"/api/v1/audio/{body['id']}/download").json()["url"]
     assert "Sunset Groove (final).wav" in client.get(link)["Content-Disposition"]
-    for bad in ({"original_name": "   "}, {"duration": 3}, {"original_name": "x", "format": "mp3"}):
+    typed = api.patch(f"/api/v1/audio/{body['id']}", {"original_name": "AC/DC - Back in Black"}, format="json")
+    assert typed.json()["original_name"] == "AC-DC - Back in Black.wav"  # a title, not a path
+    long = api.patch(f"/api/v1/audio/{body['id']}", {"original_name": "la" * 200}, format="json").json()
+    assert len(long["original_name"]) <= 255 and long["original_name"].endswith(".wav")
+    for bad in ({"original_name": "   "}, {"duration": 3}, {"original_name": "x", "format": "mp3"},
+                {"original_name": None}, {"original_name": 123}):
         assert api.patch(f"/api/v1/audio/{body['id']}", bad, format="json").status_code == 400, bad
     assert other_api.patch(f"/api/v1/audio/{body['id']}", {"original_name": "mine"}, format="json").status_code == 404
     client.force_login(user)
-    page = client.post(f"/files/{body['id']}/rename", {"name": "../Evening.mp3"}, follow=True)
+    page = client.post(f"/files/{body['id']}/rename", {"name": "Evening.mp3"}, follow=True)
     assert page.status_code == 200 and b"Evening.mp3.wav" in page.content  # the audio is still a WAV
+    from audio.http import _named_for_its_audio
+
+    for name, saved in (("Mr. Brightside", "Mr. Brightside.wav"), ("01. Intro", "01. Intro.wav"),
+                        ("song.html", "song.wav"), ("take.mp3", "take.wav"), ("x.WAV", "x.WAV")):
+        assert _named_for_its_audio(name, "audio/k.wav") == saved

@@ -85,3 +85,23 @@ def test_a_surround_file_is_measured_without_its_lfe_channel():
     stereo = measure_loudness(np.stack([front, front]), sr)["integrated_lufs"]
     # three fronts at 1.0 and two surrounds at 1.41 against two fronts: 10*log10(5.82/2) dB louder
     assert loud["integrated_lufs"] - stereo == pytest.approx(10 * np.log10(5.82 / 2), abs=0.05)
+
+
+@pytest.mark.parametrize("order", ["wav", "vorbis"])
+def test_the_lfe_is_found_where_the_file_order_puts_it(order):
+    """WAV and FLAC put the LFE 4th, Vorbis and Opus last: either way the band-limited channel is the one left
+    out, and a six-track recording of full-band channels keeps all six."""
+    from sonicai.music.analysis.loudness import measure_loudness
+
+    sr = 48000
+    t = np.arange(sr * 3) / sr
+    front = 0.1 * np.sin(2 * np.pi * 1000 * t)
+    rumble = 0.5 * np.sin(2 * np.pi * 50 * t)
+    silent = np.zeros_like(t)
+    channels = [front, front, front, rumble, silent, silent] if order == "wav" else \
+        [front, front, front, silent, silent, rumble]
+    with_lfe = measure_loudness(np.stack(channels), sr)["integrated_lufs"]
+    without = measure_loudness(np.stack([front, front, front]), sr)["integrated_lufs"]
+    assert with_lfe == pytest.approx(without, abs=0.01)
+    six_tracks = np.stack([front] * 6)
+    assert measure_loudness(six_tracks, sr)["integrated_lufs"] > without + 2.0  # nothing left out

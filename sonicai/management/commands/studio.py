@@ -67,18 +67,19 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def keep_private(*folders: Path) -> list[Path]:
-    """Make the studio's own folders readable by its user only, and what it writes from now on too.
+    """Keep what the studio stores from other accounts on the host, and what it writes from now on too.
 
     The database (sessions, every refresh token), the embedded Redis's file and the uploaded audio would
-    otherwise be readable by every account on a shared host (umask 022). Only folders this user owns are
-    changed; returns those it changed."""
-    os.umask(0o077)
+    otherwise be readable by every account on a shared host (umask 022). Only the "others" permissions go:
+    a group the operator gave access (a backup user, a shared weights volume) keeps it, and only folders this
+    user owns are changed; returns those it changed."""
+    os.umask(0o027)
     changed = []
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
         info = folder.stat()
-        if info.st_uid == os.getuid() and info.st_mode & 0o077:
-            folder.chmod(0o700)
+        if info.st_uid == os.getuid() and info.st_mode & 0o007:
+            folder.chmod(info.st_mode & 0o7770)  # keeps setgid and the group's bits
             changed.append(folder)
     return changed
 
@@ -121,7 +122,7 @@ class Command(BaseCommand):
         var_dir = Path(settings.VAR_DIR)
         local_media = [Path(settings.MEDIA_ROOT)] if not settings.S3_BUCKET_NAME else []
         for folder in keep_private(var_dir, *local_media):
-            self.say(f"{folder} is now readable by this user only (it holds the database or the uploads)")
+            self.say(f"{folder} is no longer readable by other accounts (it holds the database or the uploads)")
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="sonicai.settings", PYTHONUNBUFFERED="1")
         cwd = str(settings.BASE_DIR)
         supervisor = Supervisor(log=lambda message: self.say(message, error=True))

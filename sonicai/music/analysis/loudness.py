@@ -80,7 +80,7 @@ def loudness_range_lu(audio: np.ndarray, sr: int, kw: np.ndarray | None = None) 
 
 
 def integrated_lufs(audio: np.ndarray, sr: int) -> float:
-    a = _without_lfe(_as_channels(audio))
+    a = _without_lfe(_as_channels(audio), sr)
     # BS.1770 integrates over 400 ms gating blocks; shorter input has no defined loudness.
     if a.shape[1] < int(0.4 * sr) + 1:
         return float("-inf")
@@ -96,10 +96,33 @@ def _channel_gains(n: int) -> np.ndarray:
     return np.asarray(_CHANNEL_GAINS[:n] + (_SURROUND_GAIN,) * max(0, n - len(_CHANNEL_GAINS)))
 
 
-def _without_lfe(a: np.ndarray) -> np.ndarray:
-    """BS.1770 leaves the low-frequency effects channel out: the fourth of a 5.1 or 7.1 file (WAV order
-    L R C LFE ...). pyloudnorm stops at five channels, so surround uploads failed their analysis."""
-    return np.delete(a, 3, axis=0) if a.shape[0] in (6, 8) else a
+#: Where a 5.1 / 7.1 file's low-frequency effects channel sits: 4th in WAV and FLAC order (L R C LFE ...),
+#: last in Vorbis and Opus order (L C R ... LFE). The decoder does not say which, so the content decides.
+_LFE_PLACES = {6: (3, 5), 8: (3, 7)}
+#: A channel with less than this share of its energy above 200 Hz is band-limited like an LFE channel.
+_LFE_MAX_HIGH_SHARE = 0.02
+
+
+def _without_lfe(a: np.ndarray, sr: int) -> np.ndarray:
+    """BS.1770 leaves the low-frequency effects channel out (pyloudnorm stops at five channels, so surround
+    uploads failed their analysis). Of the places an LFE can be, the one with the least share of its energy
+    above 200 Hz is left out, if that share is next to none; a six- or eight-channel file whose candidates are
+    full-band (a multitrack recording) keeps every channel."""
+    places = _LFE_PLACES.get(a.shape[0])
+    if not places:
+        return a
+    n = min(a.shape[1], 2 ** 20)  # about 24 s from the middle tell a channel's band well enough
+    start = (a.shape[1] - n) // 2
+    spectrum = np.abs(np.fft.rfft(a[list(places), start:start + n], axis=1)) ** 2
+    above = np.fft.rfftfreq(n, 1.0 / sr) > 200.0
+    total = spectrum.sum(axis=1)
+    share = np.where(total > 0, spectrum[:, above].sum(axis=1) / np.maximum(total, 1e-30), 1.0)
+    best = int(np.argmin(share))
+    if total[best] == 0 or share[best] >= _LFE_MAX_HIGH_SHARE:
+        # a silent candidate adds no loudness wherever it is; full-band candidates are no LFE
+        silent = [p for p, t in zip(places, total, strict=True) if t == 0]
+        return np.delete(a, silent[-1], axis=0) if silent else a
+    return np.delete(a, places[best], axis=0)
 
 
 def gated_loudness(kw: np.ndarray, sr: int) -> float:
@@ -137,7 +160,7 @@ def measure_loudness(audio: np.ndarray, sr: int) -> dict:
     reported as None so the dict stays JSON-serialisable.
     """
     a = _as_channels(audio)
-    heard = _without_lfe(a)
+    heard = _without_lfe(a, sr)
     kw = _k_weight(heard, sr) if a.shape[1] > int(0.4 * sr) else None
     result = {
         "integrated_lufs": gated_loudness(kw, sr) if kw is not None else float("-inf"),

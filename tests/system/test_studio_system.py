@@ -193,7 +193,7 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
             dead = alice.wait(job_id, timeout=30)
             assert dead["status"] == "failed" and "worker" in dead["error_message"]
         assert time.monotonic() - killed_at < 30
-        assert alice.wait(prefetched, timeout=120)["status"] == "completed"
+        assert alice.wait(prefetched, timeout=180)["status"] == "completed"  # 60-s heartbeat timeout + a sweep
         print(f"prefetched job ran {time.monotonic() - killed_at:.1f} s after the kill")
         again = started(alice.post("/api/v1/stems/separate", {"audio_file_id": a_file["id"], "engine": "hpss"}))
         assert alice.wait(again)["status"] == "completed"

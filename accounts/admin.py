@@ -13,8 +13,11 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
     "enter the correct username and password" for the right password (the backend refuses it either way)."""
 
     def clean(self):
+        # As the studio's sign-in: an email address or the name in other capitals finds the account.
+        username = LoginForm.username_for(self.cleaned_data.get("username"))
+        self.cleaned_data["username"] = username
         try:
-            check_not_locked(self.request, LoginForm.username_for(self.data.get("username")))
+            check_not_locked(self.request, username)
         except SignInLocked as exc:
             raise ValidationError(str(exc), code="locked") from None
         return super().clean()

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
@@ -85,6 +86,8 @@ class PasswordView(_AuthThrottled, APIView):
         user = request.user
         user.set_password(serializer.validated_data["new_password"])
         user.save(update_fields=["password"])
+        if request.auth is None:  # asked with this browser's session cookie: it stays signed in, as on the page
+            update_session_auth_hash(request, user)
         refresh = sign_in_tokens(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 

@@ -84,6 +84,10 @@ def _count(key: str) -> None:
 def record_failure(sender, credentials, request=None, **kwargs) -> None:
     if request is None:
         return
+    try:
+        check_not_locked(request, credentials.get("username"))
+    except SignInLocked:  # a try refused unread is no new failure: a locked musician retrying would otherwise
+        return            # push the whole address (an office, a proxy) towards its own limit
     for key in _keys(request, credentials.get("username")):
         _count(key)
 

@@ -104,8 +104,9 @@ def _finish(job: ProcessingJob, status: str, error: str = "", result: dict | Non
     fields = {"status": status, "completed_at": timezone.now(), "error_message": error[:4000]}
     if status == Status.COMPLETED:
         fields.update(progress=100, stage="done", result=result)
-    # Never overwrite a cancellation that raced with the end of the work.
-    ProcessingJob.objects.filter(pk=job.pk).exclude(status=Status.CANCELLED).update(**fields)
+    # Only a job still running ends here: never overwrite a cancellation that raced with the end of the work, nor
+    # the failure the sweep wrote for a worker that stalled (stopped, swapped out) and came back after it.
+    ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING).update(**fields)
     job.refresh_from_db()
     broadcast_job(job_payload(job))
 
@@ -394,7 +395,8 @@ def _settle(job: ProcessingJob, ctx: JobContext, status: str, error: str, result
         broadcast_job(job_payload(job))
         return
     _finish(job, status, error=error, result=result)
-    if job.status == Status.CANCELLED and status == Status.COMPLETED:  # cancelled at the very end
+    if job.status != status and status == Status.COMPLETED:  # cancelled at the very end, or failed meanwhile
+        log.warning("job %s ended %s before its work did; its results are removed", job.pk, job.status)
         ctx.discard_results()
     elif job.status == Status.COMPLETED:
         for callback in ctx.on_completed:

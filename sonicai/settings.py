@@ -355,7 +355,8 @@ if SONICAI_HTTPS:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"client_errors": {"()": "sonicai.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
+    "filters": {"client_errors": {"()": "sonicai.log_filters.ClientErrorsWithoutTraceback"},
+                "download_tokens": {"()": "sonicai.log_filters.WithoutDownloadTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors", "download_tokens"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO").upper()},
 }

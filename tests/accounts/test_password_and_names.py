@@ -139,3 +139,12 @@ def test_a_token_from_before_the_update_is_told_to_sign_in_again(user):
     old["user_id"] = str(user.pk)
     res = APIClient().post("/api/v1/auth/refresh", {"refresh": str(old)}, format="json")
     assert res.status_code == 401 and "before the studio's last update" in res.json()["detail"]
+
+
+def test_changing_the_password_through_the_api_from_the_page_keeps_that_browser_in(client, user):
+    client.post("/accounts/login/", {"username": "alice", "password": GOOD})
+    token = client.cookies["csrftoken"].value
+    res = client.post("/api/v1/auth/password", {"old_password": GOOD, "new_password": NEW},
+                      content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert res.status_code == 200
+    assert client.get("/library/").status_code == 200

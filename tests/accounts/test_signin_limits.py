@@ -130,3 +130,37 @@ def test_an_operator_can_let_a_locked_out_musician_and_address_back_in(user, adm
     with pytest.raises(CommandError, match="name an account"):
         call_command("unlock_signins")
     assert User.objects.filter(username="alice").exists()
+
+
+def test_tries_while_locked_do_not_count_and_addresses_are_checked(client, user, admin_user, settings):
+    from django.core.cache import cache
+    from django.core.management import CommandError, call_command
+
+    from accounts.lockout import address_key
+
+    api = APIClient()
+    for i in range(settings.LOGIN_FAILURE_LIMIT):
+        api.post("/api/v1/auth/login", {"username": "alice", "password": f"guess-{i}"}, format="json")
+    counted = cache.get(address_key("127.0.0.1"))
+    for _ in range(5):  # the musician, locked, keeps trying with the right password on the page
+        assert client.post("/accounts/login/", {"username": "alice", "password": GOOD}).status_code == 429
+    assert cache.get(address_key("127.0.0.1")) == counted  # the address is no nearer its own limit
+    for bad in ("localhost", "", "not an ip"):
+        with pytest.raises(CommandError, match="is not an IP address"):
+            call_command("unlock_signins", address=[bad])
+    # the admin's sign-in finds the account by email or in other capitals, as the studio's does
+    for ident in ("ADMIN", "admin@example.com"):
+        c = type(client)()
+        c.post("/admin/login/", {"username": ident, "password": "password"})
+        assert c.get("/admin/").status_code == 200, ident
+
+
+def test_the_download_token_never_reaches_the_log():
+    import logging
+
+    from sonicai.log_filters import WithoutDownloadTokens
+
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "%s: %s",
+                               ("Requested Range Not Satisfiable", "/d/.eJwdzEs:1xaW:fBNM"), None)
+    WithoutDownloadTokens().filter(record)
+    assert record.getMessage() == "Requested Range Not Satisfiable: /d/…"

@@ -278,6 +278,26 @@ def test_a_result_holding_nan_completes_and_input_errors_read_as_sentences(user,
     assert unusable.status == "failed" and unusable.error_message == "A genre remix needs at least 3 s of audio."
 
 
+def _stalled_past_the_sweep(ctx):
+    # The worker was stopped (SIGSTOP, swapped out) long enough for the sweep to fail its job, then resumed.
+    ProcessingJob.objects.filter(pk=ctx.job.pk).update(status="failed", error_message="stopped responding")
+    return {"late": True}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_stalled(job_id):
+    run_job(job_id, _stalled_past_the_sweep)
+
+
+def test_a_job_failed_while_its_worker_stalled_stays_failed(user, run_jobs):
+    """A probe stopped a worker 45 s: the job was failed ("start it again"), then turned completed with its
+    stems when the worker resumed, so a musician who started it again got everything twice."""
+    job = start_job(user, "analysis", t_stalled)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and job.result in (None, {}) and job.error_message == "stopped responding"
+
+
 def test_a_job_waiting_while_no_worker_takes_its_queue_says_so(user, run_jobs, monkeypatch):
     import sonicai.broker
     from audio.jobs import NO_WORKER_STAGE, mark_jobs_without_worker

@@ -1,6 +1,8 @@
 """Let a locked-out musician (or a whole address, such as an office's or a proxy's) sign in again at once,
 instead of waiting out LOGIN_LOCKOUT_SECONDS."""
 
+import ipaddress
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.forms import LoginForm
@@ -25,5 +27,10 @@ class Command(BaseCommand):
             unlock_account(username)
             self.stdout.write(f"{username}: failed sign-ins forgotten, from every address")
         for address in opts["address"]:
+            try:
+                address = str(ipaddress.ip_address(address.strip()))
+            except ValueError:
+                raise CommandError(f"{address!r} is not an IP address (as the studio's log shows them, e.g. "
+                                   "127.0.0.1)") from None
             unlock_address(address)
             self.stdout.write(f"{address}: failed sign-ins forgotten")

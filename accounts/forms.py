@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
-from .models import User
+from .models import User, username_key
 
 CLOSED = "Sign-up is closed on this studio: ask its operator for an account."
 
@@ -33,7 +33,8 @@ class LoginForm(AuthenticationForm):
         if User.objects.filter(username=ident).exists():
             return ident
         # Usernames are unique whatever their case: "Alice" signs in as alice (and counts against her lockout).
-        return User.objects.filter(username__iexact=ident).values_list("username", flat=True).first() or ident
+        return User.objects.filter(username_key=username_key(ident)).values_list("username", flat=True).first() \
+            or ident
 
     def clean(self):
         self.cleaned_data["username"] = self.username_for(self.cleaned_data.get("username"))

@@ -36,7 +36,9 @@ def client_address(request) -> str:
 
 
 def _account(username: str | None) -> str:
-    return hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:32]
+    from .models import username_key
+
+    return hashlib.sha256(username_key(username).encode()).hexdigest()[:32]
 
 
 def _keys(request, username: str | None) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -9,10 +10,16 @@ from django.db import models
 TAKEN = "That username is taken (usernames are the same whatever their capitals)."
 
 
+def username_key(username: str | None) -> str:
+    """What makes two usernames the same account: their letters whatever the case, in any script ("ÉMILE" is
+    "émile", "STRASSE" is "straße"). SQLite's case-insensitive matching knows only ASCII, so the key is kept."""
+    return unicodedata.normalize("NFKC", username or "").strip().casefold()
+
+
 def taken_username(username: str, instance: User | None = None) -> bool:
     """Whether another account has this username in any case: "Alice" beside "alice" would let one person pass
     for the other, and would share her sign-in lockout."""
-    others = User.objects.filter(username__iexact=(username or "").strip())
+    others = User.objects.filter(username_key=username_key(username))
     if instance is not None and instance.pk:
         others = others.exclude(pk=instance.pk)
     return others.exists()
@@ -28,6 +35,9 @@ class User(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(unique=True)
+    #: username_key(username), unique: two requests registering "carol" and "CAROL" at once cannot both succeed.
+    #: Null only for accounts that shared a key before it existed (the older one keeps it).
+    username_key = models.CharField(max_length=150, unique=True, null=True, editable=False)
     is_verified = models.BooleanField(default=False)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.FREE)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,4 +55,7 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        self.username_key = username_key(self.username)
+        if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "username_key"}
         super().save(*args, **kwargs)

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.signals import user_login_failed
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -48,7 +49,11 @@ class RegisterSerializer(UserSerializer):
         return attrs
 
     def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(**validated_data)
+        except IntegrityError:  # the same name in other capitals registered a moment ago
+            raise serializers.ValidationError({"username": [TAKEN]}) from None
 
 
 _NO_IDENTITY = "Give a username or email."

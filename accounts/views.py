@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -11,6 +12,7 @@ from sonicai.throttling import throttled_posts
 
 from .forms import CLOSED, LoginForm, RegisterForm
 from .lockout import SignInLocked, check_not_locked
+from .models import TAKEN
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,9 +24,14 @@ def register(request):
         return render(request, "accounts/register.html", {"closed": CLOSED}, status=403)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="accounts.backends.LockoutModelBackend")
-        return redirect("audio:library")
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:  # the same name in other capitals registered a moment ago
+            form.add_error("username", TAKEN)
+        else:
+            login(request, user, backend="accounts.backends.LockoutModelBackend")
+            return redirect("audio:library")
     return render(request, "accounts/register.html", {"form": form})
 
 

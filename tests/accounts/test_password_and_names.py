@@ -148,3 +148,24 @@ def test_changing_the_password_through_the_api_from_the_page_keeps_that_browser_
                       content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert res.status_code == 200
     assert client.get("/library/").status_code == 200
+
+
+def test_names_in_any_script_and_registrations_at_the_same_moment_are_one_account(client, monkeypatch):
+    api = APIClient()
+
+    def register(name: str, i: int):
+        return api.post("/api/v1/auth/register", {"username": name, "email": f"r{i}@example.com",
+                                                  "password": "tuneful-melody-77"}, format="json")
+
+    assert register("émile", 1).status_code == 201
+    assert register("ÉMILE", 2).status_code == 400  # SQLite's own case matching knows only ASCII
+    assert register("straße", 3).status_code == 201
+    assert register("STRASSE", 4).status_code == 400
+    assert login("ÉMILE", "tuneful-melody-77")["user"]["username"] == "émile"
+    # Two requests at once both pass the check before either is stored: the database's key refuses the second.
+    import accounts.serializers
+
+    monkeypatch.setattr(accounts.serializers, "taken_username", lambda *a, **k: False)
+    assert register("carol", 5).status_code == 201
+    late = register("CAROL", 6)
+    assert late.status_code == 400 and "taken" in late.json()["username"][0]

@@ -294,7 +294,7 @@ class JobDownloadView(JobDetailView):
 
 def result_filename(job: ProcessingJob, name: str, key: str) -> str:
     """A download name that says whose song and what was done: "My Song - vocals.flac", "My Song - stem mix.wav"."""
-    from .describe import download_name, job_details, song_title
+    from .describe import download_name, job_details, region_in_file_name, song_title
 
     ext = key.rsplit(".", 1)[-1] if "." in key else "bin"
     title = song_title(job.audio_file.original_name) if job.audio_file_id else "SonicAI"
@@ -303,6 +303,9 @@ def result_filename(job: ProcessingJob, name: str, key: str) -> str:
         gains = (job.input_params or {}).get("gains") or {}
         on = [stem for stem, g in gains.items() if g]
         what = on[0] if len(on) == 1 else "stem mix"
+        separation = ProcessingJob.objects.filter(pk=(job.input_params or {}).get("stems_job_id")).first()
+        span = region_in_file_name(separation.input_params or {}) if separation else ""
+        what = f"{what} ({span})" if span else what  # a region's export is not named as the whole song's
     elif name in ("audio", "result"):
         what = ", ".join(job_details(job.job_type, job.input_params, job.result)) or None
     return download_name(title, what, ext)

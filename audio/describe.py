@@ -51,6 +51,15 @@ def region_label(params: dict) -> str:
     return f"{clock(start or 0)}–{clock(end) if end is not None else 'end'}"
 
 
+def region_in_file_name(params: dict) -> str:
+    """"5–15 s" for a job's region, as a file name can hold it (no colon); "" for the whole song."""
+    start, end = params.get("start"), params.get("end")
+    if start is None and end is None:
+        return ""
+    start = float(start or 0.0)
+    return f"{start:g}–{float(end):g} s" if end is not None else f"from {start:g} s"
+
+
 def _effects(effects) -> str:
     if not effects:
         return ""

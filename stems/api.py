@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from audio import storage
 from audio.api import AudioJobRequest, JobDetailView, job_started, owned_audio, owned_audio_for
-from audio.describe import download_name, song_title
+from audio.describe import download_name, region_in_file_name, song_title
 from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
@@ -30,12 +30,8 @@ class MixRequest(serializers.Serializer):
 def stem_label(stem: Stem) -> str:
     """"vocals", or "vocals (5–15 s)" for a region's stems: the two downloads must not share a name (and a
     file name cannot hold the colon of "0:05")."""
-    params = stem.job.input_params or {}
-    if params.get("start") is None and params.get("end") is None:
-        return stem.stem_type
-    start, end = float(params.get("start") or 0.0), params.get("end")
-    span = f"{start:g}–{float(end):g} s" if end is not None else f"from {start:g} s"
-    return f"{stem.stem_type} ({span})"
+    span = region_in_file_name(stem.job.input_params or {})
+    return f"{stem.stem_type} ({span})" if span else stem.stem_type
 
 
 def stem_data(request, stem: Stem) -> dict:

@@ -53,7 +53,11 @@ def test_region_and_mix_export(api, upload, run_jobs, client):
     run_jobs()
     assert ProcessingJob.objects.get(pk=mix_job).status == "completed"
     link = api.get(f"/api/v1/jobs/{mix_job}/download").json()["url"]
-    data = b"".join(client.get(link).streaming_content)
+    got = client.get(link)
+    from urllib.parse import unquote
+
+    assert unquote(got["Content-Disposition"]).endswith("stem mix (1–3.5 s).flac")  # a region's export says so
+    data = b"".join(got.streaming_content)
     assert data[:4] == b"fLaC"
     bad = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": {"guitar": 0}}, format="json")
     assert bad.status_code == 400 and "guitar" in bad.json()["detail"]

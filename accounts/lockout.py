@@ -67,11 +67,14 @@ def unlock_address(address: str) -> None:
 
 def check_not_locked(request, username: str | None) -> None:
     """Raise :class:`SignInLocked` when this account and address may not try again yet."""
-    pair, address = _keys(request, username)
-    counts = cache.get_many([pair, address])
-    if counts.get(pair, 0) >= settings.LOGIN_FAILURE_LIMIT or \
-            counts.get(address, 0) >= settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR:
+    if _locked(*_keys(request, username)):
         raise SignInLocked()
+
+
+def _locked(pair: str, address: str) -> bool:
+    counts = cache.get_many([pair, address])
+    return counts.get(pair, 0) >= settings.LOGIN_FAILURE_LIMIT or \
+        counts.get(address, 0) >= settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR
 
 
 def _count(key: str) -> None:
@@ -86,11 +89,10 @@ def _count(key: str) -> None:
 def record_failure(sender, credentials, request=None, **kwargs) -> None:
     if request is None:
         return
-    try:
-        check_not_locked(request, credentials.get("username"))
-    except SignInLocked:  # a try refused unread is no new failure: a locked musician retrying would otherwise
-        return            # push the whole address (an office, a proxy) towards its own limit
-    for key in _keys(request, credentials.get("username")):
+    keys = _keys(request, credentials.get("username"))
+    if _locked(*keys):  # a try refused unread is no new failure: a locked musician retrying would otherwise
+        return          # push the whole address (an office, a proxy) towards its own limit
+    for key in keys:
         _count(key)
 
 

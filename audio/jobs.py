@@ -471,24 +471,31 @@ def mark_jobs_without_worker(now=None) -> int:
     a worker is back; returns how many jobs changed. Nothing changes where the broker cannot tell."""
     from sonicai.broker import live_workers
 
+    pending = ProcessingJob.objects.filter(status=Status.PENDING)
+    if not pending.exists():  # the usual sweep: nothing to say, no need to ask the broker
+        return 0
     workers = live_workers()
     if workers is None:
         return 0
     now = now or timezone.now()
-    pending = ProcessingJob.objects.filter(status=Status.PENDING)
     unstaffed = [queue for queue, count in workers.items() if not count]
-    changed = []
-    for job in pending.filter(queue__in=unstaffed, stage="", created_at__lt=now - NO_WORKER_AFTER):
-        if pending.filter(pk=job.pk, stage="").update(stage=NO_WORKER_STAGE):
-            job.stage = NO_WORKER_STAGE
-            changed.append(job)
-    for job in pending.filter(stage=NO_WORKER_STAGE).exclude(queue__in=unstaffed):
-        if pending.filter(pk=job.pk, stage=NO_WORKER_STAGE).update(stage=""):
-            job.stage = ""
-            changed.append(job)
+    waiting = pending.filter(queue__in=unstaffed, stage="", created_at__lt=now - NO_WORKER_AFTER)
+    staffed_again = pending.filter(stage=NO_WORKER_STAGE).exclude(queue__in=unstaffed)
+    changed = _restage(waiting, "", NO_WORKER_STAGE) + _restage(staffed_again, NO_WORKER_STAGE, "")
     for job in changed:
         broadcast_job(job_payload(job))
     return len(changed)
+
+
+def _restage(jobs, old: str, new: str) -> list[ProcessingJob]:
+    """Move these pending jobs from stage ``old`` to ``new``, each conditionally (another process sweeping,
+    or a worker claiming the job, may get there first); returns those this call changed."""
+    changed = []
+    for job in jobs:
+        if ProcessingJob.objects.filter(pk=job.pk, status=Status.PENDING, stage=old).update(stage=new):
+            job.stage = new
+            changed.append(job)
+    return changed
 
 
 def sweep_jobs() -> tuple[int, int]:

@@ -24,13 +24,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 
 from daphne import cli as daphne_cli
 from daphne import server as daphne_server
 from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
+
+from sonicai.log_filters import without_download_tokens
 
 #: Upload paths accept the configured file limit plus the multipart framing; everything
 #: else is JSON or a form, far below Django's own 10 MB field limit.
@@ -164,13 +165,11 @@ class LimitedHTTPFactory(HTTPFactory):
         return protocol
 
 
-#: A download link is a bearer credential for an hour: it is not written to the access log.
-_DOWNLOAD_LINK = re.compile(r"^(\S+ /d/)\S+")
-
-
 class RedactingAccessLog(AccessLogGenerator):
+    """Daphne's access log, without the tokens of download links (bearer credentials for an hour)."""
+
     def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
-        super().write_entry(host, date, _DOWNLOAD_LINK.sub(r"\1…", request), status, length, ident, user)
+        super().write_entry(host, date, without_download_tokens(request), status, length, ident, user)
 
 
 def start_job_sweeper() -> None:

@@ -39,7 +39,8 @@ class AudioDecodeError(MusicInputError):
     """The file is not audio we can decode."""
 
     def sentence(self) -> str:
-        return f"The audio could not be read: {super().sentence()[0].lower()}{super().sentence()[1:]}"
+        said = super().sentence()
+        return f"The audio could not be read: {said[0].lower()}{said[1:]}"
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,9 @@
 //   lane.setRange(10, 40);                 // follow zoom / scroll of the waveform
 //
 // ``chords`` is the analysis' chord track (GET /api/v1/audio/{id}/chords): [{start, end, symbol, label}, ...].
+import { noteName, pitchClass } from "./keys.js";
+
 "use strict";
-
-const SHARP = ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"];
-const FLAT = ["C", "D♭", "D", "E♭", "E", "F", "G♭", "G", "A♭", "A", "B♭", "B"];
-
-/** A pitch class from a note name ("F♯", "Bb", "C#"); -1 when it is not one. */
-export function pitchClass(name) {
-  const n = (name || "").replace("#", "♯").replace(/^([A-G])b/, "$1♭");
-  const i = SHARP.indexOf(n);
-  return i >= 0 ? i : FLAT.indexOf(n);
-}
-
-/** The name of a note moved by ``semitones``, with flats or sharps. */
-export function noteName(pc, useFlats) { return (useFlats ? FLAT : SHARP)[((pc % 12) + 12) % 12]; }
 
 /** A chord symbol ("F♯m7", "B♭/D", "N.C.") moved by ``semitones``: its root and any bass note. */
 export function transposeChord(symbol, semitones, useFlats) {

@@ -13,7 +13,8 @@
 // shifted. Any change of speed, transposition, loop or position restarts the sources from where you are.
 "use strict";
 
-import { chordLane, noteName, pitchClass } from "./chord_lane.js";
+import { chordLane } from "./chord_lane.js";
+import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
 
 const BLOCK = 4096;
 const SPEED_MIN = 50, SPEED_MAX = 150;
@@ -215,13 +216,11 @@ async function start(root) {
     debounce(restart);
   }
   // The key and the chords are named as they sound after the transposition, spelled for that key.
-  const songPc = pitchClass(data.key), minor = (data.mode || "").startsWith("min");
+  const songPc = pitchClass(data.key);
   function showKey() {
     const pc = songPc < 0 ? -1 : (songPc + st.semis + 12) % 12;
-    const rel = pc < 0 ? 0 : (minor ? (pc + 3) % 12 : pc), sharps = (rel * 7) % 12, flatCount = (12 - sharps) % 12;
-    const useFlats = sharps === flatCount ? minor : flatCount < sharps;
-    if ($("key-name") && pc >= 0) $("key-name").textContent = `${noteName(pc, useFlats)} ${data.mode}`;
-    if (lane) lane.transpose(st.semis, useFlats);
+    if ($("key-name") && pc >= 0) $("key-name").textContent = keyName(pc, data.mode);
+    if (lane) lane.transpose(st.semis, pc >= 0 && spelledWithFlats(pc, data.mode));
   }
   let timer = null;
   function debounce(fn) { clearTimeout(timer); timer = setTimeout(fn, 120); }

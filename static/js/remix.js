@@ -1,6 +1,6 @@
 // Remix studio: genre (with the tempo it will play at), tempo with tap tempo, pitch (with the key it lands in),
 // the effect rack, previews, and an A/B comparison aligned by musical position and matched in loudness.
-"use strict";
+import { keyName, pitchClass } from "./keys.js";
 
 document.addEventListener("DOMContentLoaded", () => {
   const root = document.getElementById("remix-studio");
@@ -20,16 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
   let bpmTouched = false;
 
   // ---- keys, for "D major → E major" under the pitch slider
-  const SHARP = ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"];
-  const FLAT = ["C", "D♭", "D", "E♭", "E", "F", "G♭", "G", "A♭", "A", "B♭", "B"];
-  const pcOf = (name) => { const i = SHARP.indexOf((name || "").replace("#", "♯")); return i >= 0 ? i : FLAT.indexOf((name || "").replace("b", "♭")); };
-  function keyName(pc, mode) {  // the spelling with the fewest accidentals, as the server's sonicai.music.spelling
-    const minor = (mode || "").startsWith("min");
-    const rel = minor ? (pc + 3) % 12 : pc, sharps = (rel * 7) % 12, flats = (12 - sharps) % 12;
-    const useFlats = sharps === flats ? minor : flats < sharps;
-    return `${(useFlats ? FLAT : SHARP)[pc]} ${minor ? "minor" : "major"}`;
-  }
-  const songPc = pcOf(root.dataset.key), songMode = root.dataset.mode;
+  const songPc = pitchClass(root.dataset.key), songMode = root.dataset.mode;
 
   // ---- genre
   function genreTempo() {

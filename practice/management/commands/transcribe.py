@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from django.core.management.base import CommandError
 
@@ -26,15 +25,14 @@ class Command(AudioCommand):
         from django.conf import settings
 
         from sonicai.music.analysis.tempo import estimate_tempo
-        from sonicai.music.transcription.midi import grid_tempo, multitrack_midi, stem_midi, write_midi
+        from sonicai.music.transcription.midi import TEMPO_RANGE, grid_tempo, multitrack_midi, stem_midi, write_midi
         from sonicai.music.transcription.transcribe import transcribe, transcribe_stems
 
         path = self.input_file(opts["file"])
-        out = Path(opts["out"])
-        if out.suffix.lower() not in (".mid", ".midi"):
-            raise CommandError(f"{out}: the output must end in .mid")
-        if opts["tempo"] is not None and not 20 <= opts["tempo"] <= 400:
-            raise CommandError("--tempo must be between 20 and 400 BPM")
+        out = self.output_file(opts["out"], ("mid", "midi"))
+        low, high = TEMPO_RANGE
+        if opts["tempo"] is not None and not low <= opts["tempo"] <= high:
+            raise CommandError(f"--tempo must be between {low:g} and {high:g} BPM")
         audio, sr = load_cli_audio(path)
         tempo = opts["tempo"] or grid_tempo(float(estimate_tempo(audio.mean(axis=0), sr).bpm))
         stem = opts["stem"]

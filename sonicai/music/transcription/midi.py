@@ -96,11 +96,13 @@ def _track(stem: str, events) -> pretty_midi.Instrument:
 #: The tempo map of a MIDI file for a song without a steady beat (silence, rubato, a tiny clip): the notes are
 #: placed in seconds either way, the tempo only draws the DAW's bar lines.
 FALLBACK_TEMPO = 120.0
+#: The tempi a MIDI file of ours may carry (BPM).
+TEMPO_RANGE = (20.0, 400.0)
 
 
 def grid_tempo(bpm: float | None) -> float:
     """The tempo to write into a MIDI file: the song's, or FALLBACK_TEMPO when none was found."""
-    return float(bpm) if bpm and 20.0 <= bpm <= 400.0 else FALLBACK_TEMPO
+    return float(bpm) if bpm and TEMPO_RANGE[0] <= bpm <= TEMPO_RANGE[1] else FALLBACK_TEMPO
 
 
 def stem_midi(stem: str, events: Sequence[NoteEvent] | Sequence[DrumHit],
@@ -113,8 +115,8 @@ def multitrack_midi(stems: Mapping[str, Sequence[NoteEvent] | Sequence[DrumHit]]
                     tempo: float = 120.0) -> pretty_midi.PrettyMIDI:
     """One track per stem, in the order given. ``tempo`` only sets the file's tempo map (the
     events are placed in seconds), so pass the song's tempo to line bars up in a DAW."""
-    if not 20.0 <= tempo <= 400.0:
-        raise ValueError(f"tempo must be between 20 and 400 BPM, got {tempo}")
+    if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
+        raise ValueError(f"tempo must be between {TEMPO_RANGE[0]:g} and {TEMPO_RANGE[1]:g} BPM, got {tempo}")
     melodic = [s for s in stems if s.lower() != "drums"]
     if len(melodic) > 15:
         raise ValueError(f"a MIDI file has 15 melodic channels; got {len(melodic)} stems")

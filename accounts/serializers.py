@@ -102,10 +102,36 @@ class LoginSerializer(serializers.Serializer):
 SIGNED_IN_AT = "auth_time"
 
 
-def sign_in_tokens(user) -> RefreshToken:
+def _chain_end(token) -> int | None:
+    """When the chain of refreshes a token belongs to ends (seconds since the epoch), if it says."""
+    started = token.payload.get(SIGNED_IN_AT)
+    return started + settings.SIGN_IN_MAX_DAYS * 86400 if isinstance(started, int) else None
+
+
+class SignInToken(RefreshToken):
+    """A refresh token whose expiry, and its access tokens', never reads later than its chain's end: the
+    server refuses the chain then whatever a token says, and a client planning its next sign-in by ``exp``
+    should not be told otherwise."""
+
+    def set_exp(self, claim: str = "exp", from_time=None, lifetime=None) -> None:
+        super().set_exp(claim, from_time, lifetime)
+        end = _chain_end(self)
+        if claim == "exp" and end is not None:
+            self.payload["exp"] = min(self.payload["exp"], end)
+
+    @property
+    def access_token(self):
+        access = super().access_token
+        end = _chain_end(self)
+        if end is not None:
+            access.payload["exp"] = min(access.payload["exp"], end)
+        return access
+
+
+def sign_in_tokens(user) -> SignInToken:
     """A new token pair for a sign-in: it carries the password's digest (a new password ends it, checked by
     simplejwt's CHECK_REVOKE_TOKEN) and the time of the sign-in, which refreshing keeps."""
-    refresh = RefreshToken.for_user(user)
+    refresh = SignInToken.for_user(user)
     refresh[SIGNED_IN_AT] = int(time.time())
     return refresh
 
@@ -114,6 +140,8 @@ class RefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh, which would rotate a refresh token issued before a password change and renew it
     for ever, refuses both: tokens end with the password they were issued under, and a chain of refreshes
     ends SIGN_IN_MAX_DAYS after its sign-in."""
+
+    token_class = SignInToken
 
     def validate(self, attrs):
         from rest_framework_simplejwt.exceptions import InvalidToken, TokenError

@@ -32,7 +32,7 @@ from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.core.exceptions import RequestAborted  # noqa: E402
 from django.core.handlers import base  # noqa: E402
-from django.core.handlers.asgi import ASGIHandler, get_script_prefix  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest, get_script_prefix  # noqa: E402
 from django.http import FileResponse  # noqa: E402
 from django.urls import set_script_prefix  # noqa: E402
 
@@ -40,7 +40,23 @@ from sonicai.routing import websocket_urlpatterns  # noqa: E402
 from sonicai.ws_auth import auth_stack, origin_checked  # noqa: E402
 
 
+class MeasuredASGIRequest(ASGIRequest):
+    """A request sent chunked (``curl -H "Transfer-Encoding: chunked"``, some HTTP libraries streaming a file)
+    carries no Content-Length, and Django's form parsers read a body without one as empty: the upload was
+    refused as "no field named file". The body is whole in ``body_file`` by now, so its length is known."""
+
+    def __init__(self, scope, body_file):
+        super().__init__(scope, body_file)
+        if "CONTENT_LENGTH" not in self.META:
+            size = body_file.seek(0, os.SEEK_END)
+            body_file.seek(0)
+            if size:
+                self.META["CONTENT_LENGTH"] = str(size)
+
+
 class OneHopASGIHandler(ASGIHandler):
+    request_class = MeasuredASGIRequest
+
     def __init__(self, threads: int):
         base.BaseHandler.__init__(self)
         self.load_middleware(is_async=False)

@@ -64,7 +64,7 @@ def test_the_password_page_keeps_this_browser_signed_in_and_ends_the_others(clie
 
 
 def test_a_refreshed_sign_in_ends_after_the_longest_allowed_time(user, settings):
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
     from accounts.serializers import SIGNED_IN_AT, sign_in_tokens
 
@@ -72,6 +72,12 @@ def test_a_refreshed_sign_in_ends_after_the_longest_allowed_time(user, settings)
     for _ in range(2):  # each refresh keeps the time of the sign-in
         tokens = APIClient().post("/api/v1/auth/refresh", {"refresh": tokens["refresh"]}, format="json").json()
     assert RefreshToken(tokens["refresh"])[SIGNED_IN_AT] <= time.time()
+    late = sign_in_tokens(user)  # a day before its chain ends, a refresh's tokens say so
+    late[SIGNED_IN_AT] = int(time.time()) - (settings.SIGN_IN_MAX_DAYS - 1) * 86400
+    renewed = APIClient().post("/api/v1/auth/refresh", {"refresh": str(late)}, format="json").json()
+    end = late[SIGNED_IN_AT] + settings.SIGN_IN_MAX_DAYS * 86400
+    assert RefreshToken(renewed["refresh"])["exp"] == end
+    assert AccessToken(renewed["access"])["exp"] <= end
     old = sign_in_tokens(user)
     old[SIGNED_IN_AT] = int(time.time()) - settings.SIGN_IN_MAX_DAYS * 86400 - 60
     res = APIClient().post("/api/v1/auth/refresh", {"refresh": str(old)}, format="json")

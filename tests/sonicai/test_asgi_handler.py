@@ -10,6 +10,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.core import signals
 from django.http import FileResponse, HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from sonicai.asgi import OneHopASGIHandler, django_asgi_app
 
@@ -29,11 +30,16 @@ def record_thread(request):
     return HttpResponse("ok")
 
 
+@csrf_exempt
+def form(request):
+    return HttpResponse(",".join(f"{name}={f.size}" for name, f in request.FILES.items()))
+
+
 def big_file(request):
     return FileResponse(TrackedFile(b"x" * (40 * BLOCK)), content_type="application/octet-stream")
 
 
-urlpatterns = [path("thread", record_thread), path("big", big_file)]
+urlpatterns = [path("thread", record_thread), path("big", big_file), path("form", form)]
 
 
 def on_signal(name):
@@ -110,3 +116,20 @@ async def test_a_streamed_file_goes_out_a_block_at_a_time(app):
     await comm.wait(timeout=5)
     assert body == b"x" * (40 * BLOCK)
     assert [name for name, _ in seen["threads"]] == ["started", "finished"]  # finished once sent
+
+
+@pytest.mark.asyncio
+async def test_a_chunked_upload_without_a_length_arrives_whole(app):
+    audio = bytes(range(256)) * 40
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"song.wav\"\r\n"
+            b"Content-Type: audio/wav\r\n\r\n" + audio + b"\r\n--b--\r\n")
+    post = {**scope("/form"), "method": "POST",
+            "headers": [(b"host", b"testserver"), (b"content-type", b"multipart/form-data; boundary=b"),
+                        (b"transfer-encoding", b"chunked")]}  # and no content-length
+    comm = ApplicationCommunicator(django_asgi_app, post)
+    half = len(body) // 2
+    await comm.send_input({"type": "http.request", "body": body[:half], "more_body": True})
+    await comm.send_input({"type": "http.request", "body": body[half:]})
+    start, content = await comm.receive_output(timeout=5), await comm.receive_output(timeout=5)
+    await comm.wait(timeout=5)
+    assert start["status"] == 200 and content["body"] == f"file={len(audio)}".encode()

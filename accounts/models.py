@@ -5,7 +5,9 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+
+from sonicai.realtime import end_live_updates
 
 TAKEN = "That username is taken (usernames are the same whatever their capitals)."
 
@@ -58,4 +60,11 @@ class User(AbstractUser):
         self.username_key = username_key(self.username)
         if kwargs.get("update_fields") is not None and "username" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "username_key"}
+        # Django keeps the raw password from set_password() until this save (its own hook for password
+        # validators, which every path that sets a password goes through: pages, API, admin, changepassword;
+        # not a sign-in upgrading the hash of the same password).
+        password_changed = self._password is not None
         super().save(*args, **kwargs)
+        if password_changed:
+            user_id = self.pk
+            transaction.on_commit(lambda: end_live_updates(user_id))

@@ -7,13 +7,16 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
-from sonicai.realtime import job_group
+from sonicai.realtime import job_group, user_group
 
 from .jobs import job_payload
 from .models import ProcessingJob
 
 #: Close code for "no such job" (private range 4000-4999; mirrors HTTP 404).
 CLOSE_NOT_FOUND = 4404
+#: Close code for "your sign-in changed (a new password): reconnect"; the client does, and only a sign-in that
+#: still holds gets in (mirrors HTTP 401).
+CLOSE_SIGN_IN_CHANGED = 4401
 #: Close code for "the live updates are down for a moment; reconnect" (mirrors HTTP 503; RFC 6455's own 1013
 #: is refused by daphne's WebSocket layer, autobahn, which only sends 1000 and 3000-4999).
 CLOSE_TRY_AGAIN = 4503
@@ -21,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
-def _owned_job(user, job_id):
+def _owned_job(user, job_id) -> tuple[dict, str] | None:
+    """The job's payload and its owner's id, if ``user`` owns the job."""
     try:
         job_id = uuid.UUID(str(job_id))
     except ValueError:
@@ -29,20 +33,21 @@ def _owned_job(user, job_id):
     if not user or not user.is_authenticated:
         return None
     job = ProcessingJob.objects.filter(pk=job_id, user=user).first()
-    return job_payload(job) if job else None
+    return (job_payload(job), str(user.pk)) if job else None
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         job_id = self.scope["url_route"]["kwargs"]["job_id"]
-        payload = await _owned_job(self.scope.get("user"), job_id)
-        if payload is None:
+        owned = await _owned_job(self.scope.get("user"), job_id)
+        if owned is None:
             # Accept then close with 4404 so the client can tell "not found" from a network error.
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.group = job_group(payload["id"])
-        if not await self._join(self.group):
+        payload, user_id = owned
+        self.groups_joined = [job_group(payload["id"]), user_group(user_id)]
+        if not await self._join(*self.groups_joined):
             # The channel layer (Redis) is down: refuse with "try again later", which a client can act on,
             # rather than fail the handshake with a 500.
             await self.accept()
@@ -51,27 +56,31 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "job", "job": payload, **payload})
 
-    async def _join(self, group: str) -> bool:
+    async def _join(self, *groups: str) -> bool:
         # The first use of a pooled Redis connection that outlived a Redis restart fails once; a second try
         # opens a new one.
         for attempt in range(2):
             try:
-                await self.channel_layer.group_add(group, self.channel_name)
+                for group in groups:
+                    await self.channel_layer.group_add(group, self.channel_name)
                 return True
             except (RedisError, OSError) as exc:
-                log.warning("job updates for %s unavailable (try %d): %s", group, attempt + 1, exc)
+                log.warning("job updates for %s unavailable (try %d): %s", groups[0], attempt + 1, exc)
         return False
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
+        for group in getattr(self, "groups_joined", ()):
             try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.channel_layer.group_discard(group, self.channel_name)
             except (RedisError, OSError) as exc:  # the group entry expires on its own
-                log.warning("leaving %s: %s", self.group, exc)
+                log.warning("leaving %s: %s", group, exc)
 
     async def job_update(self, event):
         job = event["job"]
         await self.send_json({"type": "job", "job": job, **job})
+
+    async def sign_in_changed(self, event):
+        await self.close(code=CLOSE_SIGN_IN_CHANGED)
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":

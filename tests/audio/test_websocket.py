@@ -89,3 +89,29 @@ async def test_live_updates_down_closes_with_try_again_not_a_500(user, monkeypat
     assert out == {"type": "websocket.close", "code": 4503}  # the studio's pages reconnect on it
     assert len(calls) == 2  # one more try first: a pooled connection from before a Redis restart fails once
     await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_new_password_closes_the_live_updates_of_other_sign_ins(user):
+    job = await make_job(user)
+    old_token = await token(user)
+    comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={old_token}")
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)
+
+    @sync_to_async
+    def change_password():
+        user.set_password("a-brand-new-tune-88")
+        user.save()
+
+    await change_password()
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    await comm.disconnect()
+    # The client reconnects (on any code but 4404): a token issued under the old password is refused now,
+    # a sign-in under the new one gets in.
+    for raw, allowed in ((old_token, False), (await token(user), True)):
+        again = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={raw}")
+        await again.connect()
+        first = await again.receive_output(timeout=5)
+        assert (first["type"] == "websocket.send") is allowed, first
+        await again.disconnect()

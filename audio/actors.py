@@ -16,7 +16,8 @@ def _analyse_upload(ctx: JobContext) -> dict:
     ctx.progress(0.15, "spectrogram")
     services.ensure_spectrogram(af, ctx=ctx)
     ctx.progress(0.30, "analysis")
-    analysis = services.ensure_analysis(af, progress=ctx.scaled(0.30, 0.99))
+    known = ctx.params.get("known_key")
+    analysis = services.ensure_analysis(af, progress=ctx.scaled(0.30, 0.99), known_key=tuple(known) if known else None)
     return {
         "tempo_bpm": analysis.get("tempo_bpm"),
         "key": analysis.get("key"),

@@ -553,9 +553,12 @@ def actor_for(job_type: str):
         raise JobError(f"No worker handles {job_type} jobs.") from None
 
 
-def start_analysis(user, audio_file) -> ProcessingJob:
-    """Queue the analysis (waveform, spectrogram, tempo/key/loudness) of a library file."""
-    return start_job(user, ProcessingJob.Type.ANALYSIS, actor_for(ProcessingJob.Type.ANALYSIS), audio_file=audio_file)
+def start_analysis(user, audio_file, known_key: tuple[str, str] | None = None) -> ProcessingJob:
+    """Queue the analysis (waveform, spectrogram, tempo/key/loudness) of a library file; ``known_key``
+    (tonic, mode) is stated as its key instead of estimated (music generated in a known key)."""
+    params = {"known_key": list(known_key)} if known_key else None
+    return start_job(user, ProcessingJob.Type.ANALYSIS, actor_for(ProcessingJob.Type.ANALYSIS), audio_file=audio_file,
+                     params=params)
 
 
 def retry_job(job: ProcessingJob) -> ProcessingJob:

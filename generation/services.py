@@ -90,8 +90,10 @@ def generate_for_job(ctx) -> dict:
         raise JobError(str(exc)) from None
     ctx.progress(0.92, "saving")
     title = " ".join(p["prompt"].split())[:60]
+    # The composer knows the key it wrote in; an estimate would read an A minor ballad as C major.
+    written = (result.summary.get("key"), result.summary.get("mode"))
     af = audio_services.save_job_result(ctx, result.audio, result.sr, f"{title}.wav",
-                                        source=AudioFile.Source.GENERATED)
+                                        source=AudioFile.Source.GENERATED, known_key=written if all(written) else None)
     keys = {"audio": af.s3_key}
     if result.midi_bytes:
         keys["midi"] = storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"), result.midi_bytes)

@@ -43,6 +43,17 @@ def test_generate_job_makes_a_track_with_midi(api, other_api, run_jobs, client):
     assert other_api.get(f"/api/v1/generate/jobs/{job_id}/download").status_code == 404
 
 
+def test_a_composed_track_is_analysed_in_the_key_it_was_written_in(api, run_jobs):
+    res = api.post("/api/v1/generate/text-to-music",
+                   {"prompt": "melancholic piano ballad in A minor, 70 bpm", "duration": 8, "seed": 3}, format="json")
+    run_jobs()  # the generation, then the analysis of its track
+    track = api.get(f"/api/v1/generate/jobs/{res.json()['job_id']}").json()["track"]
+    features = api.get(f"/api/v1/audio/{track['result_file']}/features").json()
+    assert (features["key"], features["mode"], features["key_method"]) == ("A", "minor", "written")
+    assert features["key_confidence"] == 1.0 and not features["key_uncertain"]
+    assert features["chords"]  # the rest of the analysis is heard as for any song
+
+
 def test_generate_validation(api):
     for body in ({"prompt": "", "duration": 10}, {"prompt": "x", "duration": 2}, {"prompt": "x", "duration": 301},
                  {"prompt": "x", "duration": 10, "model": "nonexistent"}):

@@ -70,3 +70,15 @@ def test_the_analysis_json_carries_the_calibrated_confidence_and_the_flag():
     assert (out["key"], out["mode"]) == ("G", "minor")
     assert 0.0 <= out["key_confidence"] <= 1.0
     assert out["key_uncertain"] is (out["key_confidence"] < UNCERTAIN_BELOW)
+
+
+def test_a_known_key_is_stated_certain_and_spells_the_chords():
+    from sonicai.music.analysis.pipeline import analyze_signal
+
+    # An A minor loop of the relative major's chords (Am F C G), as the composer writes ballads.
+    song = progression("A", [[0, 3, 7], [-4, 0, 3], [3, 7, 10], [-2, 2, 5]])
+    res = analyze_signal(song, SR, known_key=("A", "minor"))
+    assert (res["key"], res["mode"], res["key_method"], res["key_confidence"]) == ("A", "minor", "written", 1.0)
+    assert {c["symbol"] for c in res["chords"]} >= {"Am", "F", "C", "G"}
+    with pytest.raises(ValueError):
+        analyze_signal(song, SR, known_key=("A", "dorian"))

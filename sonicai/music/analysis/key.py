@@ -71,6 +71,8 @@ CONFIDENCE_PLATT = {"cnn+profile": (0.637, -0.283), "profile": (0.730, -0.746)}
 UNCERTAIN_BELOW = 0.5
 METHOD_ENSEMBLE = "cnn+profile"
 METHOD_PROFILE = "profile"
+#: The key the music was written in, given rather than heard (a track the composer generated).
+METHOD_WRITTEN = "written"
 
 
 @dataclass
@@ -192,6 +194,15 @@ def with_cnn(profile: KeyResult, y: np.ndarray, sr: int, minor_bias: float = MIN
     """The ensemble's key when the CNN can read ``y`` (weights installed, not silent), else ``profile``."""
     cnn = cnn_key_scores(y, sr) if np.any(y) else None
     return combine_with_cnn(profile, cnn, minor_bias) if cnn is not None else profile
+
+
+def written_key(tonic: str, mode: str) -> KeyResult:
+    """A key known from how the music was made, stated as certain; its tonic spelled as the analysis spells."""
+    from sonicai.music.notes import pitch_class
+
+    if mode not in ("major", "minor"):
+        raise ValueError(f"mode must be major or minor, got {mode!r}")
+    return KeyResult(NOTE_NAMES[pitch_class(tonic)], mode, 1.0, {}, METHOD_WRITTEN)
 
 
 def estimate_key_cnn(y: np.ndarray, sr: int, models_dir: Path | str | None = None) -> KeyResult:

@@ -15,7 +15,7 @@ from sonicai.music.progress import Progress, report
 
 from .chords import chord_track
 from .features import HOP, N_FFT, features_from_spectra
-from .key import key_from_constant_q, with_cnn
+from .key import key_from_constant_q, with_cnn, written_key
 from .loudness import measure_loudness
 from .tempo import DSP_SR, onset_envelope_from_mel, tempo_from_onsets, tempo_from_rnn
 
@@ -32,13 +32,17 @@ def _mono_22k(audio: np.ndarray, sr: int) -> np.ndarray:
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict:
-    """Analyse float audio (channels, samples) or mono 1-D at rate ``sr``; returns a JSON-ready dict."""
+def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None,
+                   known_key: tuple[str, str] | None = None) -> dict:
+    """Analyse float audio (channels, samples) or mono 1-D at rate ``sr``; returns a JSON-ready dict.
+    ``known_key`` (tonic, mode): the key the music was written in, when it is known (the composer's tracks);
+    it is stated instead of estimated, and the chords are spelled in it."""
     import librosa
 
     a = np.asarray(audio, dtype=np.float32)
     if a.ndim not in (1, 2) or a.shape[-1] == 0:
         raise ValueError("audio must be non-empty, 1-D or (channels, samples)")
+    given_key = written_key(*known_key) if known_key else None
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -62,7 +66,7 @@ def analyze_signal(audio: np.ndarray, sr: int, progress: Progress | None = None)
         tempo = tempo_from_onsets(onset_envelope_from_mel(mel), ANALYSIS_SR, HOP)
     lap("tempo")
     report(progress, 0.40, "key")
-    key = with_cnn(key_from_constant_q(y, ANALYSIS_SR), a, sr)
+    key = given_key or with_cnn(key_from_constant_q(y, ANALYSIS_SR), a, sr)
     lap("key")
     report(progress, 0.55, "chords")
     chords = chord_track(y, ANALYSIS_SR, np.asarray(tempo.beats, dtype=float), key.tonic, key.mode)

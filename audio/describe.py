@@ -103,6 +103,7 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
     out: list[str] = []
     if job_type == "stem_separation":
         out.append(str(p.get("engine") or r.get("engine") or ""))
+        out.append(region_label(p) or "whole song")  # a song's stem sets differ by their region
     elif job_type == "stem_mix":
         out += [_gains(p.get("gains")), str(p.get("format", "")).upper()]
     elif job_type == "generate":
@@ -121,7 +122,7 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
         if p.get("preserve_formants") and (p.get("pitch") or job_type == "tempo"):
             out.append("formants kept")
         out.append(_effects(p.get("effects")))
-    if job_type != "stem_mix":
+    if job_type not in ("stem_mix", "stem_separation"):
         out.append(region_label(p))
     return [x for x in out if x]
 

@@ -136,7 +136,6 @@ def result_link(job: ProcessingJob) -> dict | None:
 def annotate_jobs(jobs) -> list[ProcessingJob]:
     jobs = list(jobs)
     for job in jobs:
-        job.summary = describe.job_summary(job)
         job.link = result_link(job)
         job.label = JOB_LABELS.get(job.job_type, job.get_job_type_display())
     return jobs

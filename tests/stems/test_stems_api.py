@@ -181,3 +181,12 @@ def test_half_given_or_reversed_regions_are_refused_with_a_sentence(api, upload,
     assert res.status_code == 400, res.content
     message = res.json()[field][0]
     assert "region" in message and " s" in message
+
+
+def test_a_running_separation_keeps_its_details_after_a_reload(api, upload, client, user):
+    body = upload("wav", seconds=3.0)
+    res = api.post("/api/v1/stems/separate", {"audio_file_id": body["id"], "engine": "hpss"}, format="json")
+    client.force_login(user)  # the job is still pending: no worker has run it
+    html = client.get(f"/stems/{body['id']}/").content.decode()
+    row = html.split(f'data-job-id="{res.json()["job_id"]}"')[1].split('class="progress"')[0]
+    assert "hpss" in row and "whole song" in row  # as the row said before the reload

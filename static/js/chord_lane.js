@@ -7,6 +7,10 @@
 //   lane.setTime(player.currentTime);      // call on every animation frame while playing
 //   lane.setRange(10, 40);                 // follow zoom / scroll of the waveform
 //
+// With ``minCellWidth`` (px) the lane stands alone instead of lining up with a waveform: every chord gets at
+// least that width (and its name's), the lane grows wider than its host, which scrolls sideways to keep the
+// chord being played in view. Used where many chords share a narrow screen (a long song on a phone).
+//
 // ``chords`` is the analysis' chord track (GET /api/v1/audio/{id}/chords): [{start, end, symbol, label}, ...].
 import { noteName, pitchClass } from "./keys.js";
 
@@ -33,6 +37,8 @@ export function chordLane(element, chords, options = {}) {
   const head = document.createElement("div");
   head.className = "chord-lane-playhead";
   element.replaceChildren(lane);
+  const minWidth = options.minCellWidth || 0;
+  element.classList.toggle("scrolling", minWidth > 0);
   const cells = list.map((c) => {
     const cell = document.createElement("div");
     cell.className = c.symbol === "N.C." ? "chord-cell none" : "chord-cell";
@@ -45,7 +51,47 @@ export function chordLane(element, chords, options = {}) {
   });
   lane.appendChild(head);
 
+  // Pixel boxes of the scrolling layout: [left, width] per chord, widened to the minimum, gaps kept to scale.
+  let boxes = [];
+  function naturalWidths() {
+    cells.forEach((cell) => { cell.style.width = "auto"; });
+    return cells.map((cell) => cell.getBoundingClientRect().width);
+  }
+  function layoutScrolling() {
+    const pxPerSec = Math.max(1, element.clientWidth) / Math.max(1e-6, end - start);
+    const natural = naturalWidths();
+    let x = 0, prevEnd = start;
+    boxes = list.map((c, i) => {
+      x += Math.max(0, c.start - prevEnd) * pxPerSec;
+      const box = [x, Math.max(minWidth, Math.ceil(natural[i]) + 2, (c.end - c.start) * pxPerSec)];
+      x += box[1]; prevEnd = c.end;
+      return box;
+    });
+    x += Math.max(0, end - prevEnd) * pxPerSec;
+    lane.style.width = `${Math.max(x, element.clientWidth)}px`;
+    boxes.forEach(([left, width], i) => { cells[i].style.left = `${left}px`; cells[i].style.width = `${width}px`; });
+    place();
+    keepInView(current ?? -1);  // the boxes moved: bring the chord being played back into view
+  }
+  // Where time t sits on the scrolling lane: inside its chord's box, else in the gap before the next chord.
+  function pixelAt(t) {
+    const next = list.findIndex((c) => t < c.end);
+    if (next < 0) return boxes.length ? boxes.at(-1)[0] + boxes.at(-1)[1] : 0;
+    const c = list[next], [left, width] = boxes[next];
+    if (t >= c.start) return left + ((t - c.start) / (c.end - c.start)) * width;
+    const gapStart = next ? boxes[next - 1][0] + boxes[next - 1][1] : 0, prevEnd = next ? list[next - 1].end : start;
+    return gapStart + ((t - prevEnd) / Math.max(1e-6, c.start - prevEnd)) * (left - gapStart);
+  }
+  function keepInView(i) {
+    if (i < 0 || !boxes[i]) return;
+    const [left, width] = boxes[i], view = element.clientWidth;
+    if (left < element.scrollLeft || left + width > element.scrollLeft + view) {
+      element.scrollLeft = Math.max(0, left - view * 0.25);
+    }
+  }
+
   function layout() {
+    if (minWidth) { layoutScrolling(); return; }
     const span = Math.max(1e-6, end - start);
     list.forEach((c, i) => {
       const a = Math.max(c.start, start), b = Math.min(c.end, end);
@@ -62,17 +108,23 @@ export function chordLane(element, chords, options = {}) {
     return list.findIndex((c) => t >= c.start && t < c.end);
   }
 
-  function place() {
+  function placeHead() {
+    if (minWidth) { head.hidden = false; head.style.left = `${pixelAt(time)}px`; return; }
     const span = Math.max(1e-6, end - start);
     const x = (time - start) / span;
     head.hidden = x < 0 || x > 1;
     head.style.left = `${Math.min(1, Math.max(0, x)) * 100}%`;
+  }
+
+  function place() {
+    placeHead();
     const i = chordAt(time);
     if (i !== current) {
       if (current !== null && cells[current]) cells[current].classList.remove("now");
       if (i >= 0) cells[i].classList.add("now");
       current = i;
       element.dataset.chord = i >= 0 ? named(list[i]) : "";
+      if (minWidth) keepInView(i);
     }
   }
 
@@ -85,9 +137,14 @@ export function chordLane(element, chords, options = {}) {
       cell.title = `${named(list[i])} · ${list[i].start.toFixed(2)}–${list[i].end.toFixed(2)} s`;
     });
     if (current !== null && current >= 0) element.dataset.chord = named(list[current]);
+    if (minWidth) layout();  // a longer name may need a wider box
   }
 
   layout();
+  if (minWidth && window.ResizeObserver) {
+    let width = element.clientWidth;
+    new ResizeObserver(() => { if (element.clientWidth !== width) { width = element.clientWidth; layout(); } }).observe(element);
+  }
   return {
     transpose(semitones, useFlats) { shift = semitones; flats = useFlats; relabel(); },
     setRange(a, b) { start = a; end = Math.max(a + 1e-3, b); layout(); },

@@ -18,6 +18,10 @@ import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
 
 const BLOCK = 4096;
 const SPEED_MIN = 50, SPEED_MAX = 150;
+const SEEK_STEP = 5;  // seconds moved by the Left/Right arrow keys
+// Fields where letters, Space and arrows are typing or choosing, so the player's shortcuts stay out of them.
+// Checkboxes, radios, sliders and buttons are not among them: the shortcuts work there (see onKey).
+const TYPING = "input:not([type=checkbox]):not([type=radio]):not([type=range]):not([type=button]):not([type=submit]), select, textarea, [contenteditable]";
 
 document.addEventListener("DOMContentLoaded", () => {
   const root = document.getElementById("practice");
@@ -134,7 +138,11 @@ async function start(root) {
   const latency = () => (BLOCK * 2.5) / sr + (ctx.outputLatency || ctx.baseLatency || 0);
   const now = () => positionAt(ctx.currentTime - latency());
 
+  // Sources that reached the song's end have stopped for good: the next Play starts from the top (or loop A).
+  const replayFrom = () => (inLoop() ? st.a : 0);
+  const sourcesLoop = () => inLoop() && st.startPos < st.b;
   function play(fromCountIn) {
+    if (st.pos >= duration - 0.05) st.pos = replayFrom();
     stopSources();
     resetProcessor();
     let when = ctx.currentTime + 0.1;
@@ -157,16 +165,20 @@ async function start(root) {
     scheduledTo = when;
     $("play").textContent = "❚❚ Pause";
     root.dataset.playing = "1";
+    showStatus("playing");
   }
   function stopSources() {
     nodes.forEach((n) => { try { n.stop(); } catch (_) { /* not started */ } });
     clicks.forEach((n) => { try { n.stop(); } catch (_) { /* ended */ } });
     nodes = []; clicks = [];
   }
-  function pause() {
-    st.pos = now(); st.playing = false; stopSources();
+  function stopped(pos, state) {
+    st.pos = pos; st.playing = false; stopSources();
     $("play").textContent = "▶ Play"; root.dataset.playing = "0";
+    showStatus(state);
   }
+  function pause() { stopped(now(), "paused"); }
+  function finishIfEnded(t) { if (st.playing && !sourcesLoop() && t >= duration - 1e-3) stopped(replayFrom(), "ended"); }
   function restart() { if (st.playing) { st.pos = now(); play(false); } }
   function seek(t) { st.pos = Math.max(0, Math.min(duration - 0.01, t)); if (st.playing) play(false); draw(); }
 
@@ -222,6 +234,13 @@ async function start(root) {
     if ($("key-name") && pc >= 0) $("key-name").textContent = keyName(pc, data.mode);
     if (lane) lane.transpose(st.semis, pc >= 0 && spelledWithFlats(pc, data.mode));
   }
+  const what = data.stems.length ? `the ${data.stems.length} stems of the latest separation` : "the whole mix";
+  const STATUS = { ready: () => `Ready to play ${what}.`, playing: () => `Playing ${what}.`, paused: () => `Paused: ${what}.`,
+                   ended: () => `The song has ended: Play starts it again from ${inLoop() ? "loop A" : "the top"}.` };
+  function showStatus(state) {
+    status.textContent = STATUS[state]() + (data.stems.length ? "" : " Separate the song to mute or solo its parts.");
+    root.dataset.state = state;
+  }
   let timer = null;
   function debounce(fn) { clearTimeout(timer); timer = setTimeout(fn, 120); }
   speed.addEventListener("input", () => setSpeed(+speed.value));
@@ -230,15 +249,27 @@ async function start(root) {
   $("metronome").addEventListener("change", (e) => { st.metronome = e.target.checked; });
   $("count-in").addEventListener("change", (e) => { st.countIn = e.target.checked; });
   $("click-volume").addEventListener("input", (e) => { clickBus.gain.value = +e.target.value; });
-  const loopA = $("loop-a"), loopB = $("loop-b"), loopOn = $("loop");
+  const loopA = $("loop-a"), loopB = $("loop-b"), loopOn = $("loop"), loopMessage = $("loop-message");
+  // Why a loop was refused or moved, or "" when it is fine as asked.
+  function loopProblem(a, b) {
+    if (a >= duration - 0.05) return `Loop A must be before the song's end (${fmt(duration)}).`;
+    if (b <= a + 0.05) return "The loop's end must be after its start.";
+    return "";
+  }
+  function showLoop() { loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); loopOn.checked = st.loop; }
   function setLoop(a, b, on) {
+    a = Math.max(0, a);
+    const clamped = b > duration, problem = loopProblem(a, Math.min(b, duration));
+    loopMessage.textContent = problem || (clamped ? `B is the song's end (${fmt(duration)}).` : "");
+    if (problem) { showLoop(); return false; }  // the loop stays as it was, and says so
     const here = now();  // where the song is heard now, before the loop changes how that is counted
-    st.a = Math.max(0, Math.min(a, duration)); st.b = Math.max(st.a, Math.min(b, duration)); st.loop = on;
-    loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); loopOn.checked = on;
+    st.a = a; st.b = Math.min(b, duration); st.loop = on;
+    showLoop();
     root.dataset.loop = on ? "1" : "0";
     if (on && (here < st.a || here >= st.b)) seek(st.a);  // a loop switched on elsewhere takes you into it
     else restart();
     draw();
+    return true;
   }
   loopA.addEventListener("change", () => setLoop(+loopA.value, st.b, st.loop));
   loopB.addEventListener("change", () => setLoop(st.a, +loopB.value, st.loop));
@@ -255,25 +286,40 @@ async function start(root) {
     stemGains.forEach((g, j) => { g.gain.value = st.mutes[j] || (anySolo && !st.solos[j]) ? 0 : 1; });
   }));
 
-  document.addEventListener("keydown", (e) => {
-    if (e.target.closest("input, select, textarea") && e.key !== " ") return;
-    if (e.target.closest("input, select, textarea, button") && e.key === " ") return;
-    const k = e.key;
-    if (k === " ") { e.preventDefault(); $("play").click(); }
+  // Keys: a focused checkbox or slider keeps the shortcuts (Space plays instead of ticking the box); a focused
+  // button keeps Space for itself, a slider keeps the arrows and Home, text fields and selects keep every key.
+  const isBox = (el) => el.matches && el.matches("input[type=checkbox], input[type=radio]");
+  function onKey(e) {
+    const el = e.target, k = e.key;
+    if (e.ctrlKey || e.metaKey || e.altKey || (el.closest && el.closest(TYPING))) return;
+    const onSlider = el.matches && el.matches("input[type=range]");
+    if (k === " " && el.closest && el.closest("button, a[href], summary")) return;
+    if (onSlider && (k === "ArrowLeft" || k === "ArrowRight" || k === "Home")) return;
+    if (!shortcut(k)) return;
+    e.preventDefault();
+  }
+  function shortcut(k) {
+    if (k === " ") $("play").click();
+    else if (k === "ArrowLeft") seek(now() - SEEK_STEP);
+    else if (k === "ArrowRight") seek(now() + SEEK_STEP);
+    else if (k === "Home") seek(replayFrom());
     else if (k === "l" || k === "L") setLoop(st.a, st.b, !st.loop);
     else if (k === "[") setSpeed(st.speed * 100 - 5);
     else if (k === "]") setSpeed(st.speed * 100 + 5);
     else if (k === "-") setSemis(st.semis - 1);
     else if (k === "+" || k === "=") setSemis(st.semis + 1);
     else if (k === "m" || k === "M") { const m = $("metronome"); m.checked = !m.checked; st.metronome = m.checked; }
-    else return;
-    e.preventDefault();
-  });
+    else return false;
+    return true;
+  }
+  document.addEventListener("keydown", onKey);
+  // A checkbox ticks itself on Space's keyup: that Space was play/pause.
+  document.addEventListener("keyup", (e) => { if (e.key === " " && isBox(e.target)) e.preventDefault(); });
 
   // --- overview (waveform peaks, loop region, beats, playhead) and chord lane
   const canvas = $("overview"), g = canvas.getContext("2d");
   const peaks = peaksOf(buffers, 800);
-  const lane = chordLane($("chord-lane"), data.chords, { start: 0, end: duration, onSeek: seek });
+  const lane = chordLane($("chord-lane"), data.chords, { start: 0, end: duration, onSeek: seek, minCellWidth: 40 });
   canvas.addEventListener("click", (e) => { const r = canvas.getBoundingClientRect(); seek((e.clientX - r.left) / r.width * duration); });
   function draw() {
     const w = canvas.width = canvas.clientWidth * devicePixelRatio, h = canvas.height = canvas.clientHeight * devicePixelRatio;
@@ -286,6 +332,7 @@ async function start(root) {
     g.fillStyle = "#ffd166"; g.fillRect(t / duration * w - 1, 0, 2 * devicePixelRatio, h);
   }
   function frame() {
+    finishIfEnded(now());
     const t = now();
     lane.setTime(t);
     $("time").textContent = `${fmt(t)} / ${fmt(duration)}`;
@@ -297,7 +344,7 @@ async function start(root) {
   requestAnimationFrame(frame);
   setSpeed(100); setSemis(0);
   loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2);
-  status.textContent = data.stems.length ? `Playing the ${data.stems.length} stems of the latest separation.` : "Playing the whole mix (separate the song to mute or solo its parts).";
+  showStatus("ready");
   root.dataset.ready = "1";
 
   // For tests and for recording your practice: what the player sends to the speakers.

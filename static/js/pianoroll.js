@@ -39,7 +39,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!notesRes.ok) return;
     const notes = await notesRes.json(), job = await jobRes.json();
     $("roll-card").hidden = false;
-    roll = drawRoll($("pianoroll"), notes, $("tracks"));
+    roll = drawRoll($("pianoroll"), notes, $("tracks"), (t) => { audio.currentTime = t; });
     const links = $("downloads");
     links.textContent = "Download: ";
     job.downloads.forEach((name, i) => {
@@ -63,7 +63,17 @@ document.addEventListener("DOMContentLoaded", () => {
   requestAnimationFrame(tick);
 });
 
-function drawRoll(canvas, data, toggles) {
+const NOTE_NAMES = ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"];
+const AXIS_W = 34, RULER_H = 16;  // CSS px: the pitch axis on the left, the time ruler on top
+/** MIDI note name in scientific pitch notation: 60 = "C4". */
+function noteLabel(p) { return `${NOTE_NAMES[p % 12]}${Math.floor(p / 12) - 1}`; }
+/** A tick spacing of 1, 2, 5, 10... seconds that leaves about ``px`` pixels between ticks. */
+function tickStep(secondsWide, pxWide, px = 70) {
+  const raw = secondsWide * px / Math.max(1, pxWide);
+  return [0.5, 1, 2, 5, 10, 20, 30, 60].find((s) => s >= raw) || 60;
+}
+
+function drawRoll(canvas, data, toggles, onSeek) {
   const g = canvas.getContext("2d");
   const names = Object.keys(data.tracks);
   const visible = Object.fromEntries(names.map((n) => [n, true]));
@@ -82,10 +92,18 @@ function drawRoll(canvas, data, toggles) {
   const pitched = names.flatMap((n) => data.tracks[n].drums ? [] : data.tracks[n].notes.map((r) => r[2]));
   const lo = Math.max(0, (pitched.length ? Math.min(...pitched) : 36) - 2), hi = Math.min(127, (pitched.length ? Math.max(...pitched) : 84) + 2);
   const window_ = Math.min(20, data.duration || 20);
+  const viewStart = () => Math.max(0, Math.min(time - window_ * 0.25, (data.duration || 0) - window_));
   function draw() {
-    const w = canvas.width = canvas.clientWidth * devicePixelRatio, h = canvas.height = canvas.clientHeight * devicePixelRatio;
-    const t0 = Math.max(0, Math.min(time - window_ * 0.25, (data.duration || 0) - window_)), t1 = t0 + window_;
-    g.clearRect(0, 0, w, h);
+    const dpr = devicePixelRatio, W = canvas.width = canvas.clientWidth * dpr, H = canvas.height = canvas.clientHeight * dpr;
+    const t0 = viewStart(), t1 = t0 + window_;
+    g.clearRect(0, 0, W, H);
+    const ax = AXIS_W * dpr, top = RULER_H * dpr;
+    drawAxes(W, H, ax, top, t0);
+    // The notes are drawn in the area right of the pitch axis and under the ruler.
+    g.save();
+    g.beginPath(); g.rect(ax, top, W - ax, H - top); g.clip();
+    g.translate(ax, top);
+    const w = W - ax, h = H - top;
     const rows = hi - lo + 1, rowH = h / rows;
     for (let p = lo; p <= hi; p++) if ([1, 3, 6, 8, 10].includes(p % 12)) { g.fillStyle = "rgba(0,0,0,0.18)"; g.fillRect(0, h - (p - lo + 1) * rowH, w, rowH); }
     for (const n of names) {
@@ -101,9 +119,43 @@ function drawRoll(canvas, data, toggles) {
     }
     g.globalAlpha = 1;
     g.fillStyle = "#ffd166";
-    g.fillRect((time - t0) / window_ * w, 0, 2 * devicePixelRatio, h);
+    g.fillRect((time - t0) / window_ * w, 0, 2 * dpr, h);
+    g.restore();
+  }
+  // Note names on every C (and the lowest row) beside the pitch rows; seconds along the top.
+  function drawAxes(W, H, ax, top, t0) {
+    const dpr = devicePixelRatio, h = H - top, rowH = h / (hi - lo + 1), w = W - ax;
+    const css = getComputedStyle(canvas);
+    g.fillStyle = css.getPropertyValue("--muted").trim() || "#9a9bb8";
+    g.font = `${10 * dpr}px system-ui, sans-serif`;
+    g.textBaseline = "middle";
+    for (let p = lo; p <= hi; p++) {
+      if (p % 12 !== 0) continue;
+      const y = top + h - (p - lo + 0.5) * rowH;
+      g.fillText(noteLabel(p), 3 * dpr, y);
+      g.fillRect(ax - 4 * dpr, top + h - (p - lo) * rowH, 4 * dpr, Math.max(1, dpr));  // C's lower edge
+    }
+    const step = tickStep(window_, w / dpr);
+    g.textBaseline = "top";
+    for (let s = Math.ceil(t0 / step) * step; s <= t0 + window_; s += step) {
+      const x = ax + (s - t0) / window_ * w;
+      g.fillRect(x, 0, Math.max(1, dpr), top * 0.45);
+      g.fillText(fmtSeconds(s), x + 3 * dpr, 2 * dpr);
+    }
+    g.fillRect(ax, top - dpr, w, dpr);
   }
   draw();
   window.addEventListener("resize", draw);
+  // A click on the notes moves the song's playhead there.
+  canvas.addEventListener("click", (e) => {
+    const r = canvas.getBoundingClientRect(), x = e.clientX - r.left - AXIS_W;
+    if (x < 0 || !onSeek) return;
+    const t = viewStart() + x / Math.max(1, r.width - AXIS_W) * window_;
+    onSeek(Math.max(0, Math.min(data.duration || t, t)));
+  });
+  canvas.style.cursor = onSeek ? "pointer" : "";
+  canvas.dataset.noteLabels = [...Array(hi - lo + 1).keys()].map((i) => lo + i).filter((p) => p % 12 === 0).map(noteLabel).join(" ");
   return { setTime(t) { if (Math.abs(t - time) > 0.02) { time = t; draw(); } } };
 }
+
+function fmtSeconds(s) { return s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}` : `${+s.toFixed(1)} s`; }

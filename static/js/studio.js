@@ -266,7 +266,8 @@ function bindDropzone() {
   zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
 }
 
-// Download links ask the API for a signed link (with the file's meaningful name) and follow it.
+// Download links ask the API for a signed link (with the file's meaningful name) and follow it; one answer can
+// hold several files (a generated track's audio and MIDI), data-download-field says which one the link is for.
 function bindDownload(a) {
   if (a.dataset.bound) return;
   a.dataset.bound = "1";
@@ -274,7 +275,8 @@ function bindDownload(a) {
     e.preventDefault();
     const res = await fetch(a.dataset.download, { headers: { Accept: "application/json" } });
     const body = await res.json().catch(() => ({}));
-    if (res.ok && body.url) window.location.href = body.url;
+    const url = body[a.dataset.downloadField || "url"];
+    if (res.ok && url) window.location.href = url;
     else alert(errorMessages(body).join(" "));
   });
 }

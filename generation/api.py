@@ -96,7 +96,7 @@ class GenerateDownloadView(GenerateJobView):
                             status=status.HTTP_409_CONFLICT)
         track = job.generated_tracks.select_related("result_file").first()
         title = song_title(track.result_file.original_name) if track and track.result_file else \
-            song_title(" ".join(str(job.input_params.get("prompt", "generated")).split())[:60])
+            song_title(services.track_title(job.input_params.get("prompt", "generated")))
         out = {"url": storage.download_url(request, keys["audio"], download_name(title, None, "wav")),
                "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": download_name(title, None, "wav")}
         if "midi" in keys:

@@ -18,6 +18,7 @@ from sonicai.music.generate.registry import list_models as registry_models
 from sonicai.music.progress import Progress
 
 DURATION_RANGE = (5.0, 300.0)
+TITLE_CHARS = 60
 
 
 @dataclass
@@ -76,6 +77,31 @@ def generate(prompt: str, duration: float, seed: int, model: str | None = None, 
     return Generated(out.audio, out.sr, dict(out.summary), midi, params)
 
 
+def track_title(prompt: str, limit: int = TITLE_CHARS) -> str:
+    """The start of a prompt as a track's title: cut between words (a word cut in half reads as a typo), with
+    "…" when something was left out."""
+    words = " ".join(str(prompt).split())
+    if len(words) <= limit:
+        return words
+    cut = words[:limit - 1]
+    if words[limit - 1] != " " and " " in cut:  # mid-word: drop the partial word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def track_file_name(user, prompt: str) -> str:
+    """The library name of a new generated track: its title, with " (2)", " (3)"… when the user already has a
+    generated track of that name, so the same prompt twice gives two files that can be told apart."""
+    title = track_title(prompt) or "generated"
+    taken = set(AudioFile.objects.filter(user=user, source=AudioFile.Source.GENERATED,
+                                         original_name__startswith=title).values_list("original_name", flat=True))
+    name, n = f"{title}.wav", 1
+    while name in taken:
+        n += 1
+        name = f"{title} ({n}).wav"
+    return name
+
+
 def generate_for_job(ctx) -> dict:
     from audio import storage
 
@@ -89,10 +115,9 @@ def generate_for_job(ctx) -> dict:
     except ValueError as exc:
         raise JobError(str(exc)) from None
     ctx.progress(0.92, "saving")
-    title = " ".join(p["prompt"].split())[:60]
     # The composer knows the key it wrote in; an estimate would read an A minor ballad as C major.
     written = (result.summary.get("key"), result.summary.get("mode"))
-    af = audio_services.save_job_result(ctx, result.audio, result.sr, f"{title}.wav",
+    af = audio_services.save_job_result(ctx, result.audio, result.sr, track_file_name(ctx.job.user, p["prompt"]),
                                         source=AudioFile.Source.GENERATED, known_key=written if all(written) else None)
     keys = {"audio": af.s3_key}
     if result.midi_bytes:

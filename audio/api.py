@@ -250,10 +250,13 @@ def owned_audio_for(request, data: dict) -> AudioFile:
         raise serializers.ValidationError(
             {"start": [f"The song lasts {duration:.1f} s: the region must start before that."]})
     begin = start or 0.0
-    if end is not None and end - begin < MIN_REGION_SECONDS:
-        # A region given by its end alone starts at the beginning of the song. Named after the field to
-        # change, so a page can show it there; a sentence that says what to do, and only what can be done.
-        if duration and begin + MIN_REGION_SECONDS > duration + 0.05:
+    # A region given by its end alone starts at the beginning of the song, one given by its start alone ends
+    # with the song: either way too short a region is refused here, before a job is queued to fail on it.
+    stop = end if end is not None else duration
+    if stop is not None and stop - begin < MIN_REGION_SECONDS:
+        # Named after the field to change, so a page can show it there; a sentence that says what to do, and
+        # only what can be done.
+        if end is None or (duration and begin + MIN_REGION_SECONDS > duration + 0.05):
             raise serializers.ValidationError({"start": [
                 f"The region must be at least {MIN_REGION_SECONDS:g} s long and the song lasts {duration:.1f} s: "
                 f"start it at {max(0.0, duration - MIN_REGION_SECONDS):.1f} s or earlier."]})

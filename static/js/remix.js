@@ -146,6 +146,19 @@ document.addEventListener("DOMContentLoaded", () => {
     if (end !== "") out.end = Number(end);
     return out;
   }
+  // Checked here as the server checks it (at least 1 s, a region without an end ends with the song), so a region
+  // too short to render is said before anything is queued, in the server's words.
+  const MIN_REGION = 1;
+  function regionProblem() {
+    const r = region(), begin = r.start || 0, stop = r.end ?? (duration || null);
+    if (stop === null || stop - begin >= MIN_REGION) return null;
+    if (r.end === undefined || (duration && begin + MIN_REGION > duration + 0.05)) {
+      return { start: [`The region must be at least ${MIN_REGION} s long and the song lasts ${duration.toFixed(1)} s: ` +
+        `start it at ${Math.max(0, duration - MIN_REGION).toFixed(1)} s or earlier.`] };
+    }
+    return { end: [`The region must be at least ${MIN_REGION} s long: set its end to ${+(begin + MIN_REGION).toFixed(3)} s ` +
+      `or later (it is ${r.end} s, the start is ${begin} s).`] };
+  }
   function request() {
     const body = { audio_file_id: audioId, ...region() };
     const pitch = Number($("pitch").value);
@@ -190,6 +203,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("render").addEventListener("click", async () => {
     const [url, body] = request();
     if (!url) { S.showErrors(err, { detail: "Choose a genre, a tempo, a pitch shift or an effect first." }); return; }
+    const problem = regionProblem();
+    if (problem) { S.showErrors(err, problem, fields); return; }
     const res = await S.postJSON(url, body);
     if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
     S.showErrors(err, null);

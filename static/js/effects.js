@@ -15,7 +15,7 @@
   function fmt(spec, v) {
     if (spec.unit === "ratio") return `${Math.round(v * 100)} %`;
     if (spec.unit === "x 6 dB/oct") return `${v * 6} dB/oct`;
-    if (spec.unit === "Hz") return v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 1 : 2)} kHz` : `${Math.round(v)} Hz`;
+    if (spec.unit === "Hz") return v >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 1 : 2)} kHz` : `${v >= 10 ? Math.round(v) : Number(v.toPrecision(2))} Hz`;  // a 0.4 Hz chorus rate is not "0 Hz"
     const digits = spec.type === "int" ? 0 : Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
     return `${Number(v).toFixed(digits)}${spec.unit ? (spec.unit.startsWith(":") ? spec.unit : " " + spec.unit) : ""}`;
   }

@@ -108,6 +108,11 @@
         '<button type="button" class="fx-down" title="Move down" aria-label="Move down">↓</button>' +
         '<button type="button" class="fx-remove" title="Remove" aria-label="Remove">✕</button></div>';
       el.querySelector("strong").textContent = pretty(type);
+      // Named after the effect: a screen reader going through the rack otherwise hears "Remove" once per effect.
+      const what = type.replaceAll("_", " ");
+      [[".fx-up", `Move ${what} up`], [".fx-down", `Move ${what} down`], [".fx-remove", `Remove ${what}`]].forEach(([sel, name]) => {
+        const b = el.querySelector(sel); b.setAttribute("aria-label", name); b.title = name;
+      });
       const [params, getParams] = paramsBlock(spec, values);
       el.appendChild(params);
       const item = { el, type, getParams, bands: null };

@@ -10,7 +10,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const chips = document.querySelectorAll("#generate-studio .chip");
   const syncChips = () => {
     const words = prompt.value.split(/,\s*/).map((w) => w.trim().toLowerCase());
-    chips.forEach((c) => c.classList.toggle("on", words.includes(c.dataset.word)));
+    chips.forEach((c) => {
+      const on = words.includes(c.dataset.word);
+      c.classList.toggle("on", on); c.setAttribute("aria-pressed", String(on));  // said, not only coloured
+    });
   };
   chips.forEach((chip) => chip.addEventListener("click", () => {
     const word = chip.dataset.word;

@@ -169,3 +169,19 @@ def test_remix_errors_name_the_field_in_a_sentence(api, upload):
     for extra, field, message in cases:
         res = api.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], **extra}, format="json")
         assert res.status_code == 400 and res.json() == {field: [message]}, res.json()
+
+
+def test_a_region_with_only_a_start_too_near_the_end_is_refused_before_queueing(api, upload):
+    """No end: the region ends with the song, so 3.5 s into a 4 s song is 0.5 s long: said at once, not by a job that
+    fails on it after queueing."""
+    from audio.models import ProcessingJob
+
+    body = upload("wav", seconds=4.0)
+    res = api.post("/api/v1/remix/effects", {"audio_file_id": body["id"], "start": 3.5,
+                                             "effects": [{"type": "reverb"}]}, format="json")
+    assert res.status_code == 400 and res.json() == {"start": [
+        "The region must be at least 1 s long and the song lasts 4.0 s: start it at 3.0 s or earlier."]}, res.json()
+    assert not ProcessingJob.objects.filter(job_type="effects").exists()
+    res = api.post("/api/v1/remix/effects", {"audio_file_id": body["id"], "start": 3.0,
+                                             "effects": [{"type": "reverb"}]}, format="json")
+    assert res.status_code == 202, res.content

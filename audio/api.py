@@ -40,7 +40,8 @@ class UploadView(APIView):
         uploaded = request.FILES.get("file")
         if uploaded is None:
             raise UploadRejected("Send the audio in a multipart field named 'file'.")
-        af = services.accept_upload(request.user, uploaded)
+        with storage.upload_slot():
+            af = services.accept_upload(request.user, uploaded)
         try:
             job = start_analysis(request.user, af)
         except Exception:

@@ -23,6 +23,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.utils import timezone
 
 from sonicai.broker import process_gone, process_identity
+from sonicai.middleware import is_storage_outage
 from sonicai.music.errors import MusicInputError
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
 from sonicai.music.progress import Progress, within
@@ -323,7 +324,11 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
             status = Status.CANCELLED
         elif isinstance(exc, FileNotFoundError):
             log.exception("job %s failed", job_id)
-            error = "A stored file this job needs is missing: it was deleted while the job ran or waited."
+            error = ("A stored file this job needs is missing from the file storage (deleted while the job ran "
+                     "or waited, or lost by the storage).")
+        elif is_storage_outage(exc):
+            log.warning("job %s failed: the file storage did not answer (%s)", job_id, exc)
+            error = "The file storage did not answer while this job ran; start it again once it is back."
         else:
             log.exception("job %s failed", job_id)
             error = _internal_error(exc)

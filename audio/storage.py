@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,32 @@ from django.urls import reverse
 log = logging.getLogger(__name__)
 
 _SIGNING_SALT = "sonicai.download"
+
+
+class StorageBusy(Exception):
+    """Every slot for storing uploads in this web process is taken (the storage is slow or stalled)."""
+
+    def __str__(self) -> str:
+        return "The studio is busy storing other uploads; try again in a few seconds."
+
+
+_UPLOAD_SLOTS: threading.BoundedSemaphore | None = None
+
+
+@contextlib.contextmanager
+def upload_slot() -> Iterator[None]:
+    """Hold one of the web process's slots for storing an upload, or raise StorageBusy at once. Two of its
+    request threads stay out of reach of uploads: when the storage stalls, job progress, pages and /health
+    are still answered (they all went unanswered with 8 uploads waiting on a stalled S3)."""
+    global _UPLOAD_SLOTS
+    if _UPLOAD_SLOTS is None:
+        _UPLOAD_SLOTS = threading.BoundedSemaphore(max(1, settings.WEB_THREADS - 2))
+    if not _UPLOAD_SLOTS.acquire(blocking=False):
+        raise StorageBusy
+    try:
+        yield
+    finally:
+        _UPLOAD_SLOTS.release()
 
 
 def bucket_name() -> str:

@@ -14,8 +14,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.lockout import SignInLocked
 from audio.jobs import JobError, QueueUnavailable
+from audio.storage import StorageBusy
 from audio.validation import UploadRejected, UploadTooLarge
-from sonicai.middleware import QUEUE_DOWN, is_api_request, is_service_outage
+from sonicai.middleware import QUEUE_DOWN, is_api_request, outage_reason
 
 
 def exception_handler(exc, context):
@@ -27,8 +28,12 @@ def exception_handler(exc, context):
     if isinstance(exc, SignInLocked):
         return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS,
                         headers={"Retry-After": str(exc.retry_after)})
-    if isinstance(exc, QueueUnavailable) or is_service_outage(exc):
+    if isinstance(exc, StorageBusy):
+        return Response({"detail": str(exc)}, status=503, headers={"Retry-After": "5"})
+    if isinstance(exc, QueueUnavailable):
         return Response({"detail": QUEUE_DOWN}, status=503, headers={"Retry-After": "5"})
+    if reason := outage_reason(exc):
+        return Response({"detail": reason}, status=503, headers={"Retry-After": "5"})
     response = drf_exception_handler(exc, context)
     if isinstance(exc, NotAuthenticated) and response is not None:
         # A page whose session ended says so in words and offers the sign-in (studio.js reads the code).

@@ -1,3 +1,8 @@
+import os
+import threading
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -21,6 +26,50 @@ def _check_broker() -> str:
     return "ok"
 
 
+#: How long one look at the storage stands (seconds): a load balancer's probe every second or two must not
+#: become an S3 request each.
+STORAGE_CHECK_STANDS = 10.0
+_storage_seen: tuple[float, str] | None = None
+_storage_lock = threading.Lock()
+
+
+def _look_at_storage() -> str:
+    if not settings.S3_BUCKET_NAME:
+        root = settings.MEDIA_ROOT
+        return "ok" if os.path.isdir(root) and os.access(root, os.W_OK) else f"error: {root} is not writable"
+    import boto3
+    from botocore.config import Config
+    from django.core.files.storage import default_storage
+
+    # Its own client with a 2-s limit and one try: the storage's own waits up to 20 s twice, and /health must
+    # answer while the storage stalls (that is when it is asked).
+    store = default_storage
+    client = boto3.client("s3", endpoint_url=store.endpoint_url, region_name=store.region_name,
+                          aws_access_key_id=store.access_key, aws_secret_access_key=store.secret_key,
+                          config=Config(connect_timeout=2, read_timeout=2, retries={"total_max_attempts": 1}))
+    try:
+        client.head_bucket(Bucket=settings.S3_BUCKET_NAME)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def _check_storage() -> str:
+    """Whether media can be stored, looked at no more often than every STORAGE_CHECK_STANDS seconds per
+    process; while one request looks, the others answer with the last look."""
+    global _storage_seen
+    seen = _storage_seen
+    if seen is not None and time.monotonic() - seen[0] < STORAGE_CHECK_STANDS:
+        return seen[1]
+    if not _storage_lock.acquire(blocking=seen is None):
+        return seen[1]
+    try:
+        _storage_seen = (time.monotonic(), _look_at_storage())
+        return _storage_seen[1]
+    finally:
+        _storage_lock.release()
+
+
 def _workers() -> dict[str, int] | None:
     from sonicai.broker import live_workers
 
@@ -32,10 +81,11 @@ def _workers() -> dict[str, int] | None:
 def health(request):
     """200 when the studio can take work: database and broker both answer.
 
-    The answer also counts the live worker processes of each queue (absent where the broker cannot tell).
-    A web process stays healthy without workers (restarting it would not help), so a load balancer can use
-    the plain check; ``?require=workers`` also answers 503 when some queue has no worker, for monitoring
-    the studio as a whole."""
+    The answer also says whether the media storage answers and counts the live worker processes of each
+    queue (absent where the broker cannot tell). A web process stays healthy without workers or storage
+    (restarting it would not help them, and it still serves what it can), so a load balancer can use the
+    plain check; ``?require=workers``, ``?require=storage`` or ``?require=workers,storage`` also answer 503
+    when that part is missing, for monitoring the studio as a whole."""
     checks, healthy = {}, True
     for name, check in (("database", _check_database), ("broker", _check_broker)):
         try:
@@ -44,6 +94,13 @@ def health(request):
             checks[name] = f"error: {type(exc).__name__}"
             healthy = False
     body: dict = {"status": "ok" if healthy else "unavailable", **checks}
+    required = set(request.GET.get("require", "").split(","))
+    warnings = []
+    body["storage"] = _check_storage()
+    if body["storage"] != "ok":
+        warnings.append("The media storage is not answering: uploads and jobs fail until it is back.")
+        if "storage" in required:
+            body["status"], healthy = "unavailable", False
     if checks["broker"] == "ok":
         try:
             workers = _workers()
@@ -53,8 +110,9 @@ def health(request):
             body["workers"] = workers
             idle = sorted(queue for queue, count in workers.items() if not count)
             if idle:
-                body["warning"] = (f"No worker is taking {' or '.join(idle)} jobs: such jobs wait until one "
-                                   "starts.")
-                if request.GET.get("require") == "workers":
+                warnings.append(f"No worker is taking {' or '.join(idle)} jobs: such jobs wait until one starts.")
+                if "workers" in required:
                     body["status"], healthy = "unavailable", False
+    if warnings:
+        body["warning"] = " ".join(warnings)
     return JsonResponse(body, status=200 if healthy else 503)

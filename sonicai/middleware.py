@@ -19,11 +19,25 @@ def is_api_request(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def is_service_outage(exc: BaseException) -> bool:
-    """Redis (the job queue and live progress) does not answer."""
+STORAGE_DOWN = ("The studio's file storage is not answering; nothing was lost. "
+                "Try again in a minute.")
+
+
+def is_storage_outage(exc: BaseException) -> bool:
+    """The object storage (S3) cannot be reached or does not answer in time."""
+    from botocore.exceptions import ConnectionError as StorageConnectionError
+    from botocore.exceptions import HTTPClientError  # read timeouts, connections closed under a request
+
+    return isinstance(exc, (StorageConnectionError, HTTPClientError))
+
+
+def outage_reason(exc: BaseException) -> str | None:
+    """What a musician is told when ``exc`` says a service the studio depends on is away, else None."""
     import redis
 
-    return isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+    if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        return QUEUE_DOWN
+    return STORAGE_DOWN if is_storage_outage(exc) else None
 
 
 class ServiceUnavailableMiddleware(MiddlewareMixin):
@@ -38,12 +52,13 @@ class ServiceUnavailableMiddleware(MiddlewareMixin):
     async_capable = False
 
     def process_exception(self, request, exc):
-        if not is_service_outage(exc):
+        reason = outage_reason(exc)
+        if reason is None:
             return None
         log.warning("%s %s: %s", request.method, request.path, exc)
         if is_api_request(request):
-            response = JsonResponse({"detail": QUEUE_DOWN}, status=503)
+            response = JsonResponse({"detail": reason}, status=503)
         else:
-            response = render(request, "503.html", {"reason": QUEUE_DOWN}, status=503)
+            response = render(request, "503.html", {"reason": reason}, status=503)
         response["Retry-After"] = "5"
         return response

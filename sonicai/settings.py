@@ -173,20 +173,12 @@ MEDIA_URL = "/media/"
 S3_BUCKET_NAME = env("S3_BUCKET_NAME", default="")
 DOWNLOAD_URL_EXPIRY = env.int("S3_PRESIGNED_URL_EXPIRY", default=3600)
 if S3_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET_NAME,
-            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
-            "region_name": env("AWS_REGION", default="") or None,
-            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "querystring_auth": True,
-            "querystring_expire": DOWNLOAD_URL_EXPIRY,
-            "default_acl": None,
-            "file_overwrite": False,
-        },
-    }
+    from sonicai.s3 import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        S3_BUCKET_NAME, env("S3_ENDPOINT_URL", default="") or None, env("AWS_REGION", default="") or None,
+        env("AWS_ACCESS_KEY_ID", default="") or None, env("AWS_SECRET_ACCESS_KEY", default="") or None,
+        DOWNLOAD_URL_EXPIRY, env.float("S3_CONNECT_TIMEOUT", default=3.0), env.float("S3_READ_TIMEOUT", default=20.0))
 else:
     STORAGES["default"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -442,3 +442,25 @@ def test_a_job_whose_worker_process_is_gone_fails_at_once(user):
     ProcessingJob.objects.filter(pk=elsewhere.pk).update(
         status="processing", heartbeat_at=timezone.now(), worker=f"{socket.gethostname()}~1:{gone.stdout.strip()}")
     assert reap_stale_jobs() == 0
+
+
+def _storage_away(ctx):
+    from botocore.exceptions import EndpointConnectionError
+
+    # What botocore raises with S3 gone: its message holds the storage's URL with an object's key in it.
+    raise EndpointConnectionError(endpoint_url="http://10.0.0.5:9000/sonic/audio/1/c0ae68.flac")
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_storage_away(job_id):
+    run_job(job_id, _storage_away)
+
+
+def test_a_job_that_meets_a_storage_outage_says_so(user, run_jobs):
+    """A probe's job failed as 'Internal error: EndpointConnectionError: Could not connect to the endpoint URL:
+    "http://127.0.0.1:5241c0ae68.flac"': the storage's address, mangled by the path filter."""
+    job = start_job(user, "analysis", t_storage_away)
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error_message == "The file storage did not answer while this job ran; start it again once it is back."

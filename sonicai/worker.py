@@ -30,7 +30,7 @@ from sonicai.broker import (  # noqa: E402  (needs the apps loaded)
     import_actor_modules,
     withdraw_worker,
 )
-from sonicai.worker_boot import WorkerRefused, boot, queues_from_argv  # noqa: E402
+from sonicai.worker_boot import WorkerRefused, boot, check_database, queues_from_argv  # noqa: E402
 
 ACTOR_MODULES = import_actor_modules()
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 try:
     for _line in boot(sys.argv):
         log.info(_line)
+    if multiprocessing.parent_process() is not None:  # a worker process, about to take jobs
+        check_database()
 except WorkerRefused as _exc:
     log.critical(str(_exc))
     raise

@@ -22,6 +22,21 @@ class WorkerRefused(ImportError):
     non-zero exit status instead of restarting them."""
 
 
+def check_database() -> None:
+    """Refuse to start a worker process that cannot reach the database: it would take jobs off the queue only
+    to fail them (claiming one needs the database) and count as a live worker in /health. Its supervisor
+    (`manage.py studio`, systemd) starts it again later, when the database may answer."""
+    from django.db import DatabaseError, connection
+
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        raise WorkerRefused(f"refusing to start a worker: the database does not answer "
+                            f"({' '.join(str(exc).split())})") from None
+    finally:
+        connection.close()
+
+
 def queues_from_argv(argv: Sequence[str]) -> set[str]:
     """The queues a ``dramatiq ... --queues a b`` / ``-Q a`` command line consumes (all of them when none)."""
     queues: set[str] = set()

@@ -64,6 +64,17 @@ def test_the_real_worker_process_exits_non_zero_with_the_reason():
     assert "refusing to start an ai_heavy worker: DEVICE=cuda but CUDA is not available" in proc.stdout + proc.stderr
 
 
+def test_a_worker_that_cannot_reach_the_database_refuses_to_start():
+    """Such a worker (a wrong DATABASE_URL on one host) counted as live in /health and took jobs off the queue
+    only to fail them before they could be claimed; they waited a minute for the sweep to send them again."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.settings",
+               TEST_DATABASE_URL="postgres://postgres@127.0.0.1:9/nowhere")  # port 9: nothing listens
+    proc = subprocess.run([sys.executable, "-m", "dramatiq", "sonicai.worker", "--queues", "default", "--processes",
+                           "1", "--threads", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "refusing to start a worker: the database does not answer" in proc.stdout + proc.stderr
+
+
 def test_the_gpu_requirements_pin_the_same_torch_as_the_cpu_build():
     """`make gpu` swaps the CPU build for PyPI's CUDA build of the same version, so constraints.txt still holds."""
     import re

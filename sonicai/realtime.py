@@ -4,6 +4,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ def end_live_updates(user_id) -> None:
         return
     try:
         async_to_sync(layer.group_send)(user_group(user_id), {"type": "sign_in.changed"})
-    except Exception:  # Redis down: the sockets stay open until they reconnect for another reason
-        log.warning("could not close the live updates of user %s", user_id, exc_info=True)
+    except Exception as exc:  # Redis down: the sockets stay open until they reconnect for another reason
+        log.warning("could not close the live updates of user %s: %s", user_id, exc)
 
 
 def broadcast_job(payload: dict) -> None:
@@ -36,5 +37,7 @@ def broadcast_job(payload: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(job_group(payload["id"]), {"type": "job.update", "job": payload})
-    except Exception:  # a broken channel layer must not fail the job itself
-        log.warning("could not broadcast progress of job %s", payload.get("id"), exc_info=True)
+    except Exception as exc:  # a broken channel layer must not fail the job itself
+        # Redis away is expected now and then (a restart): one line, not 40 of traceback per progress step.
+        expected = isinstance(exc, (RedisError, OSError))
+        log.warning("could not broadcast progress of job %s: %s", payload.get("id"), exc, exc_info=not expected)

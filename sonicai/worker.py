@@ -30,7 +30,13 @@ from sonicai.broker import (  # noqa: E402  (needs the apps loaded)
     import_actor_modules,
     withdraw_worker,
 )
-from sonicai.worker_boot import WorkerRefused, boot, check_database, queues_from_argv  # noqa: E402
+from sonicai.worker_boot import (  # noqa: E402
+    WorkerRefused,
+    boot,
+    check_database,
+    one_stop_per_request,
+    queues_from_argv,
+)
 
 ACTOR_MODULES = import_actor_modules()
 log = logging.getLogger(__name__)
@@ -75,6 +81,7 @@ def _withdraw() -> None:
 
 
 if multiprocessing.parent_process() is not None:  # a worker process forked by the dramatiq command
+    one_stop_per_request()
     threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True, name="orphan-watch").start()
     # /health says how many worker processes take each queue's jobs (sonicai.broker.live_workers).
     threading.Thread(target=_announce, args=(queues_from_argv(sys.argv),), daemon=True, name="presence").start()

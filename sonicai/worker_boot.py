@@ -37,6 +37,37 @@ def check_database() -> None:
         connection.close()
 
 
+#: A stop request repeated within this many seconds is the same request (see one_stop_per_request).
+REPEATED_STOP_WINDOW = 5.0
+
+
+def one_stop_per_request(window: float = REPEATED_STOP_WINDOW) -> None:
+    """Take a SIGTERM that repeats within ``window`` seconds as the same stop request.
+
+    Dramatiq's worker process stops gracefully on a first SIGTERM and exits at once on a second, failing its
+    running jobs. systemd's default KillMode=control-group signals every process of the service together, and
+    the Dramatiq main process forwards its own SIGTERM to its workers too: a worker got two at once and took
+    the second as "kill now". A second request later than ``window`` still kills, as before."""
+    import signal
+    import time
+
+    dramatiq_handler = signal.getsignal(signal.SIGTERM)
+    if not callable(dramatiq_handler):
+        return
+    first: float | None = None
+
+    def handler(signum, frame):
+        nonlocal first
+        now = time.monotonic()
+        if first is not None and now - first < window:
+            log.info("a repeated stop request: this worker still finishes its running jobs first")
+            return
+        first = first or now
+        dramatiq_handler(signum, frame)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def queues_from_argv(argv: Sequence[str]) -> set[str]:
     """The queues a ``dramatiq ... --queues a b`` / ``-Q a`` command line consumes (all of them when none)."""
     queues: set[str] = set()

@@ -84,3 +84,25 @@ def test_the_gpu_requirements_pin_the_same_torch_as_the_cpu_build():
     locked = re.search(r"^torch==([\d.]+)$", (ROOT / "constraints.txt").read_text(), re.M)
     assert cpu and gpu and locked and cpu.group(1) == gpu.group(1) == locked.group(1)
     assert "requirements-gpu.txt" in (ROOT / "Makefile").read_text()
+
+
+def test_a_stop_request_that_arrives_twice_at_once_stops_the_worker_once(monkeypatch):
+    """systemd signals every process of the service, and Dramatiq's main process forwards its SIGTERM too: the
+    worker's second SIGTERM meant "kill now" and failed its running job."""
+    import signal
+    import time
+
+    from sonicai.worker_boot import one_stop_per_request
+
+    calls = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: calls.append(time.monotonic()))
+    try:
+        one_stop_per_request(window=0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # the same request, delivered twice
+        assert len(calls) == 1  # Dramatiq's handler saw one: a graceful stop
+        time.sleep(0.6)
+        os.kill(os.getpid(), signal.SIGTERM)  # asked again later: Dramatiq's "kill now" still works
+        assert len(calls) == 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)

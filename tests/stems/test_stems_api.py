@@ -132,6 +132,16 @@ def test_separate_command_errors(tmp_path):
             call_command(*command)
 
 
+def test_separate_refuses_a_folder_it_cannot_make_before_separating(tmp_path, monkeypatch):
+    from sonicai.music.separation.hpss import HPSSEngine
+
+    song = tmp_path / "song.wav"
+    sf.write(song, 0.1 * np.ones(44100, dtype=np.float32), 44100)
+    monkeypatch.setattr(HPSSEngine, "separate", lambda *a, **k: pytest.fail("separated before checking --out"))
+    with pytest.raises(CommandError, match="/proc/nope: no such file or directory"):
+        call_command("separate", str(song), "--out", "/proc/nope", "--engine", "hpss")
+
+
 def test_mixer_page_embeds_every_stem_with_its_waveform(api, upload, run_jobs, client, user):
     body = upload("wav", seconds=3.0)
     separate(api, run_jobs, body["id"], engine="hpss")

@@ -11,6 +11,7 @@ worker died are failed within seconds.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import signal
@@ -58,9 +59,17 @@ def listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+    except OverflowError:
+        sock.close()
+        raise CommandError(f"cannot listen on port {port}: a port is a number from 1 to 65535") from None
+    except socket.gaierror as exc:
+        sock.close()
+        raise CommandError(f"cannot listen on {host}: {exc.strerror}; choose another HOST (an address of this "
+                           "machine, e.g. 127.0.0.1 or 0.0.0.0)") from None
     except OSError as exc:
         sock.close()
-        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another PORT") from None
+        hint = "another HOST" if exc.errno == errno.EADDRNOTAVAIL else "another PORT"
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}; choose {hint}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
     return sock
@@ -111,6 +120,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from audio.jobs import reap_stale_jobs
+
+        for option, setting_name in (("web", "WEB_PROCESSES"), ("workers", "WORKER_PROCESSES"),
+                                     ("threads", "MAX_CONCURRENT_JOBS")):
+            if opts[option] < 1:  # 0 workers restarted for ever; 0 threads took jobs and never ran them
+                raise CommandError(f"--{option} ({setting_name}) must be 1 or more, got {opts[option]}"
+                                   + (" (use --no-workers to serve the web only)" if option != "web" else ""))
 
         if not opts["no_workers"] and str(settings.TORCH_DEVICE).startswith("cuda"):
             from sonicai.music.device import DeviceUnavailable, check_device

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -34,8 +35,10 @@ class Command(AudioCommand):
         except JobError as exc:
             raise CommandError(str(exc)) from None
         audio, sr = load_cli_audio(path)
+        out.mkdir(parents=True, exist_ok=True)  # made (or refused: /proc/x) before minutes of separation
+        if not os.access(out, os.W_OK):
+            raise CommandError(f"{out}: this user cannot write there")
         stems = eng.separate(audio, sr)
-        out.mkdir(parents=True, exist_ok=True)
         written = {}
         for name, stem in stems.items():
             written[name] = str(write_audio(out / f"{name}.wav", stem, sr, fmt=opts["format"]))

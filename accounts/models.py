@@ -63,7 +63,7 @@ class User(AbstractUser):
         # Django keeps the raw password from set_password() until this save (its own hook for password
         # validators, which every path that sets a password goes through: pages, API, admin, changepassword;
         # not a sign-in upgrading the hash of the same password).
-        password_changed = self._password is not None
+        password_changed = self._password is not None and not self._state.adding  # a new account has no sockets
         super().save(*args, **kwargs)
         if password_changed:
             user_id = self.pk

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from sonicai.api import NumberField, get_owned
 
 from . import services, storage
-from .jobs import cancel_job, start_analysis
+from .jobs import cancel_job, retry_job, start_analysis
 from .models import AudioFile, ProcessingJob
 from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer, with_analysis_status
 from .validation import UploadRejected
@@ -40,8 +40,7 @@ class UploadView(APIView):
         uploaded = request.FILES.get("file")
         if uploaded is None:
             raise UploadRejected("Send the audio in a multipart field named 'file'.")
-        with storage.upload_slot():
-            af = services.accept_upload(request.user, uploaded)
+        af = services.accept_upload(request.user, uploaded)
         try:
             job = start_analysis(request.user, af)
         except Exception:
@@ -113,8 +112,10 @@ def not_ready(request, af: AudioFile, what: str) -> Response:
             and timezone.now() - job.completed_at < RETRY_FAILED_ANALYSIS_AFTER:
         return Response({"detail": f"The analysis of this file failed: {job.error_message}",
                          "job_id": str(job.id), "status": job.status, "progress": job.progress}, status=409)
-    if job is None or not job.is_active:
+    if job is None:
         job = start_analysis(request.user, af)
+    elif not job.is_active:
+        job = retry_job(job)  # with its parameters: a composed track's analysis keeps the key it was written in
     return Response({"detail": f"The {what} is not ready yet; the analysis job is making it.",
                      "job_id": str(job.id), "status": job.status, "progress": job.progress},
                     status=status.HTTP_202_ACCEPTED)
@@ -250,10 +251,12 @@ def owned_audio_for(request, data: dict) -> AudioFile:
     if start is not None and duration and start >= duration:
         raise serializers.ValidationError(
             {"start": [f"The song lasts {duration:.1f} s: the region must start before that."]})
+    if start is None and end is None:
+        return af  # the whole song, however short (uploads may be 0.1 s)
     begin = start or 0.0
     # A region given by its end alone starts at the beginning of the song, one given by its start alone ends
     # with the song: either way too short a region is refused here, before a job is queued to fail on it.
-    stop = end if end is not None else duration
+    stop = end if end is not None else duration or None
     if stop is not None and stop - begin < MIN_REGION_SECONDS:
         # Named after the field to change, so a page can show it there; a sentence that says what to do, and
         # only what can be done.

@@ -41,7 +41,8 @@ def accept_upload(user, uploaded) -> AudioFile:
             max_duration=settings.MAX_AUDIO_DURATION_SECONDS,
             allowed_formats=settings.ALLOWED_AUDIO_FORMATS,
         )
-        key = storage.save_path(storage.new_key(user.pk, "audio", checked.container), tmp)
+        with storage.upload_slot():  # only the write: the checks above need no storage
+            key = storage.save_path(storage.new_key(user.pk, "audio", checked.container), tmp)
     finally:
         os.unlink(tmp)
     info = checked.info

@@ -35,22 +35,30 @@ class StorageBusy(Exception):
 
 
 _UPLOAD_SLOTS: threading.BoundedSemaphore | None = None
+_UPLOAD_SLOTS_MADE = threading.Lock()
+
+
+def _upload_slots() -> threading.BoundedSemaphore:
+    global _UPLOAD_SLOTS
+    with _UPLOAD_SLOTS_MADE:
+        if _UPLOAD_SLOTS is None:
+            _UPLOAD_SLOTS = threading.BoundedSemaphore(max(1, settings.WEB_THREADS - 2))
+        return _UPLOAD_SLOTS
 
 
 @contextlib.contextmanager
 def upload_slot() -> Iterator[None]:
-    """Hold one of the web process's slots for storing an upload, or raise StorageBusy at once. Two of its
-    request threads stay out of reach of uploads: when the storage stalls, job progress, pages and /health
-    are still answered (they all went unanswered with 8 uploads waiting on a stalled S3)."""
-    global _UPLOAD_SLOTS
-    if _UPLOAD_SLOTS is None:
-        _UPLOAD_SLOTS = threading.BoundedSemaphore(max(1, settings.WEB_THREADS - 2))
-    if not _UPLOAD_SLOTS.acquire(blocking=False):
+    """Hold one of the web process's slots for writing an upload to the storage, or raise StorageBusy at once.
+    Two of its request threads (of three or more) stay out of reach of uploads: when the storage stalls, job
+    progress, pages and /health are still answered (they all went unanswered with 8 uploads waiting on a
+    stalled S3)."""
+    slots = _upload_slots()
+    if not slots.acquire(blocking=False):
         raise StorageBusy
     try:
         yield
     finally:
-        _UPLOAD_SLOTS.release()
+        slots.release()
 
 
 def bucket_name() -> str:

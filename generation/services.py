@@ -80,7 +80,8 @@ def generate(prompt: str, duration: float, seed: int, model: str | None = None, 
 def track_title(prompt: str, limit: int = TITLE_CHARS) -> str:
     """The start of a prompt as a track's title: cut between words (a word cut in half reads as a typo), with
     "…" when something was left out."""
-    words = " ".join(str(prompt).split())
+    # A file name keeps only what follows a slash: "drum & bass / jungle" would be stored as "jungle".
+    words = " ".join(str(prompt).replace("/", "-").replace("\\", "-").split())
     if len(words) <= limit:
         return words
     cut = words[:limit - 1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 def s3_storage(bucket: str, endpoint_url: str | None, region: str | None, access_key: str | None,
-               secret_key: str | None, link_expiry: int, connect_timeout: float = 3.0,
+               secret_key: str | None, link_expiry: int, connect_timeout: float = 10.0,
                read_timeout: float = 20.0) -> dict:
     """A STORAGES entry for the bucket."""
     from botocore.config import Config

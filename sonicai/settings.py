@@ -178,7 +178,7 @@ if S3_BUCKET_NAME:
     STORAGES["default"] = s3_storage(
         S3_BUCKET_NAME, env("S3_ENDPOINT_URL", default="") or None, env("AWS_REGION", default="") or None,
         env("AWS_ACCESS_KEY_ID", default="") or None, env("AWS_SECRET_ACCESS_KEY", default="") or None,
-        DOWNLOAD_URL_EXPIRY, env.float("S3_CONNECT_TIMEOUT", default=3.0), env.float("S3_READ_TIMEOUT", default=20.0))
+        DOWNLOAD_URL_EXPIRY, env.float("S3_CONNECT_TIMEOUT", default=10.0), env.float("S3_READ_TIMEOUT", default=20.0))
 else:
     STORAGES["default"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

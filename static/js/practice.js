@@ -180,7 +180,13 @@ async function start(root) {
   function pause() { stopped(now(), "paused"); }
   function finishIfEnded(t) { if (st.playing && !sourcesLoop() && t >= duration - 1e-3) stopped(replayFrom(), "ended"); }
   function restart() { if (st.playing) { st.pos = now(); play(false); } }
-  function seek(t) { st.pos = Math.max(0, Math.min(duration - 0.01, t)); if (st.playing) play(false); draw(); }
+  function seek(t) {
+    st.pos = Math.max(0, Math.min(duration - 0.01, t));
+    // Sent to the very end while playing, the song ends there (play() would take that spot for "start again").
+    if (st.playing && !inLoop() && st.pos >= duration - 0.05) stopped(replayFrom(), "ended");
+    else if (st.playing) play(false);
+    draw();
+  }
 
   function scheduleClick(time, accent) {
     const s = ctx.createBufferSource();

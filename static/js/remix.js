@@ -151,6 +151,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const MIN_REGION = 1;
   function regionProblem() {
     const r = region(), begin = r.start || 0, stop = r.end ?? (duration || null);
+    if (r.start === undefined && r.end === undefined) return null;  // the whole song, however short
     if (stop === null || stop - begin >= MIN_REGION) return null;
     if (r.end === undefined || (duration && begin + MIN_REGION > duration + 0.05)) {
       return { start: [`The region must be at least ${MIN_REGION} s long and the song lasts ${duration.toFixed(1)} s: ` +

@@ -141,6 +141,14 @@ def test_a_missing_analysis_is_started_once_and_a_failed_one_is_reported(api, up
     assert res.status_code == 409 and "could not be decoded" in res.json()["detail"]
 
 
+def test_an_analysis_started_again_keeps_the_key_the_music_was_written_in(api, upload):
+    body = upload("wav", seconds=1.0)  # as a composed track's analysis is started: with the composer's key
+    written = {"known_key": ["A", "minor"]}
+    ProcessingJob.objects.filter(pk=body["job_id"]).update(status="cancelled", input_params=written)
+    again = api.get(f"/api/v1/audio/{body['id']}/features").json()
+    assert ProcessingJob.objects.get(pk=again["job_id"]).input_params == written
+
+
 def test_library_list_costs_the_same_queries_for_many_files(api, upload, django_assert_max_num_queries):
     for _ in range(6):
         upload("wav", seconds=1.0)

@@ -118,6 +118,12 @@ def test_health_says_the_storage_answers(s3, client, fresh_health):
     assert client.get("/health?require=storage,workers").json()["storage"] == "ok"
 
 
+def test_health_answers_when_the_storage_is_set_up_wrong(settings, client, fresh_health):
+    use_bucket(settings, "127.0.0.1:9000")  # the endpoint without its scheme: boto3 refuses to make a client
+    res = client.get("/health")
+    assert res.status_code == 200 and res.json()["storage"].startswith("error")
+
+
 def test_uploads_leave_two_threads_for_everything_else(s3, api, settings, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -17,6 +17,7 @@ def test_a_long_prompt_becomes_a_title_cut_between_words():
     assert len(title) <= services.TITLE_CHARS
     assert services.track_title("calm   piano,\n90 bpm") == "calm piano, 90 bpm"  # short: whole, spaces tidied
     assert services.track_title("x" * 80) == "x" * 59 + "…"  # one long word: cut, but said so
+    assert services.track_title("drum & bass / jungle") == "drum & bass - jungle"  # not stored as "jungle"
 
 
 def test_a_running_generation_is_listed_on_the_page_after_a_reload(api, client, user, other_user):

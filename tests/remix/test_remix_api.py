@@ -185,3 +185,11 @@ def test_a_region_with_only_a_start_too_near_the_end_is_refused_before_queueing(
     res = api.post("/api/v1/remix/effects", {"audio_file_id": body["id"], "start": 3.0,
                                              "effects": [{"type": "reverb"}]}, format="json")
     assert res.status_code == 202, res.content
+
+
+def test_a_whole_song_shorter_than_a_region_can_still_be_worked_on(api, upload):
+    """Songs may be 0.1 s long: asking for the whole of one is not a region that is too short."""
+    body = upload("wav", seconds=0.6)
+    for path, extra in (("/api/v1/remix/effects", {"effects": [{"type": "reverb"}]}), ("/api/v1/stems/separate", {})):
+        res = api.post(path, {"audio_file_id": body["id"], **extra}, format="json")
+        assert res.status_code == 202, (path, res.content)

@@ -18,6 +18,16 @@ def test_health_checks_database_and_broker(client):
         "status": "ok", "database": "ok", "broker": "ok"}
 
 
+def test_health_finds_the_storage_of_a_fresh_install_ready(client, settings, tmp_path, monkeypatch):
+    """The media folder appears with the first upload: until then the folder it will be made in is what counts."""
+    import sonicai.health
+
+    monkeypatch.setattr(sonicai.health, "_storage_seen", None)
+    settings.MEDIA_ROOT = str(tmp_path / "not-made-yet" / "media")
+    res = client.get("/health?require=storage")
+    assert res.status_code == 200 and res.json()["storage"] == "ok" and "warning" not in res.json()
+
+
 @pytest.mark.services
 def test_health_counts_the_live_workers_of_each_queue(client):
     """An operator can tell from /health whether jobs will run: web processes do not count as workers, a

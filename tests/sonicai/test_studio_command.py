@@ -13,11 +13,29 @@ from sonicai.management.commands.studio import listen
     (["--workers", "0"], "--workers (WORKER_PROCESSES) must be 1 or more, got 0"),
     (["--web", "-1"], "--web (WEB_PROCESSES) must be 1 or more, got -1"),
 ])
-def test_counts_below_one_are_refused(args, says):
+def test_counts_below_one_are_refused(args, says, monkeypatch):
+    import sonicai.management.commands.studio as studio
+
+    # Were the count let through, the studio would start: stop there instead of serving port 8000 for ever.
+    monkeypatch.setattr(studio, "listen", lambda *a: pytest.fail(f"{args} was let through"))
     # --threads 0 started workers that took jobs and never ran them; --workers 0 restarted for ever
-    with pytest.raises(CommandError, match=None) as refused:
+    with pytest.raises(CommandError) as refused:
         call_command("studio", *args)
     assert says in str(refused.value)
+
+
+def test_the_worker_counts_do_not_matter_without_workers(monkeypatch):
+    import sonicai.management.commands.studio as studio
+
+    class Started(Exception):
+        pass
+
+    def listening(*args):
+        raise Started
+
+    monkeypatch.setattr(studio, "listen", listening)
+    with pytest.raises(Started):  # got as far as opening its port
+        call_command("studio", "--no-workers", "--threads", "0")
 
 
 def test_an_impossible_port_or_host_is_named_as_such():

@@ -121,8 +121,10 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from audio.jobs import reap_stale_jobs
 
-        for option, setting_name in (("web", "WEB_PROCESSES"), ("workers", "WORKER_PROCESSES"),
-                                     ("threads", "MAX_CONCURRENT_JOBS")):
+        counted = [("web", "WEB_PROCESSES")]
+        if not opts["no_workers"]:
+            counted += [("workers", "WORKER_PROCESSES"), ("threads", "MAX_CONCURRENT_JOBS")]
+        for option, setting_name in counted:
             if opts[option] < 1:  # 0 workers restarted for ever; 0 threads took jobs and never ran them
                 raise CommandError(f"--{option} ({setting_name}) must be 1 or more, got {opts[option]}"
                                    + (" (use --no-workers to serve the web only)" if option != "web" else ""))

@@ -30,7 +30,7 @@ def _check_broker() -> str:
 #: How long one look at the storage stands (seconds): a load balancer's probe every second or two must not
 #: become an S3 request each.
 STORAGE_CHECK_STANDS = 10.0
-_storage_seen: tuple[float, str] | None = None
+_storage_seen: tuple[float, tuple, str] | None = None  # when, of which storage, what was seen
 _storage_lock = threading.Lock()
 
 
@@ -67,14 +67,15 @@ def _check_storage() -> str:
     """Whether media can be stored, looked at no more often than every STORAGE_CHECK_STANDS seconds per
     process; while one request looks, the others answer with the last look."""
     global _storage_seen
-    seen = _storage_seen
+    which = (settings.S3_BUCKET_NAME, str(settings.MEDIA_ROOT))  # another storage (settings in tests) looks anew
+    seen = _storage_seen if _storage_seen is not None and _storage_seen[1] == which else None
     if seen is not None and time.monotonic() - seen[0] < STORAGE_CHECK_STANDS:
-        return seen[1]
+        return seen[2]
     if not _storage_lock.acquire(blocking=seen is None):
-        return seen[1]
+        return seen[2]
     try:
-        _storage_seen = (time.monotonic(), _look_at_storage())
-        return _storage_seen[1]
+        _storage_seen = (time.monotonic(), which, _look_at_storage())
+        return _storage_seen[2]
     finally:
         _storage_lock.release()
 

@@ -25,7 +25,8 @@ def test_health_finds_the_storage_of_a_fresh_install_ready(client, settings, tmp
     monkeypatch.setattr(sonicai.health, "_storage_seen", None)
     settings.MEDIA_ROOT = str(tmp_path / "not-made-yet" / "media")
     res = client.get("/health?require=storage")
-    assert res.status_code == 200 and res.json()["storage"] == "ok" and "warning" not in res.json()
+    assert res.status_code == 200 and res.json()["storage"] == "ok"
+    assert "storage" not in res.json().get("warning", "")  # (no workers run in the tests: that warning may stand)
 
 
 @pytest.mark.services

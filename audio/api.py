@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from sonicai.api import NumberField, get_owned
 
-from . import services, storage
+from . import describe, services, storage
 from .jobs import cancel_job, retry_job, start_analysis
 from .models import AudioFile, ProcessingJob
 from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer, with_analysis_status
@@ -271,8 +271,10 @@ def owned_audio_for(request, data: dict) -> AudioFile:
 
 
 def job_started(job: ProcessingJob) -> Response:
-    return Response({"job_id": str(job.id), "status": job.status, "job_type": job.job_type},
-                    status=status.HTTP_202_ACCEPTED)
+    # The summary is the one the job's row shows on every page, so a page adding the row says it in the same words
+    # as after a reload.
+    return Response({"job_id": str(job.id), "status": job.status, "job_type": job.job_type,
+                     "summary": describe.job_summary(job)}, status=status.HTTP_202_ACCEPTED)
 
 
 class JobDownloadView(JobDetailView):

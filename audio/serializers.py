@@ -54,3 +54,4 @@ class JobSerializer(serializers.ModelSerializer):
 class JobStartedSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     status = serializers.CharField()
+    summary = serializers.CharField(help_text="The job's parameters in words, e.g. 'spleeter · whole song'")

@@ -47,7 +47,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const res = await S.postJSON("/api/v1/generate/text-to-music", body);
     if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
     S.showErrors(err, null);
-    const row = S.jobRow(res.body.job_id, "Generation", `“${body.prompt.slice(0, 60)}” · ${body.model} · ${body.duration} s`);
+    const row = S.jobRow(res.body.job_id, "Generation", res.body.summary);
     $("jobs").prepend(row);
     S.bindJobs($("jobs"));
   });

@@ -30,10 +30,7 @@
       const res = await S().postJSON("/api/v1/stems/separate", body);
       if (res.status !== 202) { S().showErrors(err, res.body, fields); return; }
       S().showErrors(err, null);
-      // Said as the server says it (audio/describe.py: region_label), so a reload shows the same row.
-      const clock = (t) => { const x = `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, "0")}`; return x.endsWith(".0") ? x.slice(0, -2) : x; };
-      const where = start !== null || end !== null ? `${clock(start || 0)}–${end !== null ? clock(end) : "end"}` : "whole song";
-      const row = S().jobRow(res.body.job_id, "Stem separation", `${data.engine} · ${where}`);
+      const row = S().jobRow(res.body.job_id, "Stem separation", res.body.summary);
       document.getElementById("jobs").prepend(row);
       S().bindJobs(document.getElementById("jobs"));
     });

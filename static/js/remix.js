@@ -172,19 +172,6 @@ document.addEventListener("DOMContentLoaded", () => {
     if (rack.length) return ["/api/v1/remix/effects", body];
     return [null, null];
   }
-  function describe(body) {
-    const words = [];
-    if (body.genre) words.push(genres[body.genre].label);
-    if (body.target_bpm) words.push(`${Number(body.target_bpm).toFixed(0)} BPM`);
-    if (body.semitones) {
-      const n = Math.abs(body.semitones);
-      words.push(`${body.semitones > 0 ? "+" : "−"}${n} semitone${n === 1 ? "" : "s"}`);
-    }
-    const on = (body.effects || []).filter((e) => e.enabled !== false);  // a bypassed effect changes nothing
-    if (on.length) words.push(`effects: ${on.map((e) => e.type.replaceAll("_", " ")).join(", ")}`);
-    if (body.start !== undefined || body.end !== undefined) words.push(`${TV.fmtTime(body.start || 0)}–${body.end !== undefined ? TV.fmtTime(body.end) : "end"}`);
-    return words.join(" · ");
-  }
   // Remixes still rendering when the page was (re)loaded: when one is done, show it as a just-rendered one is.
   document.body.addEventListener("job-completed", (e) => {
     const job = e.detail, row = $("jobs").querySelector(`[data-job-id="${job.id}"]`);
@@ -210,7 +197,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
     S.showErrors(err, null);
     saveSettings();
-    track(res.body.job_id, genre ? "Genre remix" : "Remix", describe(body), (job) => {
+    track(res.body.job_id, genre ? "Genre remix" : "Remix", res.body.summary, (job) => {
       // The page reloads with the comparison open: the server knows the alignment and both loudnesses.
       window.location.href = `${location.pathname}?compare=${job.result.result_file_id}#compare`;
     });
@@ -230,7 +217,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const res = await S.postJSON("/api/v1/remix/genre", body);
     if (res.status !== 202) { S.showErrors(err, res.body, fields); return; }
     S.showErrors(err, null);
-    track(res.body.job_id, `${genres[genre].label} preview`, describe(body), (job) => {
+    track(res.body.job_id, `${genres[genre].label} preview`, res.body.summary, (job) => {
       const a = $("genre-preview");
       a.src = `/files/${job.result.result_file_id}/stream`; a.hidden = false; a.dataset.resultId = job.result.result_file_id;
       a.play().catch(() => { /* autoplay may be refused; the controls are there */ });

@@ -199,4 +199,5 @@ def test_a_running_separation_keeps_its_details_after_a_reload(api, upload, clie
     client.force_login(user)  # the job is still pending: no worker has run it
     html = client.get(f"/stems/{body['id']}/").content.decode()
     row = html.split(f'data-job-id="{res.json()["job_id"]}"')[1].split('class="progress"')[0]
-    assert "hpss" in row and "whole song" in row  # as the row said before the reload
+    summary = res.json()["summary"]  # what the page's new row showed before the reload
+    assert summary == "hpss · whole song" and f">{summary}<" in row

@@ -219,17 +219,32 @@ async function start(root) {
     scheduledTo = until;
   }, 25);
 
+  // --- settings: speed, transposition, loop and clicks survive a reload of the tab (as the remix page's do); a
+  // new visit starts from the song as it is
+  const savedKey = `sonicai-practice:${data.audio_url}`;
+  function saveSettings() {
+    try {
+      sessionStorage.setItem(savedKey, JSON.stringify({ speed: Math.round(st.speed * 100), semis: st.semis, a: st.a,
+        b: st.b, loop: st.loop, metronome: st.metronome, countIn: st.countIn }));
+    } catch (e) { /* storage refused (private mode): the settings last until the reload */ }
+  }
+  function savedSettings() {
+    try { return JSON.parse(sessionStorage.getItem(savedKey) || "null"); } catch (e) { return null; }
+  }
+
   // --- controls
   const speed = $("speed"), semis = $("transpose");
   function setSpeed(pct) {
     pct = Math.max(SPEED_MIN, Math.min(SPEED_MAX, Math.round(pct)));
     speed.value = pct; st.speed = pct / 100; $("speed-value").textContent = `${pct} %`;
     $("bpm-value").textContent = data.tempo_bpm ? `${(data.tempo_bpm * st.speed).toFixed(1)} BPM` : "";
+    saveSettings();
     debounce(restart);
   }
   function setSemis(v) {
     v = Math.max(-12, Math.min(12, Math.round(v)));
     semis.value = v; st.semis = v; $("transpose-value").textContent = `${v > 0 ? "+" : ""}${v}`;
+    saveSettings();
     showKey();
     debounce(restart);
   }
@@ -252,8 +267,8 @@ async function start(root) {
   speed.addEventListener("input", () => setSpeed(+speed.value));
   semis.addEventListener("input", () => setSemis(+semis.value));
   $("play").addEventListener("click", () => { ctx.resume(); st.playing ? pause() : play(true); });
-  $("metronome").addEventListener("change", (e) => { st.metronome = e.target.checked; });
-  $("count-in").addEventListener("change", (e) => { st.countIn = e.target.checked; });
+  $("metronome").addEventListener("change", (e) => { st.metronome = e.target.checked; saveSettings(); });
+  $("count-in").addEventListener("change", (e) => { st.countIn = e.target.checked; saveSettings(); });
   $("click-volume").addEventListener("input", (e) => { clickBus.gain.value = +e.target.value; });
   const loopA = $("loop-a"), loopB = $("loop-b"), loopOn = $("loop"), loopMessage = $("loop-message");
   // Why a loop was refused or moved, or "" when it is fine as asked.
@@ -270,6 +285,7 @@ async function start(root) {
     if (problem) { showLoop(); return false; }  // the loop stays as it was, and says so
     const here = now();  // where the song is heard now, before the loop changes how that is counted
     st.a = a; st.b = Math.min(b, duration); st.loop = on;
+    saveSettings();
     showLoop();
     root.dataset.loop = on ? "1" : "0";
     if (on && (here < st.a || here >= st.b)) seek(st.a);  // a loop switched on elsewhere takes you into it
@@ -348,8 +364,13 @@ async function start(root) {
   }
   window.addEventListener("resize", draw);
   requestAnimationFrame(frame);
-  setSpeed(100); setSemis(0);
-  loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2);
+  const saved = savedSettings();  // read before the defaults below are saved over it
+  setSpeed(saved?.speed ?? 100); setSemis(saved?.semis ?? 0);
+  if (saved && Number.isFinite(saved.a) && Number.isFinite(saved.b)) setLoop(saved.a, saved.b, !!saved.loop);
+  else { loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); }
+  st.metronome = $("metronome").checked = !!saved?.metronome;
+  st.countIn = $("count-in").checked = !!saved?.countIn;
+  saveSettings();
   showStatus("ready");
   root.dataset.ready = "1";
 

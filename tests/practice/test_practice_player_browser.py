@@ -138,6 +138,25 @@ def test_the_song_ends_and_play_starts_it_again_from_the_top_or_loop_a(s):
     page.close()
 
 
+def test_speed_transposition_loop_and_clicks_survive_a_reload(s):
+    """A musician practising at 80 % with a loop lost all of it to a reload."""
+    page = s.open()
+    page.evaluate("window.practicePlayer.setSpeed(80); window.practicePlayer.setSemis(2);"
+                  "window.practicePlayer.setLoop(4, 9, true)")
+    page.locator("#metronome").check()
+    page.reload()
+    page.wait_for_selector("#practice[data-ready='1']")
+    state = page.evaluate("window.practicePlayer.state()")
+    assert (round(state["speed"], 2), state["semis"], state["a"], state["b"], state["loop"], state["metronome"]) == (
+        0.8, 2, 4, 9, True, True)
+    assert page.locator("#speed-value").text_content() == "80 %" and page.locator("#loop").is_checked()
+    assert 4.0 <= position(page) < 9.0  # waiting at the loop's start
+    page.close()
+    fresh = s.open()  # another visit starts from the song as it is
+    assert fresh.evaluate("window.practicePlayer.state().speed") == 1 and not fresh.locator("#loop").is_checked()
+    fresh.close()
+
+
 def test_loop_fields_refuse_an_a_past_the_end_and_a_b_before_a_and_say_why(s):
     from playwright.sync_api import expect
 

@@ -112,12 +112,6 @@ def _finish(job: ProcessingJob, status: str, error: str = "", result: dict | Non
     broadcast_job(job_payload(job))
 
 
-def worker_identity() -> str:
-    """Which process runs a job: ``host:pid``, so a supervisor on the same host can tell
-    at once that the process is gone instead of waiting for its heartbeat to stop."""
-    return process_identity()
-
-
 class JobContext:
     """Handed to the work function: progress reporting, cancellation, and the job's
     results (stored objects and rows), which are removed again unless the job completes."""
@@ -275,7 +269,8 @@ def _claim(job_id) -> ProcessingJob | None:
         now = timezone.now()
         job.status, job.started_at, job.heartbeat_at = Status.PROCESSING, now, now
         job.attempts += 1
-        job.progress, job.stage, job.worker = 1, "starting", worker_identity()
+        # Which process runs it (host:pid), so a sweep on the same host can tell at once that it is gone.
+        job.progress, job.stage, job.worker = 1, "starting", process_identity()
         job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "stage", "worker"])
     broadcast_job(job_payload(job))
     return job

@@ -181,12 +181,11 @@ def ensure_analysis(af: AudioFile, progress: Progress | None = None,
 def audio_rename(af: AudioFile, name: str) -> AudioFile:
     """Give a song a new name. The name keeps the audio's extension when none is typed ("Sunset Groove (final)"
     becomes "Sunset Groove (final).wav"), since downloads and pages read the format from it."""
-    from .validation import clean_filename
+    from .validation import clean_filename, typed_title
 
     if not isinstance(name, str):
         raise ValueError("The new name must be text.")
-    # A typed name is a title, not a path: "AC/DC - Back in Black" keeps both halves.
-    typed = " ".join(name.replace("/", "-").replace("\\", "-").split())
+    typed = typed_title(name)
     if not typed:
         raise ValueError("Give the song a name.")
     cleaned = clean_filename(typed, fallback="")

@@ -123,6 +123,13 @@ def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_d
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 
 
+def typed_title(text: str) -> str:
+    """Words typed as a title (a song's new name, a prompt naming its track) as a file name can keep them: a slash
+    is part of the title, not a path that clean_filename would cut ("AC/DC - Back in Black", "drum & bass /
+    jungle"); runs of spaces and line breaks become one space."""
+    return " ".join(str(text).replace("/", "-").replace("\\", "-").split())
+
+
 def clean_filename(name: str, fallback: str = "audio") -> str:
     """A display name safe to store and show: no path, no control characters, ≤255 chars."""
     name = unicodedata.normalize("NFC", name or "")

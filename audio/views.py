@@ -137,7 +137,6 @@ def annotate_jobs(jobs) -> list[ProcessingJob]:
     jobs = list(jobs)
     for job in jobs:
         job.link = result_link(job)
-        job.label = JOB_LABELS.get(job.job_type, job.get_job_type_display())
     return jobs
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from audio import services as audio_services
 from audio.jobs import JobError
 from audio.models import AudioFile
+from audio.validation import typed_title
 from sonicai.music.generate.base import EngineUnavailable
 from sonicai.music.generate.registry import DEFAULT_MODEL, get_engine, max_duration
 from sonicai.music.generate.registry import default_model as registry_default
@@ -80,8 +81,7 @@ def generate(prompt: str, duration: float, seed: int, model: str | None = None, 
 def track_title(prompt: str, limit: int = TITLE_CHARS) -> str:
     """The start of a prompt as a track's title: cut between words (a word cut in half reads as a typo), with
     "…" when something was left out."""
-    # A file name keeps only what follows a slash: "drum & bass / jungle" would be stored as "jungle".
-    words = " ".join(str(prompt).replace("/", "-").replace("\\", "-").split())
+    words = typed_title(prompt)
     if len(words) <= limit:
         return words
     cut = words[:limit - 1]

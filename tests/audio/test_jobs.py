@@ -329,7 +329,7 @@ def test_a_job_waiting_while_no_worker_takes_its_queue_says_so(user, run_jobs, m
 
 
 def test_an_old_copy_of_a_message_sent_again_does_not_fail_the_running_job(user, run_jobs):
-    from audio.jobs import worker_identity
+    from sonicai.broker import process_identity
 
     seen_progress.clear()
     job = start_job(user, "analysis", t_steps)
@@ -337,7 +337,7 @@ def test_an_old_copy_of_a_message_sent_again_does_not_fail_the_running_job(user,
     # new copy and runs it now. Then the first worker gets to its old copy.
     again = t_steps.message(str(job.pk))
     ProcessingJob.objects.filter(pk=job.pk).update(task_id=again.message_id, status="processing",
-                                                   heartbeat_at=timezone.now(), worker=worker_identity())
+                                                   heartbeat_at=timezone.now(), worker=process_identity())
     run_jobs()
     job.refresh_from_db()
     assert job.status == "processing" and not job.error_message  # not failed as "the worker stopped"
@@ -418,16 +418,16 @@ def test_a_job_whose_worker_process_is_gone_fails_at_once(user):
     import subprocess
     import sys
 
-    from audio.jobs import worker_identity
+    from sonicai.broker import process_identity
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    host = worker_identity().rsplit(":", 1)[0]
+    host = process_identity().rsplit(":", 1)[0]
     job = start_job(user, "analysis", t_steps)
     ProcessingJob.objects.filter(pk=job.pk).update(status="processing", heartbeat_at=timezone.now(),
                                                    worker=f"{host}:{gone.stdout.strip()}")
     alive = start_job(user, "analysis", t_steps)
     ProcessingJob.objects.filter(pk=alive.pk).update(status="processing", heartbeat_at=timezone.now(),
-                                                     worker=worker_identity())
+                                                     worker=process_identity())
     assert reap_stale_jobs() == 1
     job.refresh_from_db()
     alive.refresh_from_db()
@@ -437,7 +437,7 @@ def test_a_job_whose_worker_process_is_gone_fails_at_once(user):
     # there that this host cannot see is not taken for dead while its heartbeat is fresh.
     import socket
 
-    assert worker_identity().startswith(f"{socket.gethostname()}~")  # the pid namespace is part of the host
+    assert process_identity().startswith(f"{socket.gethostname()}~")  # the pid namespace is part of the host
     elsewhere = start_job(user, "analysis", t_steps)
     ProcessingJob.objects.filter(pk=elsewhere.pk).update(
         status="processing", heartbeat_at=timezone.now(), worker=f"{socket.gethostname()}~1:{gone.stdout.strip()}")

@@ -1,6 +1,6 @@
 // Transcription page: start a stems-to-MIDI job, follow it live, draw its notes as a piano roll (one colour per
 // track, toggles per track) that follows the song while it plays, and list the .mid downloads.
-"use strict";
+import { noteName } from "./keys.js";
 
 const COLOURS = { vocals: "#ffd166", bass: "#4ade80", other: "#7c6cf2", drums: "#ff6b6b", guitar: "#60a5fa",
                   piano: "#c9a7ff", mix: "#7c6cf2", accompaniment: "#9a9bb8" };
@@ -63,15 +63,9 @@ document.addEventListener("DOMContentLoaded", () => {
   requestAnimationFrame(tick);
 });
 
-const NOTE_NAMES = ["C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B"];
 const AXIS_W = 34, RULER_H = 16;  // CSS px: the pitch axis on the left, the time ruler on top
 /** MIDI note name in scientific pitch notation: 60 = "C4". */
-function noteLabel(p) { return `${NOTE_NAMES[p % 12]}${Math.floor(p / 12) - 1}`; }
-/** A tick spacing of 1, 2, 5, 10... seconds that leaves about ``px`` pixels between ticks. */
-function tickStep(secondsWide, pxWide, px = 70) {
-  const raw = secondsWide * px / Math.max(1, pxWide);
-  return [0.5, 1, 2, 5, 10, 20, 30, 60].find((s) => s >= raw) || 60;
-}
+function noteLabel(p) { return `${noteName(p, false)}${Math.floor(p / 12) - 1}`; }
 
 function drawRoll(canvas, data, toggles, onSeek) {
   const g = canvas.getContext("2d");
@@ -135,12 +129,13 @@ function drawRoll(canvas, data, toggles, onSeek) {
       g.fillText(noteLabel(p), 3 * dpr, y);
       g.fillRect(ax - 4 * dpr, top + h - (p - lo) * rowH, 4 * dpr, Math.max(1, dpr));  // C's lower edge
     }
-    const step = tickStep(window_, w / dpr);
+    // Labelled as the mixer's and the player's rulers are (trackview.js).
+    const sp = window.TrackView.rulerSpacing(w / dpr / window_), step = sp.label;
     g.textBaseline = "top";
     for (let s = Math.ceil(t0 / step) * step; s <= t0 + window_; s += step) {
       const x = ax + (s - t0) / window_ * w;
       g.fillRect(x, 0, Math.max(1, dpr), top * 0.45);
-      g.fillText(fmtSeconds(s), x + 3 * dpr, 2 * dpr);
+      g.fillText(window.TrackView.fmtTime(s, sp.decimals), x + 3 * dpr, 2 * dpr);
     }
     g.fillRect(ax, top - dpr, w, dpr);
   }
@@ -157,5 +152,3 @@ function drawRoll(canvas, data, toggles, onSeek) {
   canvas.dataset.noteLabels = [...Array(hi - lo + 1).keys()].map((i) => lo + i).filter((p) => p % 12 === 0).map(noteLabel).join(" ");
   return { setTime(t) { if (Math.abs(t - time) > 0.02) { time = t; draw(); } } };
 }
-
-function fmtSeconds(s) { return s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}` : `${+s.toFixed(1)} s`; }

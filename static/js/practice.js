@@ -367,7 +367,7 @@ async function start(root) {
   const saved = savedSettings();  // read before the defaults below are saved over it
   setSpeed(saved?.speed ?? 100); setSemis(saved?.semis ?? 0);
   if (saved && Number.isFinite(saved.a) && Number.isFinite(saved.b)) setLoop(saved.a, saved.b, !!saved.loop);
-  else { loopA.value = st.a.toFixed(2); loopB.value = st.b.toFixed(2); }
+  else showLoop();
   st.metronome = $("metronome").checked = !!saved?.metronome;
   st.countIn = $("count-in").checked = !!saved?.countIn;
   saveSettings();

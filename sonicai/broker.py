@@ -42,6 +42,21 @@ HEARTBEAT_TIMEOUT_MS = 60_000
 MAINTENANCE_CHANCE = 100_000
 
 
+class PrefetchNoMoreThanThreads(dramatiq.Middleware):
+    """A worker process takes from each queue no more messages than it has threads to run them.
+
+    Dramatiq's default takes twice as many: a worker busy on a long separation held the next job it had
+    taken while another worker stood idle, and the job waited for the first to finish (minutes on a CPU; the
+    scaled-out probe saw 11 s with short jobs). Music jobs run for seconds to minutes, so the round trip to
+    Redis that prefetching saves does not count. An operator's own ``dramatiq_queue_prefetch`` is kept.
+    A worker that takes several queues can still hold one queue's message while its threads run another's
+    (the limit is per queue): hosts that run only ``ai_heavy``, as the README's scaled setup does, never do."""
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if not os.environ.get("dramatiq_queue_prefetch"):
+            worker.queue_prefetch = worker.worker_threads
+
+
 def _make_broker() -> dramatiq.Broker:
     if settings.DRAMATIQ_BROKER == "stub":
         broker = StubBroker()
@@ -51,6 +66,7 @@ def _make_broker() -> dramatiq.Broker:
                              maintenance_chance=MAINTENANCE_CHANCE)
     # run_job asks which message it runs for: a copy of a job's message that was sent again is not run twice.
     broker.add_middleware(CurrentMessage())
+    broker.add_middleware(PrefetchNoMoreThanThreads())
     for queue in QUEUES:
         broker.declare_queue(queue)
     return broker

@@ -175,7 +175,8 @@ def test_the_running_studio_survives_users_a_cli_and_its_parts_dying(tmp_path, s
         alice.wait(long_file["job_id"])
         doomed = started(alice.post("/api/v1/stems/separate", {"audio_file_id": long_file["id"]}))
         alice.wait(doomed, until=lambda j: j["status"] == "processing")
-        # Both of the worker's threads busy, and one more job taken from the queue that it never starts: the
+        # Both of the worker's threads busy on ai_heavy jobs, and one more job taken from the default queue that
+        # it never starts (a worker's prefetch limit is per queue, sonicai.broker.PrefetchNoMoreThanThreads): the
         # killed worker's broker still holds that job's message, which must come back to the restarted one.
         busy_too = started(alice.post("/api/v1/stems/separate", {"audio_file_id": long_file["id"]}))
         alice.wait(busy_too, until=lambda j: j["status"] == "processing")

@@ -17,10 +17,10 @@ HOP = 512
 
 
 #: Both masks are computed block by block, blocks of about this many seconds. REPET-SIM over a whole song
-#: is quadratic in its length (73 s of a 96-s separation for a 3-min song on 2 cores, over 10 minutes for a
-#: 10-minute one) and the progress bar stood still all that time, a cancel waiting with it. A minute holds
-#: many repeats of a song's bars, which is what the vocal mask needs; on the three held-out full-length
-#: multitracks (docs/stems.md) the blocks gave the vocals 3.46 dB against 3.01 over whole songs.
+#: is quadratic in its length (73 s of a 96-s separation for a 195-s song on 2 cores; by that growth about
+#: 11 minutes for a 10-minute one) and the progress bar stood still all that time, a cancel waiting with it.
+#: A minute holds many repeats of a song's bars, which is what the vocal mask needs; on the three held-out
+#: full-length multitracks (docs/stems.md) the blocks gave the vocals 3.46 dB against 3.01 over whole songs.
 BLOCK_SECONDS = 60.0
 #: Half the width of librosa's HPSS median filters (31 frames) and one more: each HPSS block is filtered with
 #: this many frames of its neighbours on each side, so its masks are those of one pass over the whole song.

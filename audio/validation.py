@@ -84,11 +84,24 @@ def format_megabytes(n: int) -> str:
     return f"{math.ceil(n * 10 / 2 ** 20) / 10:.1f} MB"
 
 
+#: Said with every "too large": the spec's 100 MB holds only 9.9 minutes of CD-quality WAV, under the 10-minute
+#: duration limit, and a musician whose export is refused needs the way around it (the long-file probe).
+TOO_LARGE_HINT = "A long WAV fits as FLAC: the same sound at about half the size."
+#: Bytes per second of a CD-quality WAV (44.1 kHz, 16-bit, stereo), for the drop zone's note.
+CD_WAV_BYTES_PER_SECOND = 44100 * 2 * 2
+
+
+def too_large_sentence(what: str, size: int | None, limit: int) -> str:
+    """The 413 answer: "The file is 101.0 MB; the limit is 100 MB." and the FLAC hint."""
+    measured = f" is {format_megabytes(size)};" if size else " is too large;"
+    return f"{what}{measured} the limit is {format_megabytes(limit)}. {TOO_LARGE_HINT}"
+
+
 def check_size(size: int, max_size: int) -> None:
     if size <= 0:
         raise UploadRejected("The file is empty.")
     if size > max_size:
-        raise UploadTooLarge(f"The file is {format_megabytes(size)}; the limit is {format_megabytes(max_size)}.")
+        raise UploadTooLarge(too_large_sentence("The file", size, max_size))
 
 
 def check_audio_file(path: str | os.PathLike, size: int, *, max_size: int, max_duration: float,

@@ -26,9 +26,13 @@ def home(request):
 
 def upload_limits() -> dict:
     """What the drop zone tells before anyone uploads: formats, size and duration limits."""
+    from .validation import CD_WAV_BYTES_PER_SECOND
+
+    wav_fits = settings.MAX_UPLOAD_SIZE >= CD_WAV_BYTES_PER_SECOND * settings.MAX_AUDIO_DURATION_SECONDS
     return {"max_upload_mb": settings.MAX_UPLOAD_SIZE // (1024 * 1024), "formats": settings.ALLOWED_AUDIO_FORMATS,
             "max_minutes": settings.MAX_AUDIO_DURATION_SECONDS / 60,
-            "max_duration": settings.MAX_AUDIO_DURATION_SECONDS}
+            "max_duration": settings.MAX_AUDIO_DURATION_SECONDS,
+            "long_wav_too_large": "wav" in settings.ALLOWED_AUDIO_FORMATS and not wav_fits}
 
 
 @login_required

@@ -138,12 +138,10 @@ class LimitedWebRequest(WebRequest):
 
     def _refuse(self, length: int | None, upload: bool) -> None:
         self._refused = True
-        from audio.validation import format_megabytes
+        from audio.validation import too_large_sentence
 
         limit = self._limit - (MULTIPART_ALLOWANCE if upload else 0)
-        what = "The file" if upload else "The request"
-        size = f" is {format_megabytes(length)};" if length else " is too large;"
-        detail = f"{what}{size} the limit is {format_megabytes(limit)}."
+        detail = too_large_sentence("The file" if upload else "The request", length, limit)
         body = json.dumps({"detail": detail}).encode()
         self.channel.transport.write(
             b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"

@@ -34,6 +34,7 @@ def test_the_worker_counts_do_not_matter_without_workers(monkeypatch):
         raise Started
 
     monkeypatch.setattr(studio, "listen", listening)
+    monkeypatch.setattr(studio.Command, "_check_migrations", lambda self: None)  # (no database in this test)
     with pytest.raises(Started):  # got as far as opening its port
         call_command("studio", "--no-workers", "--threads", "0")
 
@@ -43,3 +44,69 @@ def test_an_impossible_port_or_host_is_named_as_such():
         listen("127.0.0.1", 99999)  # was a traceback ending in OverflowError
     with pytest.raises(CommandError, match="choose another HOST"):
         listen("256.1.1.1", 8000)  # was "...; choose another PORT"
+
+
+def _studio(tmp_path, port: int, **env_extra):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=str(tmp_path / "var"),
+               PYTHONUNBUFFERED="1", **env_extra)
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "manage.py", "studio", "--no-workers", "--port", str(port)], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_studio_on_a_new_var_folder_makes_its_database_first(tmp_path):
+    """Started without `make run` on a new folder, every page answered "no such table" (long-file probe)."""
+    import signal
+    import time
+
+    import requests
+
+    port = _free_port()
+    proc = _studio(tmp_path, port)
+    lines = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "SonicAI studio on" in line or not line:
+                break
+        assert any("bringing the embedded database up to date" in x for x in lines), lines
+        for _ in range(100):
+            try:
+                res = requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert res.status_code == 200 and "no such table" not in res.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+def test_an_operators_database_is_not_migrated_behind_their_back(tmp_path):
+    import subprocess
+
+    proc = _studio(tmp_path, _free_port(), DATABASE_URL=f"sqlite:///{tmp_path / 'theirs.sqlite3'}")
+    try:
+        out, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the studio started on a database without its tables")
+    assert proc.returncode != 0
+    assert "the database lacks" in out and "run `python manage.py migrate` once" in out

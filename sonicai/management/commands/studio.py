@@ -136,6 +136,7 @@ class Command(BaseCommand):
                 check_device(settings.TORCH_DEVICE)
             except DeviceUnavailable as exc:
                 raise CommandError(f"refusing to start the studio's ai_heavy worker: {exc}") from None
+        self._check_migrations()
         var_dir = Path(settings.VAR_DIR)
         local_media = [Path(settings.MEDIA_ROOT)] if not settings.S3_BUCKET_NAME else []
         for folder in keep_private(var_dir, *local_media):
@@ -188,6 +189,25 @@ class Command(BaseCommand):
             listener.close()
             self._reap(reap_stale_jobs, "that were running when the studio stopped")
         self.say("studio stopped")
+
+    def _check_migrations(self) -> None:
+        """The embedded database is brought up to date here; another one is the operator's to migrate (README:
+        once per release, not from every process). Started on a new var folder without `make run`, the studio
+        answered every page with "no such table" while /health said the database was fine (long-file probe)."""
+        from django.core.management import call_command
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending:
+            return
+        if connection.vendor == "sqlite" and "DATABASE_URL" not in os.environ:
+            self.say(f"bringing the embedded database up to date ({len(pending)} migrations)")
+            call_command("migrate", interactive=False, verbosity=0)
+            return
+        raise CommandError(f"the database lacks {len(pending)} of this version's migrations: run "
+                           f"`python manage.py migrate` once, then start the studio again")
 
     def _wait_for(self, path: Path, supervisor: Supervisor, seconds: float = 10.0) -> None:
         deadline = time.monotonic() + seconds

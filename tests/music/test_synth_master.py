@@ -49,3 +49,18 @@ def test_master_and_limiter():
     assert 20 * np.log10(true_peak(out)) <= -0.99
     hot = np.clip(rng.normal(0, 0.5, (2, 44100)), -1, 1).astype(np.float32)
     assert 20 * np.log10(true_peak(limit(hot, 44100, -3.0))) <= -2.99
+
+
+def test_the_true_peak_envelope_made_block_by_block_is_that_of_one_pass(monkeypatch):
+    """Oversampling a whole song at once took 2 x 4 x 8 bytes a sample, twice: a 10-minute genre remix's
+    mastering reached 9.5 GB. Block by block, with the filter's context at each seam, nothing changes."""
+    from scipy.signal import resample_poly
+
+    import sonicai.music.master as m
+
+    x = np.random.default_rng(0).normal(0, 0.3, (2, 50_001))
+    x[:, 4096] = 1.5  # a peak right at a seam
+    whole = np.abs(resample_poly(x, 4, 1, axis=1)).max(axis=0).reshape(-1, 4).max(axis=1)
+    monkeypatch.setattr(m, "PEAK_BLOCK", 4096)
+    assert np.allclose(m.peak_envelope(x), whole, rtol=0, atol=1e-12)
+    assert m.true_peak(x) == pytest.approx(whole.max())

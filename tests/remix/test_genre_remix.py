@@ -111,3 +111,17 @@ def test_a_genre_remix_shifted_in_pitch_is_still_mastered():
     lufs = pyloudnorm.Meter(SR).integrated_loudness(out.audio.T.astype(np.float64))
     assert lufs == pytest.approx(out.summary["target_lufs"], abs=0.5)
     assert 20 * np.log10(true_peak(out.audio)) <= -0.9
+
+
+def test_tape_wobble_block_by_block_reads_the_signal_as_one_pass(monkeypatch):
+    """Made whole, the wobble's float64 temporaries took about 2 GB for a 10-minute song (long-file probe)."""
+    import sonicai.music.compose.production as production
+
+    x = np.random.default_rng(1).normal(0, 0.3, (2, 20_003)).astype(np.float32)
+    n, sr, depth, rate = x.shape[1], 44100, 0.0025, 0.6
+    t = np.arange(n) / sr
+    src = np.clip((t + depth / (2 * np.pi * rate) * np.sin(2 * np.pi * rate * t)) * sr, 0, n - 1)
+    one_pass = np.stack([np.interp(src, np.arange(n), ch) for ch in x])
+    monkeypatch.setattr(production, "BLOCK", 4096)
+    wobbled = production.tape_wobble(x, sr, depth, rate)
+    assert wobbled.dtype == np.float32 and np.max(np.abs(wobbled - one_pass)) < 1e-6

@@ -18,22 +18,36 @@ def _db(x: float) -> float:
     return 10 ** (x / 20)
 
 
+#: Samples per block of the long-signal effects below: made whole, their float64 temporaries took 1-2 GB each
+#: for a 10-minute song (a genre remix's production reached several GB; the long-file probe).
+BLOCK = 1 << 20
+
+
 def vinyl_crackle(n: int, sr: int, amount: float, rng: np.random.Generator) -> np.ndarray:
     """Sparse clicks over band-limited hiss, as from a dusty record."""
-    hiss = rng.normal(0, 1, (2, n)).astype(np.float32) * 0.15
-    clicks = (rng.random((2, n)) < 8.0 / sr).astype(np.float32) * rng.normal(0, 1.5, (2, n)).astype(np.float32)
-    noise = pb.Pedalboard([pb.HighpassFilter(800), pb.LowpassFilter(7000)])(hiss + clicks, sr)
-    return noise * amount
+    hiss = rng.standard_normal((2, n), dtype=np.float32) * np.float32(0.15)
+    clicks = rng.random((2, n), dtype=np.float32) < 8.0 / sr
+    hiss[clicks] += rng.standard_normal(int(clicks.sum()), dtype=np.float32) * np.float32(1.5)
+    noise = pb.Pedalboard([pb.HighpassFilter(800), pb.LowpassFilter(7000)])(hiss, sr)
+    return noise * np.float32(amount)
 
 
 def tape_wobble(audio: np.ndarray, sr: int, depth: float, rate_hz: float = 0.6) -> np.ndarray:
     """Slow pitch drift: read the signal at a sinusoidally varying speed (``depth`` is the
-    peak speed deviation, e.g. 0.003 = 0.3 %)."""
+    peak speed deviation, e.g. 0.003 = 0.3 %). Linear interpolation written out, block by block, because
+    np.interp wants the whole float64 sample grid beside the signal."""
     n = audio.shape[1]
-    t = np.arange(n) / sr
-    drift = depth / (2 * np.pi * rate_hz) * np.sin(2 * np.pi * rate_hz * t)  # integral of speed deviation
-    src = np.clip((t + drift) * sr, 0, n - 1)
-    return np.stack([np.interp(src, np.arange(n), ch) for ch in audio]).astype(np.float32)
+    if n < 2:
+        return audio.astype(np.float32)
+    out = np.empty(audio.shape, dtype=np.float32)
+    for start in range(0, n, BLOCK):
+        t = np.arange(start, min(n, start + BLOCK)) / sr
+        drift = depth / (2 * np.pi * rate_hz) * np.sin(2 * np.pi * rate_hz * t)  # integral of speed deviation
+        src = np.clip((t + drift) * sr, 0, n - 1)
+        i = np.minimum(src.astype(np.int64), n - 2)
+        frac = (src - i).astype(np.float32)
+        out[:, start:start + len(t)] = audio[:, i] * (1 - frac) + audio[:, i + 1] * frac
+    return out
 
 
 def pumping(n: int, sr: int, tempo_bpm: float, depth: float) -> np.ndarray:

@@ -68,6 +68,9 @@ class TempoRequest(RemixRequest):
         if (attrs.get("tempo_change") is None) == (attrs.get("target_bpm") is None):
             raise serializers.ValidationError(
                 {"target_bpm": "Give either a target tempo in BPM or a tempo change in percent (one of them)."})
+        if attrs.get("tempo_change") == 0 and not attrs.get("semitones") and not attrs.get("effects"):
+            raise serializers.ValidationError(
+                {"tempo_change": "A tempo change of 0 % leaves the song as it is: choose one from -50 to +100 %."})
         return attrs
 
 
@@ -75,6 +78,13 @@ class PitchRequest(RemixRequest):
     semitones = NumberField(min_value=-12, max_value=12, help_text="-12 to +12, fractions allowed",
                                        error_messages={**_range_error("pitch shift", -12, 12, "semitones"),
                                                        "required": "Give the pitch shift in semitones."})
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs["semitones"] == 0 and not attrs.get("effects"):  # a job that made a copy and said nothing
+            raise serializers.ValidationError(
+                {"semitones": "A shift of 0 semitones leaves the song as it is: choose one from -12 to +12."})
+        return attrs
 
 
 class EffectsRequest(RemixRequest):

@@ -85,6 +85,11 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
          "The tempo change must be -50 to 100 %."),
         ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 13}, "semitones",
          "The pitch shift must be -12 to 12 semitones."),
+        # a job that changes nothing made a copy of the song with an empty summary (long-file probe)
+        ("/api/v1/remix/pitch", {"audio_file_id": aid, "semitones": 0}, "semitones",
+         "A shift of 0 semitones leaves the song as it is: choose one from -12 to +12."),
+        ("/api/v1/remix/tempo", {"audio_file_id": aid, "tempo_change": 0}, "tempo_change",
+         "A tempo change of 0 % leaves the song as it is: choose one from -50 to +100 %."),
     ]:
         assert api.post(path, payload, format="json").json()[field] == [text]
     # a region past the end of the song: a list of sentences under the field, like every other field error

@@ -105,7 +105,7 @@ class SpleeterEngine(SeparationEngine):
         vocals = self.vocals(audio, sr, progress)
         accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
         report(progress, 0.85, "splitting drums, bass and other")
-        parts = split_with_net(accompaniment, vocals, self.splitter())
+        parts = split_with_net(accompaniment, vocals, self.splitter(), within(progress, 0.85, 1.0))
         report(progress, 1.0, "separated")
         # the singer Spleeter left in the accompaniment goes back to the vocals; the sum is still the mix
         return {"vocals": vocals + parts.pop("voice"), **parts}

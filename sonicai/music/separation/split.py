@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from sonicai.music.progress import Progress, report
+
 from . import split_net
 
 N_FFT = 4096
@@ -94,9 +96,11 @@ NET_MARGIN_FRAMES = 96
 NET_CHUNK_FRAMES = 640
 
 
-def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) -> dict[str, np.ndarray]:
+def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module,
+                   progress: Progress | None = None) -> dict[str, np.ndarray]:
     """drums, bass, other and voice of a 44.1 kHz accompaniment (channels, samples) given Spleeter's vocals
-    of the same mix; they sum to ``acc``. Chunked with context so memory stays flat on long songs."""
+    of the same mix; they sum to ``acc``. Chunked with context so memory stays flat on long songs; ``progress``
+    hears after each chunk (the bar stood at 73 % for 29 s of a 10-minute song; the long-file probe)."""
     n = acc.shape[1]
     window = torch.hann_window(N_FFT)
     step, margin = NET_CHUNK_FRAMES * HOP, NET_MARGIN_FRAMES * HOP
@@ -117,6 +121,7 @@ def split_with_net(acc: np.ndarray, vocals: np.ndarray, net: torch.nn.Module) ->
                             length=hi - lo).unflatten(0, (3, -1))
         for k, name in enumerate(("drums", "bass", "voice")):
             out[name][:, start:end] = parts[k][:, start - lo : end - lo].numpy()
+        report(progress, end / n, "splitting drums, bass and other")
     # Only part of the voice the network finds goes back to the vocals; the rest stays in "other"
     out["voice"] *= VOICE_SHARE
     out["other"] = (acc - out["drums"] - out["bass"] - out["voice"]).astype(np.float32)

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sonicai.management.commands.studio import listen
+from tests.studio import ROOT, free_port
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -50,22 +51,12 @@ def _studio(tmp_path, port: int, **env_extra):
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=str(tmp_path / "var"),
                PYTHONUNBUFFERED="1", **env_extra)
-    root = Path(__file__).resolve().parents[2]
-    return subprocess.Popen([sys.executable, "manage.py", "studio", "--no-workers", "--port", str(port)], cwd=root,
+    return subprocess.Popen([sys.executable, "manage.py", "studio", "--no-workers", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_studio_on_a_new_var_folder_makes_its_database_first(tmp_path):
@@ -75,7 +66,7 @@ def test_the_studio_on_a_new_var_folder_makes_its_database_first(tmp_path):
 
     import requests
 
-    port = _free_port()
+    port = free_port()
     proc = _studio(tmp_path, port)
     lines = []
     try:
@@ -101,7 +92,7 @@ def test_the_studio_on_a_new_var_folder_makes_its_database_first(tmp_path):
 def test_an_operators_database_is_not_migrated_behind_their_back(tmp_path):
     import subprocess
 
-    proc = _studio(tmp_path, _free_port(), DATABASE_URL=f"sqlite:///{tmp_path / 'theirs.sqlite3'}")
+    proc = _studio(tmp_path, free_port(), DATABASE_URL=f"sqlite:///{tmp_path / 'theirs.sqlite3'}")
     try:
         out, _ = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:

@@ -34,6 +34,18 @@ class SeparationEngine(ABC):
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
         """Stems of ``audio`` (channels, samples), each the same shape and rate as the input."""
 
+    def separate_at(self, rate: int, audio: np.ndarray, sr: int,
+                    progress: Progress | None = None) -> dict[str, np.ndarray]:
+        """``separate`` run at ``rate``: resampled once each way, and "other" takes the residual at the input's
+        rate, so the four stems still sum to the mix."""
+        from sonicai.music.audio_io import fit_length, resample
+
+        stems = self.separate(resample(audio, sr, rate), rate, progress)
+        out = {name: fit_length(resample(stems[name], rate, sr), audio.shape[1])
+               for name in ("vocals", "drums", "bass")}
+        out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
+        return out
+
 
 def as_2d(audio: np.ndarray) -> np.ndarray:
     audio = np.asarray(audio, dtype=np.float32)

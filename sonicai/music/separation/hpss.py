@@ -85,14 +85,8 @@ class HPSSEngine(SeparationEngine):
         from .split import bass_weights
 
         audio = as_2d(audio)
-        if sr > MAX_RATE:  # resampled once each way; other takes the residual at the input's rate
-            from sonicai.music.audio_io import fit_length, resample
-
-            stems = self.separate(resample(audio, sr, MAX_RATE), MAX_RATE, progress)
-            out = {name: fit_length(resample(stems[name], MAX_RATE, sr), audio.shape[1])
-                   for name in ("vocals", "drums", "bass")}
-            out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
-            return out
+        if sr > MAX_RATE:
+            return self.separate_at(MAX_RATE, audio, sr, progress)
         n = audio.shape[1]
         spec = librosa.stft(audio, n_fft=N_FFT, hop_length=HOP)  # (ch, F, T)
         mag = np.abs(spec).mean(axis=0)

@@ -90,18 +90,11 @@ class SpleeterEngine(SeparationEngine):
         return LOADED.get(("split-net", str(self.split_weights), self.device), load, self.device)
 
     def separate(self, audio: np.ndarray, sr: int, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        from sonicai.music.audio_io import fit_length, resample
-
         from .split import split_with_net
 
         audio = as_2d(audio)
-        if sr != SAMPLE_RATE:
-            # both networks run at 44.1 kHz: resample once each way; other takes the residual at the input's rate
-            stems = self.separate(resample(audio, sr, SAMPLE_RATE), SAMPLE_RATE, progress)
-            out = {name: fit_length(resample(stems[name], SAMPLE_RATE, sr), audio.shape[1])
-                   for name in ("vocals", "drums", "bass")}
-            out["other"] = (audio - out["vocals"] - out["drums"] - out["bass"]).astype(np.float32)
-            return out
+        if sr != SAMPLE_RATE:  # both networks run at 44.1 kHz
+            return self.separate_at(SAMPLE_RATE, audio, sr, progress)
         vocals = self.vocals(audio, sr, progress)
         accompaniment = audio - vocals  # exact: vocals + accompaniment == mix
         report(progress, 0.85, "splitting drums, bass and other")

@@ -5,7 +5,8 @@
 //   stem sources (AudioBufferSourceNode, playbackRate = speed, native sample-accurate loop)
 //     -> per-stem gain (mute/solo) -> music bus (stereo) -> splitter -> merger inputs 0, 1
 //   metronome clicks (AudioBufferSourceNodes scheduled on the beats) -> click bus (mono) -> merger input 2
-//   merger -> pitch processor (ScriptProcessorNode running SoundTouch from soundtouchjs) -> master -> speakers
+//   merger -> pitch processor (AudioWorkletNode running SoundTouch from soundtouchjs: practice_pitch_worklet.js)
+//     -> master -> speakers
 //
 // The sources play at the chosen speed, which shifts their pitch by the same factor; SoundTouch shifts it back
 // (times the transposition). Clicks enter the same processor on their own channel and leave it delayed by
@@ -16,7 +17,7 @@
 import { chordLane } from "./chord_lane.js";
 import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
 
-const BLOCK = 4096;
+const PRIME_FRAMES = 6144;  // the worklet's PRIME: output it buffers before it plays (its delay until it says)
 const SPEED_MIN = 50, SPEED_MAX = 150;
 const SEEK_STEP = 5;  // seconds moved by the Left/Right arrow keys
 // Fields where letters, Space and arrows are typing or choosing, so the player's shortcuts stay out of them.
@@ -58,7 +59,9 @@ async function start(root) {
   splitter.connect(merger, 0, 0);
   splitter.connect(merger, 1, 1);
   clickBus.connect(merger, 0, 2);
-  const proc = ctx.createScriptProcessor(BLOCK, 3, 2);
+  await ctx.audioWorklet.addModule(root.dataset.pitchWorklet);
+  const proc = new AudioWorkletNode(ctx, "practice-pitch", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
+    channelCount: 3, channelCountMode: "explicit", channelInterpretation: "discrete" });
   merger.connect(proc);
   proc.connect(master);
   const stemGains = buffers.map(() => { const g = ctx.createGain(); g.connect(musicBus); return g; });
@@ -71,53 +74,26 @@ async function start(root) {
   let clicks = [];
   let scheduledTo = 0;
 
-  // --- pitch processor: SoundTouch in pitch-only mode, FIFO out, click channel delayed to match
-  let shifter = null, fifo = new Float32Array(0), clickQ = new Float32Array(0), primed = false;
-  let capture = null, clickLead = 0;
-  const interleaved = new Float32Array(BLOCK * 2);
+  // --- pitch processor (practice_pitch_worklet.js, on the audio thread): SoundTouch in pitch-only mode, the click
+  // channel delayed to match; it reports the delay from input to speakers once its output has started
+  let capture = null, delayFrames = PRIME_FRAMES;
+  proc.port.onmessage = (e) => {
+    const m = e.data;
+    if (m.type === "delay") delayFrames = m.frames;
+    else if (m.type === "captured" && capture) capture.parts.push(m.samples);
+    else if (m.type === "captureEnd" && capture) capture.done();
+  };
   function resetProcessor() {
     const factor = Math.pow(2, st.semis / 12) / st.speed;
-    shifter = Math.abs(factor - 1) < 1e-6 ? null : new SoundTouch();
-    if (shifter) shifter.pitch = factor;
-    fifo = new Float32Array(0); clickQ = new Float32Array(0); primed = false;
+    const shifted = Math.abs(factor - 1) >= 1e-6;
     // SoundTouch's output leads or lags its input by a few ms (its overlap and the forward seek of each
-    // WSOLA segment); shift the click channel by the same amount so the clicks meet the beats they belong to.
-    const lag = shifter ? shifterLag(SoundTouch, factor, sr) : 0;
-    clickLead = Math.max(0, -lag);
-    if (lag > 0) clickQ = new Float32Array(lag);
+    // WSOLA segment); the processor shifts the click channel by the same amount so the clicks meet their beats.
+    const lag = shifted ? shifterLag(SoundTouch, factor, sr) : 0;
+    proc.port.postMessage({ type: "reset", factor, lag });
+    delayFrames = PRIME_FRAMES + lag;
     root.dataset.shifterLag = String(lag);
   }
   resetProcessor();
-  proc.onaudioprocess = (e) => {
-    const inL = e.inputBuffer.getChannelData(0), inR = e.inputBuffer.getChannelData(1), inC = e.inputBuffer.getChannelData(2);
-    const outL = e.outputBuffer.getChannelData(0), outR = e.outputBuffer.getChannelData(1);
-    const n = inL.length;
-    let produced;
-    if (shifter) {
-      for (let i = 0; i < n; i++) { interleaved[2 * i] = inL[i]; interleaved[2 * i + 1] = inR[i]; }
-      shifter.inputBuffer.putSamples(interleaved, 0, n);
-      shifter.process();
-      const got = shifter.outputBuffer.frameCount;
-      produced = new Float32Array(got * 2);
-      shifter.outputBuffer.receiveSamples(produced, got);
-    } else {
-      produced = new Float32Array(n * 2);
-      for (let i = 0; i < n; i++) { produced[2 * i] = inL[i]; produced[2 * i + 1] = inR[i]; }
-    }
-    fifo = concat(fifo, produced);
-    clickQ = concat(clickQ, inC);
-    if (clickLead > 0) { const drop = Math.min(clickLead, clickQ.length); clickQ = clickQ.subarray(drop); clickLead -= drop; }
-    // Start output once a block and a half is buffered, so SoundTouch's uneven output never runs dry.
-    if (!primed && fifo.length / 2 >= n * 1.5) primed = true;
-    const m = primed ? Math.min(n, fifo.length / 2) : 0;
-    for (let i = 0; i < m; i++) {
-      const c = clickQ[i];  // the click sample that entered together with this music sample
-      outL[i] = fifo[2 * i] + c; outR[i] = fifo[2 * i + 1] + c;
-    }
-    outL.fill(0, m); outR.fill(0, m);
-    fifo = fifo.subarray(2 * m); clickQ = clickQ.subarray(m);
-    if (capture) capture.push(Float32Array.from(outL));
-  };
 
   // --- transport
   const clickBuf = (freq) => {
@@ -135,7 +111,7 @@ async function start(root) {
     const len = st.b - st.a;
     return x < st.b ? x : st.a + ((x - st.a) % len);
   }
-  const latency = () => (BLOCK * 2.5) / sr + (ctx.outputLatency || ctx.baseLatency || 0);
+  const latency = () => delayFrames / sr + (ctx.outputLatency || ctx.baseLatency || 0);
   const now = () => positionAt(ctx.currentTime - latency());
 
   // Sources that reached the song's end have stopped for good: the next Play starts from the top (or loop A).
@@ -379,9 +355,13 @@ async function start(root) {
     ctx, setSpeed, setSemis, setLoop, seek, play: () => { ctx.resume(); play(true); }, pause,
     state: () => ({ ...st, position: now(), duration, beatPeriod }),
     async capture(seconds) {
-      capture = [];
+      const parts = [];
+      const ended = new Promise((done) => { capture = { parts, done }; });
+      proc.port.postMessage({ type: "capture", on: true });
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      const parts = capture; capture = null;
+      proc.port.postMessage({ type: "capture", on: false });
+      await ended;
+      capture = null;
       const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
       let o = 0; for (const p of parts) { out.set(p, o); o += p.length; }
       return { sampleRate: sr, samples: Array.from(out) };
@@ -419,7 +399,6 @@ function shifterLag(SoundTouch, factor, sr) {
   return best * 8;
 }
 
-function concat(a, b) { const out = new Float32Array(a.length + b.length); out.set(a); out.set(b, a.length); return out; }
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] || 0.5; }
 function fmt(t) { const m = Math.floor(t / 60), s = t - 60 * m; return `${m}:${s.toFixed(1).padStart(4, "0")}`; }
 function peaksOf(bufs, n) {  // the overview shows the whole mix: every stem summed, not the first one alone

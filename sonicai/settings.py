@@ -121,7 +121,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'sonicai.sqlite3'}")}
+EMBEDDED_DATABASE = VAR_DIR / "sonicai.sqlite3"  # the laptop default, which `manage.py studio` migrates itself
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{EMBEDDED_DATABASE}")}
 # Web requests run on a fixed set of threads (sonicai/asgi.py), so connections are kept and reused.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

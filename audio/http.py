@@ -72,6 +72,10 @@ def serve_stored(request, key: str, filename: str, attachment: bool = False) -> 
         response = FileResponse(fh, content_type=content_type, as_attachment=attachment, filename=filename)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
+    # Every stored object is written once under a new key (storage.new_key) and never changed, so the browser
+    # may keep it: the file page fetched the song twice per visit (its decoder and wavesurfer's player), and
+    # the mixer and practice pages fetched it again, up to 100 MB each time.
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
     if attachment and "Content-Disposition" not in response:  # a range of a download: quoted as the whole one is
         response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

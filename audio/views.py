@@ -41,11 +41,24 @@ def library(request):
     qs = AudioFile.objects.filter(user=request.user, parent__isnull=True).order_by("-created_at")
     page = Paginator(qs, 12).get_page(request.GET.get("page"))
     versions = versions_of(request.user, list(page.object_list))
+    analysing = analysis_jobs_of([af for af in page.object_list if not af.analysis])
     for af in page.object_list:
         af.versions = versions.get(af.id, [])
+        af.analysis_job = analysing.get(af.id)
     context = {"page": page, **upload_limits()}
     template = "audio/_library_items.html" if request.htmx else "audio/library.html"
     return render(request, template, context)
+
+
+def analysis_jobs_of(songs: list[AudioFile]) -> dict:
+    """The latest analysis job of each song not analysed yet: the library row follows it live (it stayed
+    "analysing…" until a reload) and says so when it failed."""
+    jobs = (ProcessingJob.objects.filter(audio_file__in=songs, job_type=ProcessingJob.Type.ANALYSIS)
+            .order_by("audio_file_id", "-created_at"))
+    latest: dict = {}
+    for job in jobs:
+        latest.setdefault(job.audio_file_id, job)
+    return latest
 
 
 def made_by(af: AudioFile) -> ProcessingJob | None:

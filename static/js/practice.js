@@ -269,7 +269,14 @@ async function start(root) {
     draw();
     return true;
   }
-  loopA.addEventListener("change", () => setLoop(+loopA.value, st.b, st.loop));
+  loopA.addEventListener("change", () => {
+    const a = +loopA.value;
+    if (st.b > a + 0.05 || a >= duration - 0.05) { setLoop(a, st.b, st.loop); return; }
+    // An A typed past B (the first of two fields filled in for a loop further on) takes the loop there with
+    // its length, rather than being refused and then silently lost when B is typed.
+    const b = Math.min(duration, a + Math.max(st.b - st.a, beatPeriod));
+    if (setLoop(a, b, st.loop)) loopMessage.textContent = `B moved to ${b.toFixed(2)} s, after the new A.`;
+  });
   loopB.addEventListener("change", () => setLoop(st.a, +loopB.value, st.loop));
   loopOn.addEventListener("change", () => setLoop(st.a, st.b, loopOn.checked));
   $("set-a").addEventListener("click", () => setLoop(snap(now()), Math.max(st.b, snap(now()) + beatPeriod), st.loop));

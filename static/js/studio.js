@@ -156,7 +156,17 @@ function bindJobElement(el) {
   }
 }
 
-function bindJobs(root) { (root || document).querySelectorAll("[data-job-id]").forEach(bindJobElement); }
+function bindJobs(root) {
+  (root || document).querySelectorAll("[data-job-id]").forEach(bindJobElement);
+  // A library row whose song is being analysed shows its tempo and key once the analysis ends.
+  (root || document).querySelectorAll("[data-analysis-job]").forEach((el) => {
+    if (el.dataset.bound) return;
+    el.dataset.bound = "1";
+    watchJob(el.dataset.analysisJob, (job) => {
+      if (["completed", "failed", "cancelled"].includes(job.status)) document.body.dispatchEvent(new CustomEvent("library-changed"));
+    });
+  });
+}
 
 // Uploads: every dropped or chosen file gets its own row with a progress bar; they go one after another
 // (the server decodes each in full) and the library refreshes as each one lands.

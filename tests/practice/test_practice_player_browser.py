@@ -179,6 +179,16 @@ def test_loop_fields_refuse_an_a_past_the_end_and_a_b_before_a_and_say_why(s):
     page.fill("#loop-b", "8")
     page.press("#loop-b", "Tab")
     expect(page.locator("#loop-message")).to_have_text("")
+    # A loop further on, typed A first: A past B moves B along (it used to be refused, and B alone then made
+    # a loop from the old A), and the B typed next is taken.
+    page.fill("#loop-a", "12")
+    page.press("#loop-a", "Tab")
+    expect(page.locator("#loop-message")).to_have_text("B moved to 15.00 s, after the new A.")
+    page.fill("#loop-b", "20")
+    page.press("#loop-b", "Tab")
+    expect(page.locator("#loop-message")).to_have_text("")
+    state = page.evaluate("window.practicePlayer.state()")
+    assert (state["a"], state["b"]) == (12, 20)
     page.close()
 
 

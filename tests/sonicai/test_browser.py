@@ -26,6 +26,14 @@ def test_register_upload_waveform_and_live_analysis(tmp_path):
         # the waveform player draws the peaks and becomes ready to play
         expect(page.locator("#player")).to_have_attribute("data-ready", "1", timeout=30_000)
         assert page.evaluate("window.sonicPlayer.getDuration()") == pytest.approx(6.0, abs=0.1)
+        # The song crossed the network once, though the page decodes it for the waveform and again to play it.
+        file_id = page.url.rstrip("/").split("/")[-1]
+        page.reload()
+        expect(page.locator("#player")).to_have_attribute("data-ready", "1", timeout=30_000)
+        studio.log.flush()
+        served = [line for line in (tmp_path / "studio.log").read_text().splitlines()
+                  if f"GET /files/{file_id}/stream" in line]
+        assert len(served) == 1, served
         # the analysis job's progress arrives over the WebSocket; the page then shows the results
         expect(page.locator("#tempo")).to_contain_text("BPM", timeout=120_000)
         expect(page.locator("#key")).not_to_be_empty()
@@ -41,4 +49,27 @@ def test_register_upload_waveform_and_live_analysis(tmp_path):
         page.screenshot(path=str(tmp_path / "file-page.png"), full_page=True)
         page.goto(f"{studio.url}/jobs/")
         expect(page.locator(".job-status").first).to_have_text("completed")
+        browser.close()
+
+
+def test_library_rows_show_tempo_and_key_when_their_analysis_ends(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    songs = []
+    for name, seconds in (("first take.wav", 5.0), ("second take.flac", 6.0)):
+        songs.append(tmp_path / name)
+        songs[-1].write_bytes(encode(tone(seconds), SR, name.rsplit(".", 1)[1]))
+    with Studio(tmp_path) as studio, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        register_in_browser(page, studio, "libraryuser")
+        page.set_input_files("#file-input", [str(s) for s in songs])  # two songs: the page stays on the library
+        expect(page.locator(".upload[data-state=done]")).to_have_count(2, timeout=60_000)
+        rows = page.locator("#library-items .song")
+        expect(rows).to_have_count(2)
+        # No reload: each row follows its song's analysis and then shows the tempo and the key.
+        for row in range(2):
+            expect(rows.nth(row).locator(".song-facts")).to_contain_text("BPM", timeout=180_000)
+            expect(rows.nth(row).locator(".song-key")).not_to_be_empty()
+        assert page.locator("[data-analysis-job]").count() == 0
         browser.close()

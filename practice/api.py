@@ -13,6 +13,7 @@ from audio.describe import download_name
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
+from sonicai.api import ChoiceField
 
 from . import services
 from .actors import transcribe_stems
@@ -20,7 +21,7 @@ from .actors import transcribe_stems
 
 class TranscribeRequest(serializers.Serializer):
     audio_file_id = serializers.UUIDField()
-    source = serializers.ChoiceField(choices=list(services.SOURCES), default=services.ALL_STEMS,
+    source = ChoiceField(choices=list(services.SOURCES), default=services.ALL_STEMS,
                                      help_text="'stems' (every stem of the latest separation), 'mix', or one stem")
 
 

@@ -9,7 +9,7 @@ from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
-from sonicai.api import NumberField, WholeNumberField
+from sonicai.api import ChoiceField, NumberField, WholeNumberField
 from sonicai.music.remix.genres import ARRANGER, GENRE_ENGINES, GENRES
 from sonicai.music.remix.pipeline import PITCH_RANGE, TEMPO_PERCENT_RANGE, RemixParams, genre_engines
 
@@ -43,7 +43,7 @@ class RemixRequest(AudioJobRequest):
 class GenreRequest(RemixRequest):
     genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}",
                                   error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
-    genre_engine = serializers.ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
+    genre_engine = ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
                                            help_text="musicgen-melody needs its weights installed")
     target_bpm = NumberField(required=False, allow_null=True, min_value=20, max_value=300,
                                         error_messages=_range_error("target tempo", 20, 300, "BPM"))

@@ -56,6 +56,7 @@ def alignment(remix: Remix) -> dict:
 def studio(request, pk):
     from sonicai.music.remix.pipeline import genre_engines
     from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
+    from sonicai.music.transform.stretch import BPM_RANGE, RATE_RANGE
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     remixes = list(Remix.objects.filter(original_file=af, user=request.user)
@@ -65,12 +66,17 @@ def studio(request, pk):
         r.align = alignment(r)
     analysis = af.analysis or {}
     source_bpm = analysis.get("tempo_bpm")
+    # The tempo slider spans what a render accepts: the API's BPM range within the stretch ratios Rubber Band is
+    # given (it stopped at 40-240 BPM whatever the song, where the API takes 20-300).
+    bpm_range = BPM_RANGE if not source_bpm else (max(BPM_RANGE[0], source_bpm * RATE_RANGE[0]),
+                                                  min(BPM_RANGE[1], source_bpm * RATE_RANGE[1]))
     # A reload while a remix renders shows it still running (and the page moves on when it is done).
     running = af.jobs.filter(job_type__in=REMIX_JOB_TYPES, status__in=ProcessingJob.ACTIVE).order_by("-created_at")
     return render(request, "remix/studio.html", {
         "jobs": annotate_jobs(running[:10]),
         "af": af, "genres": genre_tempos(source_bpm), "presets": PRESETS, "effect_specs": EFFECT_SPECS,
-        "remixes": remixes, "source_bpm": source_bpm, "key_name": describe.analysis_key(analysis),
+        "remixes": remixes, "source_bpm": source_bpm, "bpm_min": bpm_range[0], "bpm_max": bpm_range[1],
+        "key_name": describe.analysis_key(analysis),
         "source_lufs": analysis.get("loudness_lufs"), "preview_seconds": PREVIEW_SECONDS,
         "alignments": {str(r.result_file_id): r.align for r in remixes if r.result_file_id},
         "genre_engines": for_user(request.user, genre_engines(settings.MODELS_DIR)),

@@ -30,6 +30,18 @@ class WholeNumberField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class ChoiceField(serializers.ChoiceField):
+    """One of a list in a request. DRF's refusal ('"kazoo" is not a valid choice.') does not say what is; this one
+    lists the choices."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(
+                f'"{data}" is not one of the choices: {", ".join(str(c) for c in self.choices)}.') from None
+
+
 class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable."

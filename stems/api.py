@@ -11,6 +11,7 @@ from audio.engine_notes import for_user, unavailable_detail
 from audio.jobs import start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobStartedSerializer
+from sonicai.api import ChoiceField
 
 from . import services
 from .actors import mix_stems, separate_stems
@@ -24,7 +25,7 @@ class SeparateRequest(AudioJobRequest):
 class MixRequest(serializers.Serializer):
     gains = serializers.DictField(required=False, default=dict,
                                   help_text='{"vocals": -3.0, "drums": {"gain_db": 0, "mute": false, "solo": false}}')
-    format = serializers.ChoiceField(choices=services.EXPORT_FORMATS, default="wav")
+    format = ChoiceField(choices=services.EXPORT_FORMATS, default="wav")
 
 
 def stem_label(stem: Stem) -> str:

@@ -42,3 +42,16 @@ def mmss(seconds) -> str:
         return ""
     total = int(round(float(seconds)))
     return f"{total // 60}:{total % 60:02d}"
+
+
+@register.filter
+def ago(when) -> str:
+    """ "just now" for the last minute (timesince said "0 minutes ago"), else "3 minutes ago"."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if when is None:
+        return ""
+    if (timezone.now() - when).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(when)} ago"

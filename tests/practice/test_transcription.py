@@ -155,3 +155,11 @@ def test_lead_sheet_api_in_each_format(api, user):
     assert b"[Bb]" in api.get(url + "?as=chordpro").content
     assert api.get(url + "?as=musicxml").content.startswith(b"<?xml")
     assert api.get(url + "?as=kazoo").status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_unknown_source_is_refused_with_the_choices(api, upload):
+    body = upload("wav", seconds=2.0)
+    res = api.post("/api/v1/practice/transcribe", {"audio_file_id": body["id"], "source": "kazoo"}, format="json")
+    assert res.status_code == 400
+    assert res.json()["source"][0].startswith('"kazoo" is not one of the choices: stems, mix, vocals, drums, bass, other')

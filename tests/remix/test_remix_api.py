@@ -174,6 +174,11 @@ def test_remix_errors_name_the_field_in_a_sentence(api, upload):
     for extra, field, message in cases:
         res = api.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], **extra}, format="json")
         assert res.status_code == 400 and res.json() == {field: [message]}, res.json()
+    # An unknown effect is counted as the range messages count (from 1), not as a list index.
+    res = api.post("/api/v1/remix/effects", {"audio_file_id": body["id"], "effects": [
+        {"type": "gain", "gain_db": -3}, {"type": "nonsense"}]}, format="json")
+    assert res.status_code == 400
+    assert res.json()["effects"][0].startswith("The effects chain is not valid: effect 2: 'nonsense' is not an effect;")
 
 
 def test_a_region_with_only_a_start_too_near_the_end_is_refused_before_queueing(api, upload):
@@ -198,3 +203,20 @@ def test_a_whole_song_shorter_than_a_region_can_still_be_worked_on(api, upload):
     for path, extra in (("/api/v1/remix/effects", {"effects": [{"type": "reverb"}]}), ("/api/v1/stems/separate", {})):
         res = api.post(path, {"audio_file_id": body["id"], **extra}, format="json")
         assert res.status_code == 202, (path, res.content)
+
+
+def test_the_tempo_slider_spans_what_a_render_accepts(client, user, upload):
+    import re
+
+    from audio.models import AudioFile
+
+    body = upload("wav", seconds=2.0)
+    AudioFile.objects.filter(pk=body["id"]).update(analysis={"tempo_bpm": 120.0, "key": "A", "mode": "minor"})
+    client.force_login(user)
+    page = client.get(f"/remix/{body['id']}/").content.decode()
+    low, high = map(float, re.search(r'id="bpm" min="([\d.]+)" max="([\d.]+)"', page).groups())
+    # the API takes 20-300 BPM within a quarter to four times the song's speed: 30-300 for a 120 BPM song
+    assert (low, high) == (30.0, 300.0)
+    job = client.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], "target_bpm": high},
+                      content_type="application/json")
+    assert job.status_code == 202, job.content

@@ -35,3 +35,11 @@ def test_library_is_paginated_with_htmx(client, user, upload):
     assert "Page 1 of 2" in first
     partial = client.get("/library/?page=2", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "Page 2 of 2" in partial
+
+
+def test_a_new_song_was_added_just_now_and_one_page_needs_no_pager(client, user, upload):
+    upload("wav", seconds=0.5)
+    client.force_login(user)
+    page = client.get("/library/").content.decode()
+    assert "just now" in page and "0 minutes ago" not in page
+    assert "Page 1 of 1" not in page

@@ -222,12 +222,14 @@ def validate_chain(chain: list[dict] | dict | str) -> list[dict]:
         raise EffectsError(f"effects chain has {len(chain)} effects; at most {MAX_CHAIN_LENGTH} allowed")
     out = []
     for i, item in enumerate(chain):
-        where = f"chain[{i}]"
+        # Counted from 1 and named by type, as the API's range messages name them ("effect 1 (reverb): ...").
+        where = f"effect {i + 1}"
         if not isinstance(item, dict):
             raise EffectsError(f"{where} must be an object with a 'type'")
         kind = item.get("type")
         if kind not in EFFECT_SPECS:
-            raise EffectsError(f"{where}.type {kind!r} is not an effect; expected one of: {', '.join(EFFECT_SPECS)}")
+            raise EffectsError(f"{where}: {kind!r} is not an effect; expected one of: {', '.join(EFFECT_SPECS)}")
+        where = f"{where} ({kind})"
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
             raise EffectsError(f"{where}.enabled must be true or false")

@@ -286,6 +286,14 @@ def test_status_hint_stem_names_and_tap_targets(s):
         assert label["width"] >= 24 and label["height"] >= 24, (box_id, label)
     phone.locator("label:has(#count-in)").click(position={"x": 2, "y": 2})
     assert phone.is_checked("#count-in"), "a tap at the label's corner ticks the box"
+    # Everything stays inside the card, and the loop's A and B sit side by side, as do their two buttons.
+    card = phone.locator("#practice").bounding_box()
+    for part in ("#bpm-value", "#transpose-value", "#loop-b", "#set-b"):
+        box = phone.locator(part).bounding_box()
+        assert box["x"] + box["width"] <= card["x"] + card["width"] - 8, (part, box, card)
+    boxes = {part: phone.locator(part).bounding_box() for part in ("#loop-a", "#loop-b", "#set-a", "#set-b")}
+    assert abs(boxes["#loop-a"]["y"] - boxes["#loop-b"]["y"]) < 4
+    assert abs(boxes["#set-a"]["y"] - boxes["#set-b"]["y"]) < 4
     phone.close()
 
 

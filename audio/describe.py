@@ -20,6 +20,26 @@ JOB_LABELS = {
 }
 
 
+#: What a render of the remix page did, in the order it applies them, by the parameter that asks for it.
+_RENDER_STEPS = (("tempo", "tempo change"), ("pitch", "pitch shift"), ("effects", "effects"))
+
+
+def job_label(job_type: str, params: dict | None = None) -> str:
+    """ "Stem separation"; a remix-page render that did more than its job type names says all of it ("Tempo
+    change, pitch shift and effects": one render listed as "Tempo change" had been shifted and reverbed too)."""
+    label = JOB_LABELS.get(job_type, job_type.replace("_", " ").capitalize())
+    p = params or {}
+    if job_type not in dict(_RENDER_STEPS) or p.get("genre"):
+        return label
+    asked = {"tempo": job_type == "tempo" or p.get("target_bpm") is not None or p.get("tempo_change") is not None,
+             "pitch": bool(p.get("pitch")), "effects": bool(p.get("effects"))}
+    steps = [words for step, words in _RENDER_STEPS if asked[step] or step == job_type]
+    if len(steps) < 2:
+        return label
+    text = f"{', '.join(steps[:-1])} and {steps[-1]}"
+    return text[0].upper() + text[1:]
+
+
 def genre_label(genre: str | None) -> str:
     if not genre:
         return ""

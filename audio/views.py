@@ -14,7 +14,6 @@ from sonicai.api import get_owned
 from sonicai.music.notes import note_names
 
 from . import describe, services, storage
-from .describe import JOB_LABELS
 from .http import serve_stored
 from .jobs import job_payload
 from .models import AudioFile, ProcessingJob
@@ -97,7 +96,8 @@ def versions_of(user, songs: list[AudioFile]) -> dict:
                 rows.append(_job_version(job, node, depth))
             for child in children.get(node.id, []):
                 remix = next(iter(child.remix_results.all()), None)
-                what = JOB_LABELS.get(remix.job.job_type, "Remix") if remix else child.get_source_display()
+                what = (describe.job_label(remix.job.job_type, remix.job.input_params) if remix
+                        else child.get_source_display())
                 rows.append({"kind": "file", "name": child.original_name, "url": reverse("audio:file", args=[child.id]),
                              "download": reverse("audio-download", args=[child.id]), "created_at": child.created_at,
                              "what": what,
@@ -175,7 +175,7 @@ def file_page(request, pk):
         "mood": af.moods.order_by("-created_at").first(),
         "parent": parent,
         "origin": origin,
-        "origin_label": JOB_LABELS.get(origin.job_type, "") if origin else "",
+        "origin_label": describe.job_label(origin.job_type, origin.input_params) if origin else "",
         "origin_summary": describe.job_summary(origin) if origin else "",
         "versions": versions_of(request.user, [af]).get(af.id, []),
     })

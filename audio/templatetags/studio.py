@@ -27,7 +27,7 @@ def song_title(name: str) -> str:
 @register.filter
 def job_label(job) -> str:
     """ "Stem separation", as every page names the job (Django's own label would be "Stem Separation")."""
-    return describe.JOB_LABELS.get(job.job_type, job.get_job_type_display())
+    return describe.job_label(job.job_type, job.input_params)
 
 
 @register.filter

@@ -1,6 +1,6 @@
 """Words for musicians: key spelling, job summaries and download names."""
 
-from audio.describe import download_name, job_details, remix_name, song_title
+from audio.describe import download_name, job_details, job_label, remix_name, song_title
 from sonicai.music.notes import key_display as key_name
 from sonicai.music.notes import note_names
 
@@ -50,3 +50,13 @@ def test_a_key_the_analysis_doubts_is_shown_as_uncertain():
     assert analysis_key({"key": "A#", "mode": "major", "key_uncertain": True}) == "B♭ major (uncertain)"
     assert analysis_key({"key": "A#", "mode": "major"}) == "B♭ major"  # analyses stored before the flag existed
     assert analysis_key(None) == ""
+
+
+def test_a_render_is_labelled_by_everything_it_did():
+    assert job_label("stem_separation") == "Stem separation"
+    assert job_label("tempo", {"tempo_change": 25, "pitch": 0.0, "effects": None}) == "Tempo change"
+    assert job_label("tempo", {"target_bpm": 90, "pitch": 2.0, "effects": [{"type": "reverb"}]}) == (
+        "Tempo change, pitch shift and effects")
+    assert job_label("pitch", {"pitch": -1.0, "effects": {"preset": "lofi_tape"}}) == "Pitch shift and effects"
+    assert job_label("effects", {"effects": [{"type": "gain"}], "pitch": 0}) == "Effects"
+    assert job_label("remix", {"genre": "lofi", "pitch": 2.0}) == "Genre remix"

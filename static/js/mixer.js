@@ -198,6 +198,9 @@
           const a = document.createElement("a");
           a.href = link.url; a.textContent = `Download ${label} (${fmt.toUpperCase()})`;
           status.appendChild(a);
+          // The export was asked for with a download button: the file comes by itself (it took a second click),
+          // and the link stays for another copy.
+          a.click();
         } else if (job.status === "failed") {
           status.textContent = job.error_message;
         }

@@ -28,8 +28,10 @@ def test_separate_then_mix_and_export_in_the_browser(tmp_path):
         assert [rows.nth(i).locator(".stem-name").text_content() for i in range(4)] == [
             "vocals", "drums", "bass", "other"]
         page.select_option("#export-format", "flac")
-        rows.nth(2).locator(".stem-export").click()
-        expect(page.locator("#export-status a")).to_have_text("Download bass (FLAC)", timeout=60_000)
+        with page.expect_download(timeout=60_000) as exported:  # one click: the file comes when it is ready
+            rows.nth(2).locator(".stem-export").click()
+        assert exported.value.suggested_filename.endswith("bass.flac")
+        expect(page.locator("#export-status a")).to_have_text("Download bass (FLAC)")
         rows.nth(0).locator(".stem-mute").click()
         page.click("#export-mix")
         expect(page.locator("#export-status a")).to_have_text("Download mix (FLAC)", timeout=60_000)

@@ -1,5 +1,7 @@
 """Studio pages for the audio library, file page and jobs."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from sonicai.api import get_owned
@@ -41,9 +44,13 @@ def library(request):
     page = Paginator(qs, 12).get_page(request.GET.get("page"))
     versions = versions_of(request.user, list(page.object_list))
     analysing = analysis_jobs_of([af for af in page.object_list if not af.analysis])
+    recently = timezone.now() - timedelta(days=1)
     for af in page.object_list:
         af.versions = versions.get(af.id, [])
         af.analysis_job = analysing.get(af.id)
+        # Open: the newest songs' versions, and any song's made in the last day (a remix of an old song sat
+        # folded away at the bottom of the list).
+        af.versions_open = any(v["created_at"] >= recently for v in af.versions if v.get("created_at"))
     context = {"page": page, **upload_limits()}
     template = "audio/_library_items.html" if request.htmx else "audio/library.html"
     return render(request, template, context)
@@ -225,5 +232,14 @@ def signed_download(request, token):
 @login_required
 def jobs_page(request):
     qs = ProcessingJob.objects.filter(user=request.user).select_related("audio_file").order_by("-created_at")
+    # Every remix, export or generation is analysed when it lands: half the rows of a busy list were those
+    # automatic analyses. Finished ones are listed on request; running or failed ones always.
+    automatic = qs.filter(job_type=ProcessingJob.Type.ANALYSIS, audio_file__parent__isnull=False,
+                          status=ProcessingJob.Status.COMPLETED)
+    show_all = request.GET.get("all") == "1"
+    hidden = 0 if show_all else automatic.count()
+    if not show_all:
+        qs = qs.exclude(pk__in=automatic.values("pk"))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "audio/jobs.html", {"page": page, "jobs": annotate_jobs(page.object_list)})
+    return render(request, "audio/jobs.html", {"page": page, "jobs": annotate_jobs(page.object_list),
+                                               "hidden_analyses": hidden, "show_all": show_all})

@@ -43,3 +43,38 @@ def test_a_new_song_was_added_just_now_and_one_page_needs_no_pager(client, user,
     page = client.get("/library/").content.decode()
     assert "just now" in page and "0 minutes ago" not in page
     assert "Page 1 of 1" not in page
+
+
+def test_jobs_page_leaves_out_finished_analyses_of_remixes_unless_asked(client, user, upload):
+    from audio.models import AudioFile, ProcessingJob
+
+    song, remix = upload("wav", seconds=0.5), upload("wav", seconds=0.5)
+    AudioFile.objects.filter(pk=remix["id"]).update(parent_id=song["id"])
+    jobs = ProcessingJob.objects.filter(job_type="analysis")
+    assert jobs.count() == 2
+    jobs.update(status="completed")
+    remix_job = jobs.get(audio_file_id=remix["id"])
+    client.force_login(user)
+    page = client.get("/jobs/").content.decode()
+    assert str(remix_job.id) not in page and str(jobs.get(audio_file_id=song["id"]).id) in page
+    assert "1 finished analysis of remixes and exports is not listed" in page
+    assert str(remix_job.id) in client.get("/jobs/?all=1").content.decode()
+    jobs.filter(pk=remix_job.pk).update(status="failed")  # a failed one is always there to be seen
+    assert str(remix_job.id) in client.get("/jobs/").content.decode()
+
+
+def test_a_song_with_a_new_version_shows_it_even_far_down_the_library(client, user, upload):
+    import re
+
+    from audio.models import AudioFile
+
+    oldest = upload("wav", seconds=0.5)
+    songs = [upload("wav", seconds=0.5) for _ in range(3)]
+    remix = upload("wav", seconds=0.5)
+    AudioFile.objects.filter(pk=remix["id"]).update(parent_id=oldest["id"])
+    client.force_login(user)
+    page = client.get("/library/").content.decode()
+    row = r'<li class="song" data-file-id="([^"]+)">(.*?)</li>\s*(?=<li class="song"|</ul>)'
+    rows = dict(re.findall(row, page, re.S))
+    assert set(rows) == {oldest["id"], *(s["id"] for s in songs)}
+    assert re.search(r'<details class="versions"\s+open>', rows[oldest["id"]]), "the 4th song's new version is folded"

@@ -236,10 +236,11 @@ def jobs_page(request):
     # automatic analyses. Finished ones are listed on request; running or failed ones always.
     automatic = qs.filter(job_type=ProcessingJob.Type.ANALYSIS, audio_file__parent__isnull=False,
                           status=ProcessingJob.Status.COMPLETED)
+    newest = qs.values_list("id", flat=True).first()  # what the "new jobs have started" check compares with
     show_all = request.GET.get("all") == "1"
     hidden = 0 if show_all else automatic.count()
     if not show_all:
         qs = qs.exclude(pk__in=automatic.values("pk"))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "audio/jobs.html", {"page": page, "jobs": annotate_jobs(page.object_list),
-                                               "hidden_analyses": hidden, "show_all": show_all})
+                                               "hidden_analyses": hidden, "show_all": show_all, "newest": newest})

@@ -246,6 +246,11 @@ async function uploadFiles(zone, files) {
   let last = null, ok = 0;
   for (const [file, row] of rows) {
     const state = row.querySelector(".upload-state"), msg = row.querySelector(".upload-msg");
+    if (file.size === 0) {  // said here: the browser's length probe of an empty file logs a network error
+      row.dataset.state = "failed"; state.textContent = "not uploaded";
+      msg.textContent = `${file.name} is empty (0 bytes): there is no sound in it to upload.`;
+      continue;
+    }
     if (file.size > maxBytes) {
       row.dataset.state = "failed"; state.textContent = "not uploaded";
       msg.textContent = `${file.name} is ${fmtSize(file.size)}; songs can be up to ${zone.dataset.maxMb} MB. Export a shorter or compressed version (MP3, FLAC, OGG).`;

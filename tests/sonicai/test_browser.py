@@ -62,7 +62,11 @@ def test_library_rows_show_tempo_and_key_when_their_analysis_ends(tmp_path):
     with Studio(tmp_path) as studio, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
+        console = []
+        page.on("console", lambda m: m.type in ("warning", "error") and console.append(m.text))
         register_in_browser(page, studio, "libraryuser")
+        empty = tmp_path / "empty.wav"
+        empty.write_bytes(b"")
         page.set_input_files("#file-input", [str(s) for s in songs])  # two songs: the page stays on the library
         expect(page.locator(".upload[data-state=done]")).to_have_count(2, timeout=60_000)
         rows = page.locator("#library-items .song")
@@ -72,4 +76,10 @@ def test_library_rows_show_tempo_and_key_when_their_analysis_ends(tmp_path):
             expect(rows.nth(row).locator(".song-facts")).to_contain_text("BPM", timeout=180_000)
             expect(rows.nth(row).locator(".song-key")).not_to_be_empty()
         assert page.locator("[data-analysis-job]").count() == 0
+        # An empty file is refused in the page, in a sentence, without a network error in the console.
+        page.set_input_files("#file-input", [str(empty), str(songs[0])])
+        expect(page.locator(".upload[data-state=failed] .upload-msg")).to_have_text(
+            "empty.wav is empty (0 bytes): there is no sound in it to upload.")
+        expect(page.locator(".upload[data-state=done]")).to_have_count(3, timeout=60_000)
+        assert console == []
         browser.close()

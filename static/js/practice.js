@@ -16,8 +16,8 @@
 
 import { chordLane } from "./chord_lane.js";
 import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
+import { PitchCore, PRIME } from "./practice_pitch_core.js";
 
-const PRIME_FRAMES = 6144;  // the worklet's PRIME: output it buffers before it plays (its delay until it says)
 const SPEED_MIN = 50, SPEED_MAX = 150;
 const SEEK_STEP = 5;  // seconds moved by the Left/Right arrow keys
 // Fields where letters, Space and arrows are typing or choosing, so the player's shortcuts stay out of them.
@@ -59,9 +59,7 @@ async function start(root) {
   splitter.connect(merger, 0, 0);
   splitter.connect(merger, 1, 1);
   clickBus.connect(merger, 0, 2);
-  await ctx.audioWorklet.addModule(root.dataset.pitchWorklet);
-  const proc = new AudioWorkletNode(ctx, "practice-pitch", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [2],
-    channelCount: 3, channelCountMode: "explicit", channelInterpretation: "discrete" });
+  const { proc, send, blockDelay } = await pitchProcessor(ctx, root.dataset.pitchWorklet, (m) => onProcessor(m));
   merger.connect(proc);
   proc.connect(master);
   const stemGains = buffers.map(() => { const g = ctx.createGain(); g.connect(musicBus); return g; });
@@ -76,21 +74,20 @@ async function start(root) {
 
   // --- pitch processor (practice_pitch_worklet.js, on the audio thread): SoundTouch in pitch-only mode, the click
   // channel delayed to match; it reports the delay from input to speakers once its output has started
-  let capture = null, delayFrames = PRIME_FRAMES;
-  proc.port.onmessage = (e) => {
-    const m = e.data;
-    if (m.type === "delay") delayFrames = m.frames;
+  let capture = null, delayFrames = PRIME + blockDelay;
+  function onProcessor(m) {
+    if (m.type === "delay") delayFrames = m.frames + blockDelay;
     else if (m.type === "captured" && capture) capture.parts.push(m.samples);
     else if (m.type === "captureEnd" && capture) capture.done();
-  };
+  }
   function resetProcessor() {
     const factor = Math.pow(2, st.semis / 12) / st.speed;
     const shifted = Math.abs(factor - 1) >= 1e-6;
     // SoundTouch's output leads or lags its input by a few ms (its overlap and the forward seek of each
     // WSOLA segment); the processor shifts the click channel by the same amount so the clicks meet their beats.
     const lag = shifted ? shifterLag(SoundTouch, factor, sr) : 0;
-    proc.port.postMessage({ type: "reset", factor, lag });
-    delayFrames = PRIME_FRAMES + lag;
+    send({ type: "reset", factor, lag });
+    delayFrames = PRIME + lag + blockDelay;
     root.dataset.shifterLag = String(lag);
   }
   resetProcessor();
@@ -364,9 +361,9 @@ async function start(root) {
     async capture(seconds) {
       const parts = [];
       const ended = new Promise((done) => { capture = { parts, done }; });
-      proc.port.postMessage({ type: "capture", on: true });
+      send({ type: "capture", on: true });
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      proc.port.postMessage({ type: "capture", on: false });
+      send({ type: "capture", on: false });
       await ended;
       capture = null;
       const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
@@ -374,6 +371,27 @@ async function start(root) {
       return { sampleRate: sr, samples: Array.from(out) };
     },
   };
+}
+
+// The pitch processor as a node (merger in, stereo out), `send` for its messages and the delay its blocks add.
+// An AudioWorklet where the page has one; a page served over plain http:// to another machine has none (worklets
+// need a secure origin), and there the same processor runs in a ScriptProcessorNode on the page's thread.
+async function pitchProcessor(ctx, workletUrl, onMessage) {
+  if (ctx.audioWorklet) {
+    await ctx.audioWorklet.addModule(workletUrl);
+    const proc = new AudioWorkletNode(ctx, "practice-pitch", { numberOfInputs: 1, numberOfOutputs: 1,
+      outputChannelCount: [2], channelCount: 3, channelCountMode: "explicit", channelInterpretation: "discrete" });
+    proc.port.onmessage = (e) => onMessage(e.data);
+    return { proc, send: (m) => proc.port.postMessage(m), blockDelay: 0 };
+  }
+  const BLOCK = 4096;
+  const core = new PitchCore(onMessage);
+  const proc = ctx.createScriptProcessor(BLOCK, 3, 2);
+  proc.onaudioprocess = (e) => {
+    const i = e.inputBuffer, o = e.outputBuffer;
+    core.process(i.getChannelData(0), i.getChannelData(1), i.getChannelData(2), o.getChannelData(0), o.getChannelData(1));
+  };
+  return { proc, send: (m) => core.handle(m), blockDelay: 2 * BLOCK };  // a block in, a block out
 }
 
 // Lag (output index - input index, in samples) of a SoundTouch pitch shift by ``factor``: bursts pushed through a

@@ -320,3 +320,26 @@ def test_piano_roll_has_note_names_a_time_ruler_and_a_click_seeks(s):
     label = page.locator("#tracks label").first.bounding_box()
     assert label["width"] >= 24 and label["height"] >= 24, label
     page.close()
+
+
+def test_without_an_audio_worklet_the_player_still_plays_at_pitch(s):
+    """Served over plain http:// to another machine, a page has no AudioWorklet (worklets need a secure origin):
+    the same pitch processor then runs on the page's thread, and 80 % speed still sounds at the song's pitch."""
+    page = s.context.new_page()
+    page.add_init_script("Object.defineProperty(BaseAudioContext.prototype, 'audioWorklet', {get: () => undefined})")
+    page.goto(f"{s.studio.url}/practice/{s.song_id}/")
+    page.wait_for_selector("#practice[data-ready='1']", timeout=60_000)
+    assert page.evaluate("window.practicePlayer.ctx.audioWorklet") is None
+    page.evaluate("window.practicePlayer.setSpeed(80)")
+    page.locator("#play").click()
+    page.wait_for_timeout(1500)
+    rec = page.evaluate("window.practicePlayer.capture(3.0)")
+    page.close()
+    x, sr = np.asarray(rec["samples"], dtype=np.float64), rec["sampleRate"]
+    assert len(x) > 2 * sr and np.abs(x).max() > 0.05, "the page played nothing"
+    n = 1 << int(np.ceil(np.log2(len(x) * 4)))
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x)), n))
+    f = np.fft.rfftfreq(n, 1 / sr)
+    band = (f > 250) & (f < 1000)
+    peak = f[band][np.argmax(spec[band])]
+    assert abs(1200 * np.log2(peak / 440.0)) < 10, f"the tone sounds at {peak:.1f} Hz"  # 352 Hz uncorrected

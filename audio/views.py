@@ -232,7 +232,7 @@ def signed_download(request, token):
 @login_required
 def jobs_page(request):
     qs = ProcessingJob.objects.filter(user=request.user).select_related("audio_file").order_by("-created_at")
-    # Every remix, export or generation is analysed when it lands: half the rows of a busy list were those
+    # Every remix, preview or export is analysed when it lands: half the rows of a busy list were those
     # automatic analyses. Finished ones are listed on request; running or failed ones always.
     automatic = qs.filter(job_type=ProcessingJob.Type.ANALYSIS, audio_file__parent__isnull=False,
                           status=ProcessingJob.Status.COMPLETED)

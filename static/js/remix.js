@@ -112,6 +112,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("preset").addEventListener("change", (e) => { if (e.target.value) rack.load(presets[e.target.value]); });
   $("fx-add").addEventListener("click", () => rack.add($("fx-type").value));
 
+  // The chosen engine's description sits under the menu: inside it, a phone cut it short.
+  const engineMenu = $("genre-engine");
+  const describeEngine = () => { $("engine-description").textContent = engineMenu.selectedOptions[0]?.dataset.description || ""; };
+  engineMenu.addEventListener("change", describeEngine);
+
   // ---- the settings survive the reload that opens the comparison: the next render starts from them
   const savedKey = `sonicai-remix:${audioId}`;
   function saveSettings() {
@@ -129,7 +134,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const chip = Array.from(root.querySelectorAll(".chip")).find((c) => c.dataset.genre === (s.genre || ""));
     if (chip) chip.click();
     const engine = Array.from($("genre-engine").options).find((o) => o.value === s.engine && !o.disabled);
-    if (engine) $("genre-engine").value = s.engine;
+    if (engine) { $("genre-engine").value = s.engine; describeEngine(); }
     if (s.bpm !== null && s.bpm !== undefined) { bpm.value = s.bpm; bpmTouched = true; }
     $("pitch").value = s.pitch || 0;
     $("formants").checked = !!s.formants;

@@ -220,3 +220,21 @@ def test_the_tempo_slider_spans_what_a_render_accepts(client, user, upload):
     job = client.post("/api/v1/remix/tempo", {"audio_file_id": body["id"], "target_bpm": high},
                       content_type="application/json")
     assert job.status_code == 202, job.content
+
+
+def test_the_genre_engine_menu_names_engines_and_describes_the_chosen_one_beneath(client, user, upload):
+    import re
+
+    from django.utils.html import escape
+
+    from sonicai.music.remix.pipeline import genre_engines
+
+    body = upload("wav", seconds=2.0)
+    client.force_login(user)
+    page = client.get(f"/remix/{body['id']}/").content.decode()
+    options = re.findall(r'<option value="([^"]+)" data-description="[^"]+"[^>]*>([^<]+)</option>', page)
+    # short names in the menu (a phone cut "arranger — keeps the song's vocal…" short), the description below it
+    assert [name for name, _ in options] == [e["engine"] for e in genre_engines(None)]
+    assert all(text.split(" (")[0] == name for name, text in options)
+    first = escape(genre_engines(None)[0]["description"])
+    assert f'<p class="muted small" id="engine-description">{first}</p>' in page

@@ -22,7 +22,7 @@ from .actors import transcribe_stems
 class TranscribeRequest(serializers.Serializer):
     audio_file_id = serializers.UUIDField()
     source = ChoiceField(choices=list(services.SOURCES), default=services.ALL_STEMS,
-                                     help_text="'stems' (every stem of the latest separation), 'mix', or one stem")
+                         help_text="'stems' (every stem of the latest separation), 'mix', or one stem")
 
 
 class TranscribeView(APIView):

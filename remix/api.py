@@ -44,7 +44,7 @@ class GenreRequest(RemixRequest):
     genre = serializers.CharField(help_text=f"one of {', '.join(GENRES)}",
                                   error_messages={"blank": "Choose a genre.", "required": "Choose a genre."})
     genre_engine = ChoiceField(choices=list(GENRE_ENGINES), default=ARRANGER,
-                                           help_text="musicgen-melody needs its weights installed")
+                               help_text="musicgen-melody needs its weights installed")
     target_bpm = NumberField(required=False, allow_null=True, min_value=20, max_value=300,
                                         error_messages=_range_error("target tempo", 20, 300, "BPM"))
     seed = WholeNumberField(required=False, default=0, min_value=0, max_value=2**31 - 1)

@@ -5,8 +5,8 @@
 //   stem sources (AudioBufferSourceNode, playbackRate = speed, native sample-accurate loop)
 //     -> per-stem gain (mute/solo) -> music bus (stereo) -> splitter -> merger inputs 0, 1
 //   metronome clicks (AudioBufferSourceNodes scheduled on the beats) -> click bus (mono) -> merger input 2
-//   merger -> pitch processor (AudioWorkletNode running SoundTouch from soundtouchjs: practice_pitch_worklet.js)
-//     -> master -> speakers
+//   merger -> pitch processor (SoundTouch from soundtouchjs, practice_pitch_core.js, in an AudioWorkletNode or,
+//     where the page has no AudioWorklet, a ScriptProcessorNode) -> master -> speakers
 //
 // The sources play at the chosen speed, which shifts their pitch by the same factor; SoundTouch shifts it back
 // (times the transposition). Clicks enter the same processor on their own channel and leave it delayed by
@@ -16,6 +16,7 @@
 
 import { chordLane } from "./chord_lane.js";
 import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
+import { SoundTouch } from "../vendor/soundtouch/soundtouch.js";
 import { PitchCore, PRIME } from "./practice_pitch_core.js";
 
 const SPEED_MIN = 50, SPEED_MAX = 150;
@@ -33,7 +34,6 @@ async function start(root) {
   const $ = (id) => document.getElementById(id);
   const data = JSON.parse($("practice-data").textContent);
   const status = $("practice-status");
-  const { SoundTouch } = await import(root.dataset.soundtouch);
 
   const ctx = new AudioContext();
   const sr = ctx.sampleRate;
@@ -72,7 +72,7 @@ async function start(root) {
   let clicks = [];
   let scheduledTo = 0;
 
-  // --- pitch processor (practice_pitch_worklet.js, on the audio thread): SoundTouch in pitch-only mode, the click
+  // --- pitch processor (practice_pitch_core.js): SoundTouch in pitch-only mode, the click
   // channel delayed to match; it reports the delay from input to speakers once its output has started
   let capture = null, delayFrames = PRIME + blockDelay;
   function onProcessor(m) {

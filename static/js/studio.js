@@ -157,9 +157,10 @@ function bindJobElement(el) {
 }
 
 function bindJobs(root) {
-  (root || document).querySelectorAll("[data-job-id]").forEach(bindJobElement);
+  const scope = root || document;
+  scope.querySelectorAll("[data-job-id]").forEach(bindJobElement);
   // A library row whose song is being analysed shows its tempo and key once the analysis ends.
-  (root || document).querySelectorAll("[data-analysis-job]").forEach((el) => {
+  scope.querySelectorAll("[data-analysis-job]").forEach((el) => {
     if (el.dataset.bound) return;
     el.dataset.bound = "1";
     watchJob(el.dataset.analysisJob, (job) => {

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from sonicai.api import NumberField, get_owned
 
 from . import describe, services, storage
-from .jobs import cancel_job, retry_job, start_analysis
+from .jobs import SONG_DELETED, cancel_job, result_names, retry_job, start_analysis
 from .models import AudioFile, ProcessingJob
 from .serializers import AudioFileSerializer, JobSerializer, UploadSerializer, with_analysis_status
 from .validation import UploadRejected
@@ -211,7 +211,8 @@ class JobDetailView(APIView):
 
 
 class JobCancelView(JobDetailView):
-    @extend_schema(responses=JobSerializer)
+    # 200 with the job as it now is: drf-spectacular documents a DELETE as 204 without a body unless told.
+    @extend_schema(responses={200: JobSerializer})
     def delete(self, request, pk):
         job = self.get_job(request, pk)
         with transaction.atomic():
@@ -280,7 +281,16 @@ def job_started(job: ProcessingJob) -> Response:
 class JobDownloadView(JobDetailView):
     """A time-limited link to a stored result of a completed job (e.g. a stem mix)."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OpenApiParameter("name", str, description=(
+            "Which result: a stem (vocals, drums, bass, other, ...), audio, mix, multitrack or midi. Default: the "
+            "job's main result (the song, the mix, the multitrack MIDI, or the first stem in vocals, drums, bass, "
+            "other order)."))],
+        responses=inline_serializer("JobDownloadLink", {
+            "url": serializers.URLField(), "expires_in": serializers.IntegerField(),
+            "name": serializers.CharField(required=False, help_text="The result linked to (absent for a remix, "
+                                                                     "whose result is a song of the library)"),
+            "filename": serializers.CharField(required=False)}))
     def get(self, request, pk):
         job = self.get_job(request, pk)
         keys = job.result_s3_keys if isinstance(job.result_s3_keys, dict) else {}
@@ -289,10 +299,12 @@ class JobDownloadView(JobDetailView):
             # A remix's result is a new song in the library: its file is what the job made.
             return download_link(request, owned_audio(request, made))
         if job.status != ProcessingJob.Status.COMPLETED or not keys:
-            return Response({"detail": f"The job is {job.status} and has no file to download."}, status=409)
-        name = request.query_params.get("name") or next(iter(keys))
+            detail = SONG_DELETED if job.song_deleted else f"The job is {job.status} and has no file to download."
+            return Response({"detail": detail}, status=409)
+        names = result_names(keys)
+        name = request.query_params.get("name") or names[0]
         if name not in keys:
-            return Response({"detail": f"No result named {name!r}; results: {', '.join(keys)}."}, status=404)
+            return Response({"detail": f"No result named {name!r}; results: {', '.join(names)}."}, status=404)
         key = keys[name]
         from django.conf import settings
 

@@ -27,6 +27,7 @@ from sonicai.middleware import is_storage_outage
 from sonicai.music.errors import MusicInputError
 from sonicai.music.loaded import after_failure, is_out_of_memory, release_memory
 from sonicai.music.progress import Progress, within
+from sonicai.music.separation.stems import STEM_NAMES
 from sonicai.realtime import broadcast_job
 
 from .models import ProcessingJob
@@ -47,6 +48,23 @@ class JobError(Exception):
 
 class QueueUnavailable(Exception):
     """The broker could not take the job."""
+
+
+#: The order a job's results are listed in, and so which one ``/jobs/{id}/download`` gives when no ``?name=`` is
+#: asked for: the song itself, a mix, all parts at once, the stems in the studio's order, then MIDI and data. The
+#: key order of ``result_s3_keys`` cannot say it: PostgreSQL's jsonb keeps keys shortest first ("midi" before
+#: "audio", "bass" before "vocals"), SQLite as written.
+RESULT_ORDER = ("audio", "mix", "multitrack", *STEM_NAMES, "midi", "notes")
+
+
+#: What a request about the results of a deleted song's job is told.
+SONG_DELETED = "The song this job worked on has been deleted, and the job's results with it."
+
+
+def result_names(keys: dict[str, str] | None) -> list[str]:
+    """The names of a job's stored results in ``RESULT_ORDER`` (names it does not list last, alphabetically)."""
+    rank = {name: i for i, name in enumerate(RESULT_ORDER)}
+    return sorted(keys or {}, key=lambda name: (rank.get(name, len(rank)), name))
 
 
 def job_payload(job: ProcessingJob) -> dict[str, Any]:

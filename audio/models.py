@@ -104,3 +104,9 @@ class ProcessingJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def song_deleted(self) -> bool:
+        """The job worked on a song of the library that has since been deleted, and what it made from it with it
+        (a generation makes a song and a model install has none)."""
+        return self.audio_file_id is None and self.job_type not in (self.Type.GENERATE, self.Type.MODEL_INSTALL)

@@ -39,10 +39,12 @@ class UploadSerializer(serializers.Serializer):
 class JobSerializer(serializers.ModelSerializer):
     error_message = serializers.CharField(allow_null=True, help_text="Why the job failed; null while it has not")
     stage = serializers.CharField(allow_blank=True)
+    audio_file_id = serializers.UUIDField(allow_null=True, read_only=True,
+                                          help_text="The song the job works on; null for a generation")
 
     class Meta:
         model = ProcessingJob
-        fields = ["id", "job_type", "status", "progress", "stage", "error_message", "audio_file", "input_params",
+        fields = ["id", "job_type", "status", "progress", "stage", "error_message", "audio_file_id", "input_params",
                   "result", "created_at", "started_at", "completed_at"]
 
     def to_representation(self, instance):

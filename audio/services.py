@@ -223,6 +223,8 @@ def delete_audio(af: AudioFile) -> None:
         cancel_job(job)
     keys = [af.s3_key, *derived_keys(af)]
     with transaction.atomic():
+        # The jobs stay in the user's list, without links to the files deleted below.
+        ProcessingJob.objects.filter(audio_file=af).exclude(result_s3_keys=None).update(result_s3_keys=None)
         af.delete()
     for key in keys:
         storage.delete_quietly(key)

@@ -142,10 +142,10 @@ def result_link(job: ProcessingJob) -> dict | None:
     result = job.result or {}
     if result.get("result_file_id"):
         return {"href": reverse("audio:file", args=[result["result_file_id"]]), "label": "Open the result"}
+    if aid is None:  # its song was deleted, and what the job made from it with it
+        return None
     if job.job_type == ProcessingJob.Type.STEM_MIX:
         return {"download": reverse("job-download", args=[job.id]), "label": "Download"}
-    if aid is None:
-        return None
     if job.job_type == ProcessingJob.Type.STEM_SEPARATION:
         return {"href": reverse("stems:mixer", args=[aid]) + f"?set={job.id}", "label": "Open the stems"}
     if job.job_type == ProcessingJob.Type.MOOD_CLASSIFY:

@@ -29,9 +29,12 @@ class GenerateRequest(serializers.Serializer):
         "blank": "Describe the music you want in the prompt.", "required": "Describe the music you want.",
         "null": "Describe the music you want in the prompt.",
         "max_length": "The prompt is limited to 1000 characters; shorten it."})
-    duration = NumberField(default=30.0, error_messages={
-        "null": f"Give the duration in seconds ({_DURATION}).",
-        "invalid": f"The duration must be a number of seconds ({_DURATION})."})
+    duration = NumberField(
+        default=30.0, min_value=services.DURATION_RANGE[0], max_value=services.DURATION_RANGE[1], error_messages={
+            "null": f"Give the duration in seconds ({_DURATION}).",
+            "invalid": f"The duration must be a number of seconds ({_DURATION}).",
+            **dict.fromkeys(("min_value", "max_value"), "The duration must be between {:.0f} and {:.0f} s.".format(
+                *services.DURATION_RANGE))})
     seed = WholeNumberField(required=False, allow_null=True, min_value=0, max_value=2**31 - 1,
                                     error_messages={key: _SEED for key in ("min_value", "max_value", "invalid")})
     model = serializers.CharField(required=False, allow_blank=True)  # none: the best installed model

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from audio.api import JobDetailView, job_started, not_ready, owned_audio
 from audio.describe import download_name
-from audio.jobs import start_job
+from audio.jobs import SONG_DELETED, result_names, start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobSerializer, JobStartedSerializer
 from sonicai.api import ChoiceField
@@ -45,7 +45,7 @@ class TranscriptionView(JobDetailView):
         job = self.get_job(request, pk)
         keys = job.result_s3_keys if isinstance(job.result_s3_keys, dict) else {}
         return Response({**JobSerializer(job).data,
-                         "downloads": [k for k in keys if k != services.NOTES],
+                         "downloads": [k for k in result_names(keys) if k != services.NOTES],
                          "download_url": f"/api/v1/jobs/{job.id}/download?name="})
 
 
@@ -57,7 +57,8 @@ class TranscriptionNotesView(JobDetailView):
         job = self.get_job(request, pk)
         notes = services.stored_notes(job)
         if notes is None:
-            return Response({"detail": f"The transcription is {job.status}; its notes are not there yet.",
+            return Response({"detail": SONG_DELETED if job.song_deleted else
+                             f"The transcription is {job.status}; its notes are not there yet.",
                              "status": job.status, "progress": job.progress}, status=409)
         return Response(notes)
 
@@ -69,7 +70,10 @@ FORMATS = {"json": None, "chordpro": ("text/plain; charset=utf-8", "cho"),
 class LeadSheetView(APIView):
     # ``?as=`` rather than ``?format=``: DRF reserves ``format`` to pick a renderer, and answers 404
     # for names it has no renderer for (chordpro, musicxml).
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT,
+                              (200, "text/plain"): OpenApiTypes.STR,
+                              (200, "application/vnd.recordare.musicxml+xml"): OpenApiTypes.STR,
+                              202: OpenApiTypes.OBJECT},
                    parameters=[OpenApiParameter("as", str, enum=list(FORMATS), description="json (default), "
                                                 "chordpro (.cho) or musicxml")])
     def get(self, request, pk):

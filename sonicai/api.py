@@ -79,6 +79,7 @@ ERROR_RESPONSES = {
     "404": "No such object of yours (other users' objects are never shown), or no such page of results.",
     "409": "The object is not in a state that allows this (for example a job that has already ended).",
     "413": "The upload is larger than the limit.",
+    "415": "The upload is not sent as multipart/form-data with the file in the field `file`.",
     "429": "Too many requests (or failed sign-ins) from this client; wait and try again (see Retry-After).",
     "503": "The job queue (Redis) is not answering; try again in a few seconds (see Retry-After).",
 }
@@ -111,10 +112,10 @@ def document_error_responses(result, generator, request, public):
                     (method == "post" and path not in _PUBLIC and not path.startswith("/api/v1/auth/")):
                 codes.add("404")  # an object in the path or the body that is not the user's
             if "{" in path and (method == "delete" or path.endswith(("/download", "/features", "/waveform",
-                                                                      "/spectrogram", "/retry"))):
+                                                                      "/spectrogram", "/retry", "/results"))):
                 codes.add("409")
             if path.endswith("/upload"):
-                codes.add("413")
+                codes.update(("413", "415"))
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
                 responses.setdefault(code, {"description": ERROR_RESPONSES[code], "content": error})

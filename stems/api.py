@@ -8,7 +8,7 @@ from audio import storage
 from audio.api import AudioJobRequest, JobDetailView, job_started, owned_audio, owned_audio_for
 from audio.describe import download_name, region_in_file_name, song_title
 from audio.engine_notes import for_user, unavailable_detail
-from audio.jobs import start_job
+from audio.jobs import SONG_DELETED, start_job
 from audio.models import ProcessingJob
 from audio.serializers import JobStartedSerializer
 from sonicai.api import ChoiceField
@@ -78,6 +78,9 @@ class StemResultsView(StemJobView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         job = self.get_job(request, pk)
+        if job.song_deleted:
+            return Response({"detail": SONG_DELETED, "status": job.status, "progress": job.progress},
+                            status=status.HTTP_409_CONFLICT)
         if job.status != ProcessingJob.Status.COMPLETED:
             return Response({"detail": f"The job is {job.status}; results exist once it has completed.",
                              "status": job.status, "progress": job.progress}, status=status.HTTP_409_CONFLICT)
@@ -90,6 +93,8 @@ class StemMixView(StemJobView):
     @extend_schema(request=MixRequest, responses={202: JobStartedSerializer})
     def post(self, request, pk):
         job = self.get_job(request, pk)
+        if job.song_deleted:
+            return Response({"detail": SONG_DELETED}, status=status.HTTP_409_CONFLICT)
         if job.status != ProcessingJob.Status.COMPLETED:
             return Response({"detail": "Separate the file first."}, status=status.HTTP_409_CONFLICT)
         body = MixRequest(data=request.data)

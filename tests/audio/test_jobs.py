@@ -363,6 +363,21 @@ def test_job_list_filters(user, api, other_user):
     assert api.get("/api/v1/jobs?job_type=remix").json()["count"] == 1
 
 
+
+@pytest.mark.parametrize(("keys", "default"), [
+    ({"midi": "u/midi/a.mid", "audio": "u/audio/b.wav"}, "audio"),  # a generation, keys as jsonb returns them
+    ({"bass": "u/s/1.flac", "other": "u/s/2.flac", "drums": "u/s/3.flac", "vocals": "u/s/4.flac"}, "vocals"),
+])
+def test_a_jobs_download_without_a_name_is_its_main_result_whatever_the_key_order(user, api, keys, default):
+    # PostgreSQL's jsonb hands keys back shortest first, so the first key stored is not the first key read: the
+    # generation's link was its MIDI file and a separation's its bass stem.
+    job = ProcessingJob.objects.create(user=user, job_type="generate", status="completed", result_s3_keys=keys)
+    res = api.get(f"/api/v1/jobs/{job.id}/download")
+    assert res.status_code == 200 and res.json()["name"] == default
+    missing = api.get(f"/api/v1/jobs/{job.id}/download?name=piano").json()["detail"]
+    assert missing.endswith("results: " + ", ".join(n for n in ("audio", "vocals", "drums", "bass", "other", "midi")
+                                                      if n in keys) + ".")
+
 def _saves_a_result_then_is_cancelled(ctx):
     import numpy as np
 

@@ -91,6 +91,24 @@ def test_openapi_schema_lists_the_contract_paths(client):
         assert path in paths, path
 
 
+def test_the_schema_says_what_the_job_endpoints_answer(client):
+    # A client generated from the schema had an always-null `audio_file` and no `audio_file_id`, expected a 204
+    # without a body from a cancel, and knew neither `?name=` nor the generation's duration limits.
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parts, paths = schema["components"]["schemas"], schema["paths"]
+    assert "audio_file_id" in parts["Job"]["properties"] and "audio_file" not in parts["Job"]["properties"]
+    cancel = paths["/api/v1/jobs/{id}"]["delete"]["responses"]
+    assert "204" not in cancel and cancel["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Job")
+    download = paths["/api/v1/jobs/{id}/download"]["get"]
+    assert "name" in {p["name"] for p in download["parameters"]}
+    duration = next(s for name, s in parts.items() if name.startswith("GenerateRequest"))["properties"]["duration"]
+    assert (duration["minimum"], duration["maximum"]) == (5.0, 300.0)
+    assert "415" in paths["/api/v1/audio/upload"]["post"]["responses"]
+    assert "409" in paths["/api/v1/stems/jobs/{id}/results"]["get"]["responses"]
+    sheet = paths["/api/v1/practice/{id}/leadsheet"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "text/plain", "application/vnd.recordare.musicxml+xml"} <= set(sheet)
+
+
 def test_docs_pages_use_local_assets(client):
     for url in ("/docs", "/redoc"):
         res = client.get(url)

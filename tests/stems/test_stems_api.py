@@ -84,6 +84,26 @@ def test_bad_requests_and_isolation(api, other_api, upload, run_jobs):
     assert "htdemucs" in names
 
 
+def test_a_deleted_songs_stems_and_exports_say_so_instead_of_linking_to_nothing(api, upload, run_jobs, client,
+                                                                                   user):
+    body = upload("wav", seconds=2.0)
+    job_id = separate(api, run_jobs, body["id"], engine="hpss")
+    mix_job = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": {"drums": -6}}, format="json").json()["job_id"]
+    run_jobs()
+    assert api.get(f"/api/v1/jobs/{mix_job}/download").status_code == 200
+    assert api.delete(f"/api/v1/audio/{body['id']}").status_code == 204
+    # Before, the jobs still answered with signed links to deleted files (a 404 page when followed), an empty stem
+    # list, and a mix export that took the request and failed in the worker.
+    for res in (api.get(f"/api/v1/jobs/{job_id}/download"), api.get(f"/api/v1/jobs/{mix_job}/download"),
+                api.get(f"/api/v1/stems/jobs/{job_id}/results"),
+                api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": {}}, format="json")):
+        assert res.status_code == 409 and res.json()["detail"].startswith("The song this job worked on has been "
+                                                                          "deleted"), res.content
+    assert api.get(f"/api/v1/jobs/{job_id}").json()["status"] == "completed"  # the job itself stays listed
+    client.force_login(user)
+    assert f'/api/v1/jobs/{mix_job}/download' not in client.get("/jobs/").content.decode()
+
+
 def test_separate_command_writes_stems_at_input_rate_and_length(tmp_path):
     from tests.conftest import tone
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,35 +90,51 @@ def resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     return np.ascontiguousarray(soxr.resample(audio.T, sr_in, sr_out, quality="HQ").T, dtype=np.float32)
 
 
-def _load_av(path: str) -> tuple[np.ndarray, int]:
+def _av_blocks(path: str) -> Iterator[tuple[np.ndarray, int]]:
+    """FFmpeg's decode of the first audio stream: float32 ``(channels, n)`` blocks with the stream's rate."""
     import av
 
     try:
         with av.open(path) as container:
-            streams = [s for s in container.streams if s.type == "audio"]
-            if not streams:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
                 raise AudioDecodeError("no audio stream")
-            stream = streams[0]
-            sr = stream.rate or stream.codec_context.sample_rate
-            channels = stream.codec_context.channels or 1
-            resampler = av.AudioResampler(format="fltp", layout=stream.layout.name if stream.layout else None, rate=sr)
-            chunks = []
+            sr = int(stream.rate or stream.codec_context.sample_rate)
+            layout = stream.layout.name if stream.layout else None
+            # A resampler keeps the rate and layout of the first frame it saw: where a stream changes them (two
+            # MP3s of different rates joined), a new one brings the rest to the stream's first rate and layout.
+            resampler, seen = None, None
             for frame in container.decode(stream):
+                if (frame.sample_rate, frame.layout.name) != seen:
+                    if resampler is not None:
+                        for out in resampler.resample(None):
+                            yield out.to_ndarray(), sr
+                    resampler = av.AudioResampler(format="fltp", layout=layout, rate=sr)
+                    seen = (frame.sample_rate, frame.layout.name)
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                    yield out.to_ndarray(), sr
+            if resampler is not None:
+                for out in resampler.resample(None):
+                    yield out.to_ndarray(), sr
     except AudioDecodeError:
         raise
     except Exception as exc:  # PyAV raises many error types for corrupt input
         # FFmpeg's own words, without the errno and file name its errors add ("[Errno 1094995529] ...: '/tmp/x'")
         raise AudioDecodeError(getattr(exc, "strerror", None) or str(exc)) from exc
-    if not chunks:
+
+
+def _load_av(path: str) -> tuple[np.ndarray, int]:
+    blocks = list(_av_blocks(path))
+    if not blocks:
         raise AudioDecodeError("no decodable audio frames")
-    audio = np.concatenate(chunks, axis=1).astype(np.float32)
-    if audio.shape[0] != channels and audio.shape[0] > 0:
-        channels = audio.shape[0]
-    return audio, int(sr)
+    return np.concatenate([b for b, _ in blocks], axis=1).astype(np.float32), blocks[0][1]
+
+
+def _is_mp3(info: sf._SoundFileInfo) -> bool:
+    # libsndfile (mpg123) ends an MP3 where its first header says the stream ends: two MP3s joined end to end
+    # read as the first alone (5 s of a 705-s file passed the duration limit), a cut-short one as its full
+    # length. Browsers decode with FFmpeg, which reads every frame there is, so MP3s are decoded by FFmpeg here.
+    return (info.subtype or "").upper().startswith("MPEG_LAYER")
 
 
 def load_audio(
@@ -135,6 +152,8 @@ def load_audio(
     path = os.fspath(path)
     try:
         info = sf.info(path)
+        if _is_mp3(info):
+            raise TypeError("decoded by FFmpeg")
         start = int(round(offset * info.samplerate))
         frames = -1 if duration is None else int(round(duration * info.samplerate))
         data, file_sr = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
@@ -170,16 +189,20 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         codec = subtype.lower()
         if fmt == "ogg" and "opus" in codec:
             fmt = "opus"
-        # Some containers (VBR MP3 without a header) report an estimate: decode to be sure, a block at a
-        # time: held whole (and transposed) a 6-minute stereo WAV cost the web process 270 MB per upload.
-        frames = 0
-        for block in sf.blocks(path, blocksize=1 << 16, dtype="float32", always_2d=True):
+        # Some containers report an estimate: decode to be sure, a block at a time: held whole (and transposed)
+        # a 6-minute stereo WAV cost the web process 270 MB per upload.
+        frames, rate = 0, info.samplerate
+        if _is_mp3(info):
+            blocks = (block for block, rate in _av_blocks(path))
+        else:
+            blocks = (b.T for b in sf.blocks(path, blocksize=1 << 16, dtype="float32", always_2d=True))
+        for block in blocks:
             if not np.all(np.isfinite(block)):
                 raise AudioDecodeError("the decoded audio contains invalid samples")
-            frames += len(block)
+            frames += block.shape[1]
         if frames == 0:
             raise AudioDecodeError("the file holds no audio samples")
-        return AudioInfo(fmt, frames / info.samplerate, info.samplerate, info.channels, bit_depth, codec)
+        return AudioInfo(fmt, frames / rate, rate, info.channels, bit_depth, codec)
     except (sf.LibsndfileError, RuntimeError, TypeError):
         pass
     import av

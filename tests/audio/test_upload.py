@@ -97,6 +97,24 @@ def test_size_and_duration_limits(api, make_audio_bytes, settings):
     assert AudioFile.objects.count() == 0
 
 
+
+def test_an_mp3_lasts_what_a_browser_plays_of_it(api, make_audio_bytes, settings):
+    # libsndfile ends an MP3 where its first header says: two MP3s joined end to end read as the first alone, so a
+    # 32-s file passed a 10-s limit as 2 s (the player then played all of it), and a cut-short MP3 read as the
+    # length its header promised.
+    short, long = make_audio_bytes("mp3", 2.0), make_audio_bytes("mp3", 30.0)
+    settings.MAX_AUDIO_DURATION_SECONDS = 10.0
+    res = _post(api, "joined.mp3", short + long)
+    assert res.status_code == 400 and res.json()["detail"] == "The audio lasts 32 s; the limit is 10 s."
+    settings.MAX_AUDIO_DURATION_SECONDS = 600.0
+    res = _post(api, "cut short.mp3", long[: len(long) // 4])
+    assert res.status_code == 201 and res.json()["duration"] == pytest.approx(7.5, abs=0.3)
+    from sonicai.music.audio_io import load_audio
+
+    af = AudioFile.objects.get(pk=res.json()["id"])
+    audio, sr = load_audio(os.path.join(settings.MEDIA_ROOT, af.s3_key))
+    assert audio.shape[1] / sr == pytest.approx(af.duration, abs=0.01)  # the analysis hears what was measured
+
 def test_odd_file_names_are_cleaned(upload):
     body = upload("wav", name="../../etc/pass\x00wd<script>.wav")
     af = AudioFile.objects.get(pk=body["id"])

@@ -86,6 +86,10 @@ def _workers() -> dict[str, int] | None:
     return live_workers()
 
 
+#: What ``?require=`` can ask for besides the database and the broker.
+REQUIREMENTS = ("workers", "storage")
+
+
 @never_cache
 @require_safe
 def health(request):
@@ -96,6 +100,12 @@ def health(request):
     (restarting it would not help them, and it still serves what it can), so a load balancer can use the
     plain check; ``?require=workers``, ``?require=storage`` or ``?require=workers,storage`` also answer 503
     when that part is missing, for monitoring the studio as a whole."""
+    required = {part.strip() for part in request.GET.get("require", "").split(",") if part.strip()}
+    if required - set(REQUIREMENTS):
+        # A monitor set up with a typo ("worker") would otherwise stay green while no worker runs.
+        unknown = ", ".join(sorted(required - set(REQUIREMENTS)))
+        return JsonResponse({"status": "error", "detail": f"Unknown require={unknown}: ask for "
+                             f"{' or '.join(REQUIREMENTS)}, or both (require=workers,storage)."}, status=400)
     checks, healthy = {}, True
     for name, check in (("database", _check_database), ("broker", _check_broker)):
         try:
@@ -104,7 +114,6 @@ def health(request):
             checks[name] = f"error: {type(exc).__name__}"
             healthy = False
     body: dict = {"status": "ok" if healthy else "unavailable", **checks}
-    required = set(request.GET.get("require", "").split(","))
     warnings = []
     body["storage"] = _check_storage()
     if body["storage"] != "ok":

@@ -29,6 +29,14 @@ def test_health_finds_the_storage_of_a_fresh_install_ready(client, settings, tmp
     assert "storage" not in res.json().get("warning", "")  # (no workers run in the tests: that warning may stand)
 
 
+def test_health_refuses_a_requirement_it_does_not_know(client):
+    # A monitor checking ?require=worker (a typo) had a 200 whatever the workers did.
+    res = client.get("/health?require=worker")
+    assert res.status_code == 400 and res.json()["detail"] == (
+        "Unknown require=worker: ask for workers or storage, or both (require=workers,storage).")
+    assert client.get("/health?require= storage ,").status_code == 200
+
+
 @pytest.mark.services
 def test_health_counts_the_live_workers_of_each_queue(client):
     """An operator can tell from /health whether jobs will run: web processes do not count as workers, a

@@ -142,6 +142,9 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
         if p.get("preserve_formants") and (p.get("pitch") or job_type == "tempo"):
             out.append("formants kept")
         out.append(_effects(p.get("effects")))
+    elif job_type == "transcription":  # several transcriptions of one song differ by what they read
+        source = str(p.get("source") or "stems")
+        out.append({"stems": "every stem", "mix": "the mix"}.get(source, f"the {source}"))
     if job_type not in ("stem_mix", "stem_separation"):
         out.append(region_label(p))
     return [x for x in out if x]

@@ -26,6 +26,8 @@ def test_job_details_read_like_a_musician_would_say_them():
         "vocals muted", "MP3"]
     assert job_details("stem_mix", {"gains": {"vocals": 0.0, "bass": 1.0}, "format": "wav"}) == ["bass only", "WAV"]
     assert job_details("pitch", {"pitch": -3}) == ["−3 semitones"]
+    assert [job_details("transcription", {"source": s}) for s in ("stems", "mix", "bass")] == [
+        ["every stem"], ["the mix"], ["the bass"]]
 
 
 def test_download_and_result_names_say_whose_song_and_what_was_done():

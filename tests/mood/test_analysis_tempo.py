@@ -99,3 +99,20 @@ def test_beats_follow_a_tempo_change_within_the_chosen_level():
     y = np.concatenate([y1, y2])
     ref = np.concatenate([b1, b2 + len(y1) / SR])
     assert beat_f(estimate_tempo(y, SR).beats, ref) > 0.85
+
+
+def test_a_loop_repeated_for_minutes_keeps_the_tempo_of_its_30_s_stretch():
+    # Over one long run the comb filters gave the slower metrical level more and more of the votes: these two
+    # bars (a 12-s piece of the evaluation set, cut to whole bars) read 143 BPM three times over and 71.6 BPM
+    # sixteen times over. A song's tempo should not depend on how often its loop comes round.
+    from sonicai.music.analysis.beat_rnn import FPS, beat_activation
+    from sonicai.music.analysis.tempo import tempo_from_activation
+    from sonicai.music.testing.eval_songs import make_set
+
+    piece = next(p for p in make_set(24, 5, 12.0, False) if p.name == "014_weak_kick_Dm_71.6")
+    act = beat_activation(render(piece.notes, piece.programs, piece.duration, 44100, piece.volumes), 44100)
+    bar = 4 * 60.0 / piece.bpm * FPS
+    loop = act[: int(round(int(len(act) // bar) * bar))]
+    thirty_s, minutes = (tempo_from_activation(np.tile(loop, n), FPS).bpm for n in (3, 16))
+    assert len(loop) * 16 / FPS > 150
+    assert minutes == pytest.approx(thirty_s, rel=0.02)

@@ -28,6 +28,8 @@ class Bar:
     end: float
     chords: list[str] = field(default_factory=list)  # one symbol per chord sounding in the bar, in order
     section: str | None = None
+    beats: int = 4  # beats the bar holds: the meter's, fewer in a pickup before the first downbeat
+    chord_beats: list[int] = field(default_factory=list)  # the beat of the bar (from 0) each chord starts on
 
 
 @dataclass
@@ -50,7 +52,7 @@ class LeadSheet:
                 "time_signature": self.time_signature, "time_signature_confident": self.time_signature_confident,
                 "sections": self.sections,
                 "bars": [{"number": b.number, "start": round(b.start, 3), "end": round(b.end, 3), "chords": b.chords,
-                          "section": b.section} for b in self.bars]}
+                          "chord_beats": b.chord_beats, "beats": b.beats, "section": b.section} for b in self.bars]}
 
 
 def _change_beats(beats: list[float], chords: list[dict]) -> list[int]:
@@ -92,14 +94,28 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
     bounds = ([0.0] if not downbeats or downbeats[0] > 0.05 else []) + downbeats + [duration]
     bars = [Bar(i + 1, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)) if b - a > 0.05]
     pc = pitch_class(tonic)
+    tempo = float(analysis.get("tempo_bpm") or 0.0)
+    beat_seconds = 60.0 / tempo if tempo > 0 else 0.5
     for bar in bars:
+        in_bar = [t for t in beats if bar.start - 0.05 <= t < bar.end - 0.05]
+        # A bar before the first downbeat holds the beats it has (a pickup); every other bar the meter's.
+        bar.beats = meter if bar.start >= (downbeats[0] if downbeats else 0.0) - 0.05 else max(1, len(in_bar))
         for c in chords:
             if c["end"] > bar.start + 0.05 and c["start"] < bar.end - 0.05:
                 symbol = chord_symbol(c["root"], c["quality"], pc, mode)
+                at = _beat_in_bar(max(c["start"], bar.start), bar, in_bar, beat_seconds)
+                if bar.chords and bar.chord_beats[-1] == at:  # two changes within a beat: the later one is heard on it
+                    bar.chords.pop()
+                    bar.chord_beats.pop()
                 if not bar.chords or bar.chords[-1] != symbol:
                     bar.chords.append(symbol)
+                    bar.chord_beats.append(at)
         if not bar.chords and chords:
             bar.chords.append("N.C.")
+            bar.chord_beats.append(0)
+    if bars and downbeats and bars[0].end <= downbeats[0] + 0.05 and not any(t < downbeats[0] - 0.05 for t in beats):
+        # Less than a beat before the first one (a breath, a count-off's tail): not a bar of the song.
+        bars = [Bar(b.number - 1, b.start, b.end, b.chords, b.section, b.beats, b.chord_beats) for b in bars[1:]]
     sections = list(analysis.get("sections") or [])
     for s in sections:
         first = next((b for b in bars if b.end > s["start"] + 0.05), None)
@@ -108,6 +124,14 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
     return LeadSheet(title=title, tempo_bpm=round(float(analysis.get("tempo_bpm") or 0.0), 1),
                      key=key_name(pc, mode, unicode=True), mode=mode, beats_per_bar=meter,
                      time_signature_confident=confident, bars=bars, sections=sections)
+
+
+def _beat_in_bar(t: float, bar: Bar, in_bar: list[float], beat_seconds: float) -> int:
+    """The beat of ``bar`` (counted from 0) nearest to time ``t``: the tracked beat, or where the tracker has none
+    in the bar (before its first beat, after its last) the beat the tempo puts there."""
+    if len(in_bar) >= bar.beats:
+        return min(range(bar.beats), key=lambda i: abs(in_bar[i] - t))
+    return max(0, min(bar.beats - 1, round((t - bar.start) / beat_seconds)))
 
 
 def _ascii(symbol: str) -> str:
@@ -119,7 +143,8 @@ def to_chordpro(sheet: LeadSheet) -> str:
     brackets, a section directive where a section starts."""
     lines = [f"{{title: {sheet.title or 'Untitled'}}}",
              f"{{key: {_ascii(sheet.key)}{'m' if sheet.mode == 'minor' else ''}}}",
-             f"{{tempo: {round(sheet.tempo_bpm)}}}", f"{{time: {sheet.time_signature}}}", ""]
+             *([f"{{tempo: {round(sheet.tempo_bpm)}}}"] if sheet.tempo_bpm > 0 else []),  # none without a beat
+             f"{{time: {sheet.time_signature}}}", ""]
     row: list[str] = []
     for bar in sheet.bars:
         if bar.section:
@@ -139,8 +164,6 @@ def to_chordpro(sheet: LeadSheet) -> str:
 # MusicXML harmony kinds for our qualities (MusicXML 4.0 <kind> values).
 _KIND = {"": "major", "m": "minor", "7": "dominant", "maj7": "major-seventh", "m7": "minor-seventh",
          "dim": "diminished", "sus4": "suspended-fourth"}
-_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "Db": -5, "Ab": -4, "Eb": -3, "Bb": -2, "F": -1,
-           "C#": 7, "G#": 8}
 _DIVISIONS = 1
 
 
@@ -159,9 +182,7 @@ def _harmony(symbol: str) -> str:
 def to_musicxml(sheet: LeadSheet) -> str:
     """A one-part MusicXML 4.0 score: key signature, time signature, tempo, chord symbols (``<harmony>``)
     over bars of rests, a rehearsal mark where a section starts. Opens in MuseScore, Finale, Sibelius."""
-    tonic_ascii = _ascii(sheet.key)
-    relative_major = tonic_ascii if sheet.mode == "major" else key_name((pitch_class(tonic_ascii) + 3) % 12, "major")
-    fifths = _FIFTHS.get(relative_major, 0)
+    fifths = key_fifths(sheet.key, sheet.mode)
     beats = sheet.beats_per_bar
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 Partwise//EN" '
@@ -170,30 +191,52 @@ def to_musicxml(sheet: LeadSheet) -> str:
            f"<work><work-title>{html.escape(sheet.title or 'Untitled')}</work-title></work>",
            '<part-list><score-part id="P1"><part-name>Chords</part-name></score-part></part-list>',
            '<part id="P1">']
-    for i, bar in enumerate(sheet.bars or [Bar(1, 0.0, 0.0, ["N.C."])]):
-        out.append(f'<measure number="{i + 1}">')
+    bars = sheet.bars or [Bar(1, 0.0, 0.0, ["N.C."], chord_beats=[0], beats=beats)]
+    pickup = bars[0].beats < beats
+    for i, bar in enumerate(bars):
+        # A pickup is measure 0, "implicit" (not counted), and holds only its own beats.
+        implicit = ' implicit="yes"' if i == 0 and pickup else ""
+        out.append(f'<measure number="{i + (0 if pickup else 1)}"{implicit}>')
         if i == 0:
             mode = "minor" if sheet.mode == "minor" else "major"
             out.append(f"<attributes><divisions>{_DIVISIONS}</divisions><key><fifths>{fifths}</fifths>"
                        f"<mode>{mode}</mode></key><time><beats>{beats}</beats><beat-type>4</beat-type></time>"
                        "<clef><sign>G</sign><line>2</line></clef></attributes>")
+        if i == 0 and sheet.tempo_bpm > 0:  # no metronome mark for music without a beat
             out.append(f'<direction placement="above"><direction-type><metronome><beat-unit>quarter</beat-unit>'
                        f"<per-minute>{round(sheet.tempo_bpm)}</per-minute></metronome></direction-type>"
                        f'<sound tempo="{round(sheet.tempo_bpm, 1)}"/></direction>')
         if bar.section:
             out.append(f'<direction placement="above"><direction-type><rehearsal>{html.escape(bar.section)}'
                        "</rehearsal></direction-type></direction>")
-        # Chords share the bar: the first on beat one, the others spread over the remaining beats.
-        n = max(1, len(bar.chords))
-        per = [beats // n + (1 if k < beats % n else 0) for k in range(n)] if n <= beats else [1] * beats
-        for symbol, length in zip(bar.chords or ["N.C."], per, strict=False):
+        # Each chord symbol over a rest lasting until the next change, on the beat where the chord starts.
+        starts = bar.chord_beats if len(bar.chord_beats) == len(bar.chords) and bar.chords else [0]
+        symbols = bar.chords or ["N.C."]
+        if starts[0] > 0:
+            out.append(_rest(starts[0]))  # the bar begins on the previous bar's chord
+        for symbol, at, end in zip(symbols, starts, [*starts[1:], bar.beats], strict=True):
             out.append(_harmony(symbol))
-            out.append(f"<note><rest/><duration>{length * _DIVISIONS}</duration><type>{_note_type(length)}</type>"
-                       f"{'<dot/>' if length == 3 else ''}</note>")
+            out.append(_rest(end - at))
         out.append("</measure>")
     out += ["</part>", "</score-partwise>"]
     return "\n".join(out) + "\n"
 
 
-def _note_type(beats: int) -> str:
-    return {1: "quarter", 2: "half", 3: "half", 4: "whole"}.get(beats, "quarter")
+def _rest(beats: int) -> str:
+    kind = {1: "quarter", 2: "half", 3: "half", 4: "whole"}.get(beats, "quarter")
+    return (f"<note><rest/><duration>{beats * _DIVISIONS}</duration><type>{kind}</type>"
+            f"{'<dot/>' if beats == 3 else ''}</note>")
+
+
+#: Fifths of the natural notes from C (the key signature of their major keys).
+_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
+
+
+def key_fifths(tonic: str, mode: str) -> int:
+    """The key signature (sharps > 0, flats < 0) of a key as spelled: 'Eb' minor -> -6, 'D#' minor -> 6.
+
+    Counted from the spelling rather than looked up by pitch class, so E♭ minor gets six flats, not the six sharps
+    of D♯ minor (the relative major of E♭ minor named by pitch class is F♯)."""
+    name = _ascii(tonic)
+    alter = name[1:].count("#") - name[1:].count("b")
+    return _LETTER_FIFTHS[name[0].upper()] + 7 * alter - (3 if mode == "minor" else 0)

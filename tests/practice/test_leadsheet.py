@@ -39,3 +39,35 @@ def test_chordpro_and_musicxml_spell_chords_in_the_key():
             second.find("kind").text) == ("B", "-1", "major")
     assert harmonies[2].find("kind").text == "dominant"
     assert len(root.findall("part/measure")) == 12
+
+
+def test_musicxml_puts_each_chord_on_its_beat_and_a_pickup_in_a_short_first_measure():
+    # Before, a bar's chords were spread evenly (an F changing on beat 4 was written on beat 3), a two-beat pickup
+    # was a whole measure (every later chord two beats late against the audio), and E♭ minor had six sharps.
+    beats = [round(0.6 * i, 3) for i in range(2 + 4 * 4)]  # a 2-beat pickup, then four bars of 4 at 100 BPM
+    bar = lambda n, beat: beats[2 + 4 * n + beat]  # noqa: E731
+    chords = [{"start": 0.0, "end": bar(0, 0), "root": 3, "quality": "min"},
+              {"start": bar(0, 0), "end": bar(1, 3), "root": 3, "quality": "min"},
+              {"start": bar(1, 3), "end": bar(2, 0), "root": 11, "quality": "maj"},
+              {"start": bar(2, 0), "end": bar(3, 2), "root": 8, "quality": "min"},
+              {"start": bar(3, 2), "end": 12.0, "root": 10, "quality": "7"}]
+    sheet = build({"tempo_bpm": 100.0, "beats": beats, "key": "D#", "mode": "minor", "duration": 12.0,
+                   "chords": chords})
+    assert (sheet.bars[0].beats, sheet.bars[1].beats) == (2, 4)
+    assert [(b.chords, b.chord_beats) for b in sheet.bars[1:5]] == [
+        (["E♭m"], [0]), (["E♭m", "C♭"], [0, 3]), (["A♭m"], [0]), (["A♭m", "B♭7"], [0, 2])]
+    root = ET.fromstring(to_musicxml(sheet).split("\n", 2)[2])
+    assert root.find(".//key/fifths").text == "-6"
+    measures = root.findall("part/measure")
+    assert (measures[0].get("number"), measures[0].get("implicit")) == ("0", "yes")
+    lengths = [[int(d.text) for d in m.findall("note/duration")] for m in measures]
+    assert lengths[0] == [2] and all(sum(m) == 4 for m in lengths[1:])
+    second = measures[2]  # E♭m for three beats, then C♭ on beat 4
+    assert [int(d.text) for d in second.findall("note/duration")] == [3, 1]
+    assert [h.find("root/root-step").text for h in second.findall("harmony")] == ["E", "C"]
+
+
+def test_music_without_a_beat_gets_no_tempo_marking():
+    sheet = build({"tempo_bpm": 0.0, "beats": [], "key": "C", "mode": "major", "duration": 10.0, "chords": []})
+    assert "{tempo" not in to_chordpro(sheet)
+    assert "metronome" not in to_musicxml(sheet)

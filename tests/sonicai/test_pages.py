@@ -82,3 +82,21 @@ def test_a_song_with_a_new_version_shows_it_even_far_down_the_library(client, us
     rows = dict(re.findall(row, page, re.S))
     assert set(rows) == {oldest["id"], *(s["id"] for s in songs)}
     assert re.search(r'<details class="versions"\s+open>', rows[oldest["id"]]), "the 4th song's new version is folded"
+
+
+def test_silence_is_described_in_words_not_as_zero_bpm(client, user, upload):
+    # A silent file's analysis has no tempo and no true peak: the pages said "0 BPM", "Tempo 0 BPM", "1 bars" and
+    # "True peak: dBTP" with no number.
+    import numpy as np
+
+    from audio.models import AudioFile
+    from sonicai.music.analysis.pipeline import analyze_signal
+
+    aid = upload("wav", seconds=2.0)["id"]
+    AudioFile.objects.filter(pk=aid).update(analysis=analyze_signal(np.zeros((2, 44100 * 5), np.float32), 44100))
+    client.force_login(user)
+    pages = {path: client.get(path).content.decode() for path in
+             ("/library/", f"/files/{aid}/", f"/practice/{aid}/", f"/practice/{aid}/sheet/")}
+    assert all("0 BPM" not in html and "0.0 BPM" not in html for html in pages.values()), pages
+    assert "silent" in pages[f"/files/{aid}/"] and "no steady beat found" in pages[f"/files/{aid}/"]
+    assert "no steady beat" in pages[f"/practice/{aid}/sheet/"] and " 1 bars" not in pages[f"/practice/{aid}/sheet/"]

@@ -74,6 +74,14 @@ def song_tempo(af: AudioFile, audio: np.ndarray | None = None, sr: int | None = 
     return float(estimate_tempo(np.asarray(audio).mean(axis=0), sr).bpm)
 
 
+def song_meter(af: AudioFile) -> int:
+    """Beats per bar as the lead sheet reads them from the analysis' chord changes (4 until it can tell)."""
+    from sonicai.music.leadsheet import infer_meter
+
+    analysis = af.analysis or {}
+    return infer_meter([float(b) for b in analysis.get("beats") or []], analysis.get("chords") or [])[0]
+
+
 def notes_json(tracks: dict, tempo: float, duration: float) -> dict:
     """What the piano roll draws: per track, [start, end, pitch, velocity] rows (drums: [time, time+0.1, note,
     velocity])."""
@@ -112,6 +120,7 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
             with storage.local_copy(keys[name]) as path:
                 inputs[name], sr = load_audio(path)
     tempo = grid_tempo(song_tempo(af, next(iter(inputs.values())), sr))
+    meter = song_meter(af)
     tracks = {}
     for i, (name, audio) in enumerate(inputs.items()):
         part = ctx.scaled(0.05 + 0.85 * i / len(inputs), 0.05 + 0.85 * (i + 1) / len(inputs))
@@ -125,10 +134,11 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
     keys_out: dict[str, str] = {}
     try:
         for name, events in tracks.items():
-            path = write_midi(stem_midi(name, events, tempo=tempo), tmp / f"{name}.mid")
+            path = write_midi(stem_midi(name, events, tempo=tempo, beats_per_bar=meter), tmp / f"{name}.mid")
             keys_out[name] = ctx.track(storage.save_path(storage.new_key(af.user_id, "midi", "mid"), path))
         if len(tracks) > 1:
-            path = write_midi(multitrack_midi(tracks, tempo=tempo), tmp / "multitrack.mid")
+            path = write_midi(multitrack_midi(tracks, tempo=tempo, beats_per_bar=meter),
+                              tmp / "multitrack.mid")
             keys_out[MULTITRACK] = ctx.track(storage.save_path(storage.new_key(af.user_id, "midi", "mid"), path))
         notes = json.dumps(notes_json(tracks, tempo, duration), separators=(",", ":")).encode()
         keys_out[NOTES] = ctx.track(storage.save_bytes(storage.new_key(af.user_id, "midi", "json"), notes))

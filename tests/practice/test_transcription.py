@@ -62,6 +62,13 @@ def test_stems_to_midi_per_stem_and_multitrack_with_the_song_tempo(api, other_ap
     assert res.status_code == 400 and "separate it first" in res.json()["detail"]
     run_jobs()  # the analysis: the tempo the MIDI files will carry
     tempo = AudioFile.objects.get(pk=body["id"]).analysis["tempo_bpm"]
+    # A waltz, as the lead sheet reads it (chords changing every third beat): the MIDI files say 3/4, not the 4/4 a
+    # DAW assumes when a file has no time signature.
+    af = AudioFile.objects.get(pk=body["id"])
+    beats = [0.5 * i for i in range(36)]
+    af.analysis = {**af.analysis, "beats": beats, "chords": [
+        {"start": beats[i], "end": beats[i] + 1.5, "root": (i // 3) % 12, "quality": "maj"} for i in range(0, 36, 3)]}
+    af.save(update_fields=["analysis"])
     _fake_separation(body["id"], {"vocals": melody(), "bass": melody(notes=(36, 40, 43, 36)),
                                   "drums": np.zeros((2, 3 * SR), np.float32)})
     res = api.post("/api/v1/practice/transcribe", {"audio_file_id": body["id"], "source": "stems"}, format="json")
@@ -75,6 +82,7 @@ def test_stems_to_midi_per_stem_and_multitrack_with_the_song_tempo(api, other_ap
     vocals = _midi(api, job_id, "vocals")
     assert [n.pitch for n in vocals.instruments[0].notes][:4] == [60, 64, 67, 72]
     assert vocals.get_tempo_changes()[1][0] == pytest.approx(tempo, abs=0.01)
+    assert [(t.numerator, t.denominator) for t in vocals.time_signature_changes] == [(3, 4)]
     multi = _midi(api, job_id, "multitrack")
     assert [i.name for i in multi.instruments][:2] == ["Vocals", "Bass"]  # the silent drum stem has no hits
     assert {n.pitch for n in multi.instruments[1].notes} <= {36, 40, 43, 48, 52, 55}

@@ -106,21 +106,23 @@ def grid_tempo(bpm: float | None) -> float:
 
 
 def stem_midi(stem: str, events: Sequence[NoteEvent] | Sequence[DrumHit],
-              tempo: float = 120.0) -> pretty_midi.PrettyMIDI:
+              tempo: float = 120.0, beats_per_bar: int = 4) -> pretty_midi.PrettyMIDI:
     """A one-track MIDI file for one stem (drum hits for ``drums``, notes otherwise)."""
-    return multitrack_midi({stem: events}, tempo=tempo)
+    return multitrack_midi({stem: events}, tempo=tempo, beats_per_bar=beats_per_bar)
 
 
 def multitrack_midi(stems: Mapping[str, Sequence[NoteEvent] | Sequence[DrumHit]],
-                    tempo: float = 120.0) -> pretty_midi.PrettyMIDI:
-    """One track per stem, in the order given. ``tempo`` only sets the file's tempo map (the
-    events are placed in seconds), so pass the song's tempo to line bars up in a DAW."""
+                    tempo: float = 120.0, beats_per_bar: int = 4) -> pretty_midi.PrettyMIDI:
+    """One track per stem, in the order given. ``tempo`` and ``beats_per_bar`` only set the file's tempo map and
+    time signature (the events are placed in seconds), so pass the song's to line bars up in a DAW."""
     if not TEMPO_RANGE[0] <= tempo <= TEMPO_RANGE[1]:
         raise ValueError(f"tempo must be between {TEMPO_RANGE[0]:g} and {TEMPO_RANGE[1]:g} BPM, got {tempo}")
     melodic = [s for s in stems if s.lower() != "drums"]
     if len(melodic) > 15:
         raise ValueError(f"a MIDI file has 15 melodic channels; got {len(melodic)} stems")
     pm = pretty_midi.PrettyMIDI(initial_tempo=tempo)
+    # Written always: without one a DAW assumes 4/4, and a waltz's bar lines fall on every fourth beat.
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(int(beats_per_bar), 4, 0.0))
     pm.instruments.extend(_track(stem, list(events)) for stem, events in stems.items())
     return pm
 

@@ -51,8 +51,9 @@ def _midi(api, job_id, name) -> pretty_midi.PrettyMIDI:
     url = res.json()["url"]
     from django.test import Client
 
-    body = b"".join(Client().get(url).streaming_content)
-    return pretty_midi.PrettyMIDI(io.BytesIO(body))
+    got = Client().get(url)
+    assert got["Content-Type"] == "audio/midi"  # not Debian's "audio/sp-midi", a phone-ringtone format
+    return pretty_midi.PrettyMIDI(io.BytesIO(b"".join(got.streaming_content)))
 
 
 @pytest.mark.django_db(transaction=True)

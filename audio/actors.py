@@ -17,7 +17,8 @@ def _analyse_upload(ctx: JobContext) -> dict:
     services.ensure_spectrogram(af, ctx=ctx)
     ctx.progress(0.30, "analysis")
     known = ctx.params.get("known_key")
-    analysis = services.ensure_analysis(af, progress=ctx.scaled(0.30, 0.99), known_key=tuple(known) if known else None)
+    analysis = services.ensure_analysis(af, progress=ctx.scaled(0.30, 0.99), known_key=tuple(known) if known else None,
+                                        known_tempo=ctx.params.get("known_tempo"))
     return {
         "tempo_bpm": analysis.get("tempo_bpm"),
         "key": analysis.get("key"),

@@ -571,10 +571,13 @@ def actor_for(job_type: str):
         raise JobError(f"No worker handles {job_type} jobs.") from None
 
 
-def start_analysis(user, audio_file, known_key: tuple[str, str] | None = None) -> ProcessingJob:
+def start_analysis(user, audio_file, known_key: tuple[str, str] | None = None,
+                   known_tempo: float | None = None) -> ProcessingJob:
     """Queue the analysis (waveform, spectrogram, tempo/key/loudness) of a library file; ``known_key``
-    (tonic, mode) is stated as its key instead of estimated (music generated in a known key)."""
-    params = {"known_key": list(known_key)} if known_key else None
+    (tonic, mode) and ``known_tempo`` (BPM) are stated instead of estimated (music generated in a known key and
+    tempo)."""
+    params = {**({"known_key": list(known_key)} if known_key else {}),
+              **({"known_tempo": float(known_tempo)} if known_tempo else {})} or None
     return start_job(user, ProcessingJob.Type.ANALYSIS, actor_for(ProcessingJob.Type.ANALYSIS), audio_file=audio_file,
                      params=params)
 

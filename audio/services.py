@@ -95,15 +95,16 @@ def save_result_audio(user, audio: np.ndarray, sr: int, name: str, source: str, 
 
 
 def save_job_result(ctx, audio: np.ndarray, sr: int, name: str, source: str, parent: AudioFile | None = None,
-                    fmt: str = "wav", known_key: tuple[str, str] | None = None) -> AudioFile:
+                    fmt: str = "wav", known_key: tuple[str, str] | None = None,
+                    known_tempo: float | None = None) -> AudioFile:
     """A job's result as a new library file of the job's user (see JobContext): it disappears
     again if the job does not complete, and its own analysis starts once the job has (stating
-    ``known_key``, (tonic, mode), when the job wrote the music in a key it knows)."""
+    ``known_key``, (tonic, mode), and ``known_tempo`` when the job wrote the music in a key and tempo it knows)."""
     from .jobs import start_analysis
 
     af = ctx.track_row(save_result_audio(ctx.job.user, audio, sr, name, source=source, parent=parent, fmt=fmt,
                                          ctx=ctx))
-    ctx.on_completed.append(lambda: start_analysis(ctx.job.user, af, known_key=known_key))
+    ctx.on_completed.append(lambda: start_analysis(ctx.job.user, af, known_key=known_key, known_tempo=known_tempo))
     return af
 
 
@@ -155,20 +156,20 @@ def ensure_spectrogram(af: AudioFile, ctx=None) -> bytes:
 
 
 def compute_analysis(audio: np.ndarray, sr: int, progress: Progress | None = None,
-                     known_key: tuple[str, str] | None = None) -> dict:
+                     known_key: tuple[str, str] | None = None, known_tempo: float | None = None) -> dict:
     """Tempo, key, loudness and features of a signal (see sonicai.music.analysis)."""
     from sonicai.music.analysis.pipeline import analyze_signal
 
-    return analyze_signal(audio, sr, progress=progress, known_key=known_key)
+    return analyze_signal(audio, sr, progress=progress, known_key=known_key, known_tempo=known_tempo)
 
 
 def ensure_analysis(af: AudioFile, progress: Progress | None = None,
-                    known_key: tuple[str, str] | None = None) -> dict:
+                    known_key: tuple[str, str] | None = None, known_tempo: float | None = None) -> dict:
     """The stored analysis, computed when missing or when it predates the chord track (files analysed before
     chords were part of the analysis get it on their next analysis job)."""
     if not af.analysis or "chords" not in af.analysis:
         audio, sr = load(af)
-        af.analysis = compute_analysis(audio, sr, progress=progress, known_key=known_key)
+        af.analysis = compute_analysis(audio, sr, progress=progress, known_key=known_key, known_tempo=known_tempo)
         # A damaged file's header can promise more than decodes (half an MP3 said 15 s and held 7.5): from now
         # on the song is as long as what can be heard, so regions past it are refused when asked for.
         decoded = round(audio.shape[-1] / sr, 3)

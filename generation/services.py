@@ -116,10 +116,12 @@ def generate_for_job(ctx) -> dict:
     except ValueError as exc:
         raise JobError(str(exc)) from None
     ctx.progress(0.92, "saving")
-    # The composer knows the key it wrote in; an estimate would read an A minor ballad as C major.
+    # The composer knows the key and tempo it wrote in; an estimate read an A minor ballad as C major and a 150-BPM
+    # jazz waltz at 75.
     written = (result.summary.get("key"), result.summary.get("mode"))
     af = audio_services.save_job_result(ctx, result.audio, result.sr, track_file_name(ctx.job.user, p["prompt"]),
-                                        source=AudioFile.Source.GENERATED, known_key=written if all(written) else None)
+                                        source=AudioFile.Source.GENERATED, known_key=written if all(written) else None,
+                                        known_tempo=result.summary.get("tempo_bpm"))
     keys = {"audio": af.s3_key}
     if result.midi_bytes:
         keys["midi"] = storage.save_bytes(storage.new_key(ctx.job.user_id, "midi", "mid"), result.midi_bytes)

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import soundfile as sf
 from django.core.management import call_command
@@ -79,3 +80,15 @@ def test_generate_command(tmp_path, capsys):
         call_command("generate", "x", "--duration", "1", "--out", str(out))
     with pytest.raises(CommandError):
         call_command("generate", "x", "--out", str(tmp_path / "song.xyz"))
+
+
+def test_a_composed_track_is_analysed_at_the_tempo_it_was_written_at(api, run_jobs):
+    # An estimate read the composer's 150-BPM jazz at 75 (half time): its lead sheet had half-time bars and the
+    # practice page's count-in ran at half speed.
+    res = api.post("/api/v1/generate/text-to-music",
+                   {"prompt": "swinging jazz at 150 bpm", "duration": 12, "seed": 4}, format="json")
+    run_jobs()
+    track = api.get(f"/api/v1/generate/jobs/{res.json()['job_id']}").json()["track"]
+    features = api.get(f"/api/v1/audio/{track['result_file']}/features").json()
+    assert (features["tempo_bpm"], features["tempo_method"]) == (150.0, "written")
+    assert np.median(np.diff(features["beats"])) == pytest.approx(60 / 150, rel=0.05)  # beats at that tempo too

@@ -67,6 +67,8 @@ DBN_TEMPO_SPAN = 1.25
 
 METHOD_RNN = "rnn"
 METHOD_DSP = "dsp"
+#: The tempo the music was written at (the composer's tracks): stated, with the beats tracked at it.
+METHOD_WRITTEN = "written"
 
 
 @dataclass
@@ -235,10 +237,13 @@ def refine_bpm(beat_times: np.ndarray, bpm: float) -> float:
     return float(refined) if abs(np.log2(refined / bpm)) < 0.1 else bpm
 
 
-def tempo_from_onsets(oenv: np.ndarray, sr: int, hop: int = HOP) -> TempoResult:
+def tempo_from_onsets(oenv: np.ndarray, sr: int, hop: int = HOP, known_bpm: float | None = None) -> TempoResult:
     fps = sr / hop
     if len(oenv) < 2 * fps or not np.any(oenv > 0):
         return TempoResult(bpm=0.0, beats=np.zeros(0), confidence=0.0)
+    if known_bpm:
+        times = track_beats(oenv, fps, float(known_bpm)) / fps
+        return TempoResult(bpm=round(float(known_bpm), 2), beats=times, confidence=1.0, method=METHOD_WRITTEN)
     bpm, confidence = choose_tempo(oenv, fps)
     frames = track_beats(oenv, fps, bpm)
     times = frames / fps
@@ -302,14 +307,19 @@ def choose_candidate(candidates: np.ndarray) -> tuple[float, float]:
     return float(candidates[best, 0]), float(score[best] / score.sum())
 
 
-def tempo_from_activation(activation: np.ndarray, fps: float) -> TempoResult:
-    """Tempo and beats from a beat activation function (the RNN's, at ``fps`` frames per second)."""
+def tempo_from_activation(activation: np.ndarray, fps: float, known_bpm: float | None = None) -> TempoResult:
+    """Tempo and beats from a beat activation function (the RNN's, at ``fps`` frames per second); with
+    ``known_bpm`` (the tempo the music was written at) that tempo, and the beats tracked at it."""
     from .beat_dbn import track_beats as dbn_beats
 
     act = np.asarray(activation, dtype=np.float64)
     candidates = tempo_candidates(act, fps) if len(act) >= 2 * fps else np.zeros((0, 2))
     if len(candidates) == 0 or act.max() < 0.05:
         return TempoResult(bpm=0.0, beats=np.zeros(0), confidence=0.0, method=METHOD_RNN)
+    if known_bpm:
+        bpm = float(known_bpm)
+        beats = dbn_beats(act, fps, min_bpm=bpm / DBN_TEMPO_SPAN, max_bpm=bpm * DBN_TEMPO_SPAN)
+        return TempoResult(bpm=round(bpm, 2), beats=beats, confidence=1.0, method=METHOD_WRITTEN)
     bpm, confidence = choose_candidate(candidates)
     beats = dbn_beats(act, fps, min_bpm=bpm / DBN_TEMPO_SPAN, max_bpm=bpm * DBN_TEMPO_SPAN)
     return TempoResult(bpm=round(refine_bpm(beats, bpm), 2), beats=beats, confidence=round(confidence, 3),
@@ -333,9 +343,9 @@ def estimate_tempo(y: np.ndarray, sr: int) -> TempoResult:
     return tempo_from_onsets(onset_envelope(y, sr), sr)
 
 
-def tempo_from_rnn(y: np.ndarray, sr: int) -> TempoResult | None:
-    """The RNN method's tempo and beats of ``y``, or None (logged once) when the beat networks' weights are
-    not installed."""
+def tempo_from_rnn(y: np.ndarray, sr: int, known_bpm: float | None = None) -> TempoResult | None:
+    """The RNN method's tempo and beats of ``y`` (at ``known_bpm`` when the music was written at it), or None
+    (logged once) when the beat networks' weights are not installed."""
     from sonicai.music.analysis.madmom_weights import warn_missing
 
     from .beat_rnn import FPS, beat_activation
@@ -345,4 +355,4 @@ def tempo_from_rnn(y: np.ndarray, sr: int) -> TempoResult | None:
     except FileNotFoundError as exc:
         warn_missing("beat networks (signal-processing tempo used)", str(exc))
         return None
-    return tempo_from_activation(activation, FPS)
+    return tempo_from_activation(activation, FPS, known_bpm)

@@ -222,3 +222,28 @@ def test_onnx_reader_decodes_packed_and_unpacked_fields(tmp_path):
     assert conv.attributes == {"strides": [1, 3]}
     assert np.array_equal(graph.constant(conv, 1), weights.reshape(2, 3))
     assert graph.initializers["n"].tolist() == [5, -1] and graph.consumers("w") == [conv]
+
+
+def test_a_bass_stem_is_transcribed_as_one_line(net):
+    # basic-pitch writes a bass note's overtones and the chords bleeding into the stem as notes of their own: 160
+    # notes for a 32-note line. A bass plays one note at a time.
+    from sonicai.music.transcription.transcribe import transcribe
+    from tests.music.transcription_signals import harmonic_tone
+
+    sr, beat, roots = 22050, 0.625, (45, 41, 48, 43)  # | A | F | C | G | in quarter notes at 96 BPM
+    y, line = np.zeros(int(21 * sr)), []
+    for bar, root in enumerate(roots * 2):
+        for k in range(4):
+            start = (4 * bar + k) * beat
+            tone = 0.4 * harmonic_tone(root, 0.9 * beat, sr)
+            y[int(start * sr):int(start * sr) + len(tone)] += tone
+            line.append((root, start))
+        for interval in (0, 4 if root in (41, 48, 43) else 3, 7):  # the chord two octaves up, quietly
+            tone = 0.12 * harmonic_tone(root + 24 + interval, 4 * beat * 0.95, sr)
+            y[int(4 * bar * beat * sr):int(4 * bar * beat * sr) + len(tone)] += tone
+    notes = transcribe(y.astype(np.float32), sr, "bass", model=net)
+    found = [any(n.pitch == p and abs(n.start - t) < 0.06 for n in notes) for p, t in line]
+    assert np.mean(found) >= 0.95 and len(notes) <= 1.2 * len(line), (len(notes), np.mean(found))
+    over = [(a.pitch, b.pitch) for a in notes for b in notes if a.pitch > b.pitch
+            and min(a.end, b.end) - max(a.start, b.start) > 0.5 * (a.end - a.start)]
+    assert not over, over[:5]

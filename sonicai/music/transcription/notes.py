@@ -21,6 +21,7 @@ window overlap every 172 frames.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ import scipy.signal
 
 from .basic_pitch import HOP, N_CONTOUR_BINS, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES, Posteriorgrams
 
-__all__ = ["NoteEvent", "NoteSettings", "decode_notes", "frames_to_seconds", "MIDI_OFFSET"]
+__all__ = ["NoteEvent", "NoteSettings", "decode_notes", "frames_to_seconds", "one_line", "MIDI_OFFSET"]
 
 #: MIDI pitch of note bin 0 (A0).
 MIDI_OFFSET = 21
@@ -221,3 +222,29 @@ def decode_notes(
     if progress is not None:
         progress(1.0, "finding notes")
     return events
+
+
+def one_line(notes: list[NoteEvent], cover: float = 0.5, weaker: float = 0.5) -> list[NoteEvent]:
+    """The notes of a part that plays one note at a time (a bass line): a note is dropped when, for at least
+    ``cover`` of its length, it sounds with a lower note at least ``weaker`` times as strong (its own overtones,
+    the chords bleeding into the stem), or with a higher note it is under ``weaker`` times as strong as (a
+    spurious octave below). On a bass line with chord bleed, precision 0.31 -> 0.90 at recall 1.00 -> 0.996
+    (docs/transcription.md)."""
+    order = sorted(range(len(notes)), key=lambda i: notes[i].start)
+    starts = [notes[i].start for i in order]
+    kept = []
+    for n in notes:
+        length = max(n.end - n.start, 1e-6)
+        dropped = False
+        for k in order[: bisect.bisect_left(starts, n.end)]:
+            m = notes[k]
+            if m is n or m.end <= n.start or min(n.end, m.end) - max(n.start, m.start) < cover * length:
+                continue
+            if (m.pitch < n.pitch and m.amplitude >= weaker * n.amplitude) or \
+                    (m.pitch > n.pitch and n.amplitude < weaker * m.amplitude):
+                dropped = True
+                break
+        if not dropped:
+            kept.append(n)
+    return kept
+

@@ -8,9 +8,9 @@ import numpy as np
 
 from .basic_pitch import BasicPitchNet, predict_posteriorgrams
 from .drums import DrumHit, transcribe_drums
-from .notes import NoteEvent, NoteSettings, decode_notes
+from .notes import NoteEvent, NoteSettings, decode_notes, one_line
 
-__all__ = ["STEM_SETTINGS", "settings_for_stem", "transcribe", "transcribe_stems"]
+__all__ = ["ONE_LINE_STEMS", "STEM_SETTINGS", "settings_for_stem", "transcribe", "transcribe_stems"]
 
 Progress = Callable[[float, str], None]
 
@@ -21,6 +21,12 @@ STEM_SETTINGS: dict[str, NoteSettings] = {
     "bass": NoteSettings(max_frequency=523.3),
     "vocals": NoteSettings(min_frequency=65.4, max_frequency=1568.0),
 }
+
+
+#: Stems whose part plays one note at a time: a bass stem's other notes are its overtones and the chords that bleed
+#: into it (basic-pitch wrote 160 notes for a 32-note bass line). A lead vocal may be one line too, but backing
+#: harmonies would be lost, so vocals keep every note.
+ONE_LINE_STEMS = frozenset({"bass"})
 
 
 def settings_for_stem(stem: str) -> NoteSettings:
@@ -46,6 +52,8 @@ def transcribe(
 
     grams = predict_posteriorgrams(audio, sr, model=model, progress=network_progress)
     notes = decode_notes(grams, settings or settings_for_stem(stem))
+    if stem.lower() in ONE_LINE_STEMS:
+        notes = one_line(notes)
     if progress is not None:
         progress(1.0, "finding notes")
     return notes

@@ -51,3 +51,15 @@ def test_the_same_prompt_twice_gives_two_names_and_each_track_a_midi_download(ap
     for i in ids:  # the gallery's MIDI link asks the same download answer for its midi_url
         assert (f'data-download="/api/v1/generate/jobs/{i}/download" data-download-field="midi_url" '
                 f'class="midi-download">MIDI</a>') in page
+
+
+def test_what_the_composer_could_not_follow_is_said_on_its_card(api, client, user, run_jobs):
+    # "in 3/4" was written in 4/4 and "300 bpm" at 240 without a word: the card showed 240 BPM as if asked for.
+    res = api.post("/api/v1/generate/text-to-music", {"prompt": "fast waltz in 3/4 at 300 bpm", "duration": 5,
+                                                      "seed": 1}, format="json")
+    assert res.status_code == 202, res.content
+    run_jobs()
+    client.force_login(user)
+    page = client.get("/generate/").content.decode()
+    assert "300 BPM is outside the composer&#x27;s 40-240 BPM: written at 240 BPM." in page
+    assert "The composer writes in 4/4: the 3/4 asked for is not followed." in page

@@ -80,7 +80,7 @@ def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = No
     summary = {
         "engine": "composer", "genre": spec.genre, "mood": spec.mood, "tempo_bpm": spec.tempo_bpm,
         "key": NOTE_NAMES[spec.key_tonic], "mode": spec.mode, "instruments": spec.instruments,
-        "energy": spec.energy, "duration": n / sr, "seed": seed, "matched_by": spec.matched_by,
+        "energy": spec.energy, "duration": n / sr, "seed": seed, "matched_by": spec.matched_by, "notes": spec.notes,
         "sections": [{"name": s.name, "start": s.start_beat * beat_seconds, "bars": int(s.beats // BEATS_PER_BAR)}
                      for s in sections if s.start_beat * beat_seconds < duration],
         "chords": [f"{NOTE_NAMES[c.root]}:{c.quality}" for c in chords[: 2 * len(sections) + 8]],

@@ -62,6 +62,9 @@ MOOD_DEFAULT_GENRE = {"happy": "pop", "sad": "ballad", "calm": "ambient", "energ
 
 _KEY_RE = re.compile(r"\b(?:in|key of)\s+([A-Ga-g])\s*(#|♯|b|♭|sharp|flat)?\s*(major|minor|maj|min|m)?\b")
 _KEY_ALONE_RE = re.compile(r"\b([A-G])(#|♯|b|♭)?\s*(major|minor)\b")
+#: The tempi the composer writes at (BPM); a prompt's tempo outside them is brought inside, and the card says so.
+TEMPO_LIMITS = (40.0, 240.0)
+_METER_RE = re.compile(r"(?<![\d/])(?:2|3|4|5|6|7|9|12)/(?:4|8)(?![\d/])")
 _BPM_RE = re.compile(r"(\d{2,3}(?:\.\d+)?)\s*(?:bpm|beats per minute)", re.I)
 _DUR_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?)\b", re.I)
 
@@ -79,6 +82,8 @@ class PromptSpec:
     descriptors: list[str] = field(default_factory=list)
     programs: dict[str, int] = field(default_factory=dict)
     matched_by: dict[str, str] = field(default_factory=dict)
+    #: What the prompt asked for that the composer does not write, in a sentence each ("written at 240 BPM").
+    notes: list[str] = field(default_factory=list)
 
 
 def _find_words(text: str, table: dict[str, list[str]]) -> list[str]:
@@ -177,7 +182,14 @@ def parse_prompt(text: str, default_duration: float | None = None, seed: int = 0
         tempo = style.default_tempo * MOOD_TEMPO_FACTOR.get(mood, 1.0)
         lo, hi = style.tempo_range
         tempo = float(round(min(hi, max(lo, tempo))))
-    tempo = float(min(240.0, max(40.0, tempo)))
+    notes = []
+    asked = tempo
+    tempo = float(min(TEMPO_LIMITS[1], max(TEMPO_LIMITS[0], tempo)))
+    if tempo != asked:
+        notes.append(f"{asked:g} BPM is outside the composer's {TEMPO_LIMITS[0]:g}-{TEMPO_LIMITS[1]:g} BPM: "
+                     f"written at {tempo:g} BPM.")
+    if (m := _METER_RE.search(raw)) and m.group(0) not in ("4/4", "2/4"):
+        notes.append(f"The composer writes in 4/4: the {m.group(0)} asked for is not followed.")
 
     tonic, mode = None, None
     m = _KEY_RE.search(raw) or _KEY_ALONE_RE.search(raw)
@@ -216,4 +228,4 @@ def parse_prompt(text: str, default_duration: float | None = None, seed: int = 0
                    if w in low]
     return PromptSpec(genre=genre, mood=mood, tempo_bpm=tempo, key_tonic=tonic, mode=mode, instruments=instruments,
                       energy=energy, duration=duration, descriptors=descriptors, programs=programs,
-                      matched_by=matched)
+                      matched_by=matched, notes=notes)

@@ -73,6 +73,9 @@ def test_midi_matches_the_arrangement():
     names = {i.name for i in r.midi.instruments}
     assert {"drums", "bass", "harmony", "melody"} <= names
     assert r.midi.get_end_time() <= 8.0 + 60 / 130 * 4 + 0.01
+    minor = compose("dark ballad in Eb minor, 80 bpm", 6.0, seed=3).midi  # a notation program reads six flats
+    assert [k.key_number for k in minor.key_signature_changes] == [3 + 12]
+    assert [(t.numerator, t.denominator) for t in minor.time_signature_changes] == [(4, 4)]
 
 
 @pytest.mark.parametrize("prompt,bpm", [("sad song", 60.0), ("rnb in E minor", 72.0), ("hip hop 78 bpm", 78.0)])

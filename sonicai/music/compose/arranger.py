@@ -358,6 +358,9 @@ def arrange(style: str, chords: list[ChordEvent], tempo_bpm: float, key_tonic: i
     w = _Writer(tempo_bpm, rng)
     sections = sections or default_sections(total_beats)
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(tempo_bpm))
+    # The key and meter it is written in, for a notation program or a DAW opening the MIDI file.
+    pm.key_signature_changes.append(pretty_midi.KeySignature(key_tonic % 12 + (12 if mode == "minor" else 0), 0.0))
+    pm.time_signature_changes.append(pretty_midi.TimeSignature(BEATS_PER_BAR, 4, 0.0))
     parts = [
         _drums(w, st, sections, total_beats, energy),
         _bass(w, st, chords, sections, key_tonic, mode),

@@ -113,6 +113,11 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
         if not bar.chords and chords:
             bar.chords.append("N.C.")
             bar.chord_beats.append(0)
+    if len(bars) > 1 and bars[-1].end - bars[-1].start < 0.5 * meter * beat_seconds and \
+            bars[-1].chords == bars[-2].chords[-1:]:
+        # The last chord ringing out (or the silence after it) past the last downbeat: part of the bar before.
+        ring_out = bars.pop()
+        bars[-1].end = ring_out.end
     if bars and downbeats and bars[0].end <= downbeats[0] + 0.05 and not any(t < downbeats[0] - 0.05 for t in beats):
         # Less than a beat before the first one (a breath, a count-off's tail): not a bar of the song.
         bars = [Bar(b.number - 1, b.start, b.end, b.chords, b.section, b.beats, b.chord_beats) for b in bars[1:]]

@@ -71,3 +71,17 @@ def test_music_without_a_beat_gets_no_tempo_marking():
     sheet = build({"tempo_bpm": 0.0, "beats": [], "key": "C", "mode": "major", "duration": 10.0, "chords": []})
     assert "{tempo" not in to_chordpro(sheet)
     assert "metronome" not in to_musicxml(sheet)
+
+
+def test_a_chord_ringing_past_the_last_downbeat_is_not_a_bar_of_its_own():
+    # 16 bars of 4 at 96 BPM and a second of ring-out: the sheet said "17 bars", the last a stub of the same G.
+    beats = [round(0.625 * i, 3) for i in range(65)]
+    chords = [{"start": 2.5 * k, "end": 2.5 * (k + 1) if k < 15 else 40.95, "root": (9, 5, 0, 7)[k % 4],
+               "quality": "min" if k % 4 == 0 else "maj"} for k in range(16)]
+    sheet = build({"tempo_bpm": 96.0, "beats": beats, "key": "A", "mode": "minor", "duration": 40.95,
+                   "chords": chords})
+    assert len(sheet.bars) == 16 and sheet.bars[-1].chords == ["G"] and sheet.bars[-1].end == 40.95
+    ending = dict(chords[-1], start=40.0, root=9, quality="min")  # a final Am on the next downbeat is a bar
+    sheet = build({"tempo_bpm": 96.0, "beats": beats, "key": "A", "mode": "minor", "duration": 40.95,
+                   "chords": [*chords[:-1], dict(chords[-1], end=40.0), ending]})
+    assert len(sheet.bars) == 17 and sheet.bars[-1].chords == ["Am"]

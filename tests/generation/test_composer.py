@@ -102,3 +102,18 @@ def test_minor_keys_use_the_leading_tone_and_read_as_minor():
     r = compose("sad jazz in G minor", 10.0, seed=1)
     key = estimate_key(r.audio.mean(axis=0), r.sr)
     assert (key.tonic, key.mode) == ("G", "minor")
+
+
+def test_a_piece_cut_short_in_its_last_bar_has_cadenced_before_it():
+    # 20 s at 110 BPM is 9 bars and a sixth: the cadence used to land on the cut bar, 0.36 s of tonic before the
+    # fade, so the piece was heard ending on its dominant.
+    from sonicai.music.compose.arranger import progression_for
+    from sonicai.music.compose.theory import degree_chord
+
+    r = compose("upbeat funk 110 bpm in A minor", 20.0, seed=2)
+    bar = 4 * 60 / 110
+    harmony = next(i for i in r.midi.instruments if i.name == "harmony")
+    last_bars = {n.pitch % 12 for n in harmony.notes if 8 * bar - 0.05 <= n.start < 20.0}  # bar 9 and the cut one
+    assert last_bars <= {9, 0, 4, 7}, last_bars  # the A minor (seventh) chord only: the tonic held to the end
+    held = progression_for("funk", "minor", None, 9, 10, seed=2, hold_last_bar=True)
+    assert [c.root for c in held[-2:]] == [9, 9] and held[-3].root == degree_chord(9, "minor", 5)[0]

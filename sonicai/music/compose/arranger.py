@@ -65,8 +65,9 @@ def default_sections(total_beats: float) -> list[Section]:
 
 
 def progression_for(style: str, mode: str, mood: str | None, key_tonic: int, bars: int, seed: int,
-                    chords_per_bar: int = 1) -> list[ChordEvent]:
-    """A diatonic progression for the style and mood, starting and ending on the tonic."""
+                    chords_per_bar: int = 1, hold_last_bar: bool = False) -> list[ChordEvent]:
+    """A diatonic progression for the style and mood, starting and ending on the tonic. ``hold_last_bar``: the
+    cadence lands a bar early and the tonic holds through the last bar (a bar the piece's end cuts short)."""
     st = STYLES[style]
     rng = np.random.default_rng(seed)
     options = st.progressions.get(mode) or st.progressions.get("major") or [[1, 4, 5, 1]]
@@ -76,13 +77,14 @@ def progression_for(style: str, mode: str, mood: str | None, key_tonic: int, bar
     beats = BEATS_PER_BAR / chords_per_bar
     events = []
     total = bars * chords_per_bar
+    end = total - chords_per_bar if hold_last_bar and bars > 2 else total  # the slots up to the final tonic
     for i in range(total):
         degree = prog[i % len(prog)]
         if i == 0:
             degree = 1  # open on the tonic: the key is heard at once
-        elif i == total - 1:
+        elif i >= end - 1:
             degree = 1
-        elif i == total - 2 and total > 2:
+        elif i == end - 2 and end > 2:
             degree = 5  # a cadence into the final tonic
         root, quality = degree_chord(key_tonic, mode, degree, seventh=st.sevenths)
         events.append(ChordEvent(i * beats, beats, root, quality))

@@ -51,7 +51,11 @@ def compose(prompt: str, duration: float, seed: int, soundfont: Path | None = No
     bars = max(2, int(np.ceil(duration / beat_seconds / BEATS_PER_BAR)))
     total_beats = bars * BEATS_PER_BAR
     chords_per_bar = 2 if spec.genre in ("jazz",) and spec.tempo_bpm < 150 else 1
-    chords = progression_for(spec.genre, spec.mode, spec.mood, spec.key_tonic, bars, seed, chords_per_bar)
+    # When the end cuts the last bar to under half, the cadence lands a bar early: a 20-s funk piece ended 0.36 s
+    # into its final tonic, on what was heard as an unresolved E7.
+    heard = duration / beat_seconds - (bars - 1) * BEATS_PER_BAR
+    chords = progression_for(spec.genre, spec.mode, spec.mood, spec.key_tonic, bars, seed, chords_per_bar,
+                             hold_last_bar=heard < BEATS_PER_BAR / 2)
     sections = default_sections(total_beats)
     midi = arrange(spec.genre, chords, spec.tempo_bpm, spec.key_tonic, spec.mode, total_beats, seed,
                    energy=spec.energy, melody=True, sections=sections, instruments=spec.programs)

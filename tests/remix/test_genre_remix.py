@@ -111,6 +111,9 @@ def test_a_genre_remix_shifted_in_pitch_is_still_mastered():
     lufs = pyloudnorm.Meter(SR).integrated_loudness(out.audio.T.astype(np.float64))
     assert lufs == pytest.approx(out.summary["target_lufs"], abs=0.5)
     assert 20 * np.log10(true_peak(out.audio)) <= -0.9
+    # The summary names the key the remix ends in: C major (or its A minor) two semitones up, with its chords.
+    assert (out.summary["key"], out.summary["mode"]) in (("D", "major"), ("B", "minor")), out.summary["key"]
+    assert {c.split(":")[0] for c in out.summary["chords"]} <= {"D", "B", "G", "A", "E", "F#", "C#"}
 
 
 def test_tape_wobble_block_by_block_reads_the_signal_as_one_pass(monkeypatch):

@@ -124,6 +124,7 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         report(progress, 0.75, "shifting pitch")
         audio = pitch_shift(audio, sr, params.pitch, preserve_formants=params.preserve_formants)
         summary["pitch"] = params.pitch
+        _transpose_summary(summary, params.pitch)
         if params.genre and "target_lufs" in summary:  # the shift undid the genre render's master (-15 LUFS, 0 dBTP)
             from sonicai.music.master import master
 
@@ -137,3 +138,19 @@ def run_remix(audio: np.ndarray, sr: int, params: RemixParams, source_bpm: float
         summary["turned_down_db"] = turned_down_db  # the render went over full scale
     summary["duration"] = audio.shape[1] / sr
     return RemixOutput(audio=audio.astype(np.float32, copy=False), sr=sr, summary=summary)
+
+
+def _transpose_summary(summary: dict, semitones: float) -> None:
+    """A genre render's key and chords, moved by the pitch shift applied after it (they still named the key it was
+    rendered in: a lo-fi remix shifted +2 from E minor said E minor and was in F♯ minor)."""
+    from sonicai.music.notes import NOTE_NAMES, pitch_class
+
+    steps = round(float(semitones))
+    if not steps or steps != float(semitones):
+        return  # a fraction of a semitone leaves no key to name
+    if summary.get("key"):
+        summary["key"] = NOTE_NAMES[(pitch_class(summary["key"]) + steps) % 12]
+    summary["chords"] = [label if label == "N" or ":" not in label else
+                         f"{NOTE_NAMES[(pitch_class(label.split(':')[0]) + steps) % 12]}:{label.split(':', 1)[1]}"
+                         for label in summary.get("chords") or []] if "chords" in summary else summary.get("chords")
+

@@ -179,10 +179,14 @@ def _genre_checked(data: dict, af) -> dict:
 
 
 def _tempo_checked(data: dict, af) -> dict:
+    from sonicai.music.transform.stretch import check_target_bpm
+
     analysis = af.analysis or {}
     if data.get("target_bpm") and "tempo_bpm" in analysis and not analysis["tempo_bpm"]:
         raise ValueError("No steady beat was found in this song, so it cannot be set to a BPM; change its tempo "
                          "by a percentage instead.")
+    if data.get("target_bpm") and analysis.get("tempo_bpm"):  # refused now, not by a failed job later
+        check_target_bpm(data["target_bpm"], float(analysis["tempo_bpm"]))
     return data
 
 

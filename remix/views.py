@@ -56,7 +56,7 @@ def alignment(remix: Remix) -> dict:
 def studio(request, pk):
     from sonicai.music.remix.pipeline import genre_engines
     from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS
-    from sonicai.music.transform.stretch import BPM_RANGE, RATE_RANGE
+    from sonicai.music.transform.stretch import target_bpm_range
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
     remixes = list(Remix.objects.filter(original_file=af, user=request.user)
@@ -68,8 +68,7 @@ def studio(request, pk):
     source_bpm = analysis.get("tempo_bpm")
     # The tempo slider spans what a render accepts: the API's BPM range within the stretch ratios Rubber Band is
     # given (it stopped at 40-240 BPM whatever the song, where the API takes 20-300).
-    bpm_range = BPM_RANGE if not source_bpm else (max(BPM_RANGE[0], source_bpm * RATE_RANGE[0]),
-                                                  min(BPM_RANGE[1], source_bpm * RATE_RANGE[1]))
+    bpm_range = target_bpm_range(source_bpm)
     # A reload while a remix renders shows it still running (and the page moves on when it is done).
     running = af.jobs.filter(job_type__in=REMIX_JOB_TYPES, status__in=ProcessingJob.ACTIVE).order_by("-created_at")
     return render(request, "remix/studio.html", {

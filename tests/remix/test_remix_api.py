@@ -106,6 +106,12 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
     AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 0.0})  # analysed: no steady beat
     beatless = api.post("/api/v1/remix/tempo", {"audio_file_id": aid, "target_bpm": 90}, format="json")
     assert beatless.status_code == 400 and "change its tempo by a percentage" in beatless.json()["detail"]
+    # A tempo out of Rubber Band's reach was taken, then the job failed ("Stretch rate must be between 0.25 and 4,
+    # got 0.19..."): it is refused now, in BPM.
+    AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 105.0})
+    far = api.post("/api/v1/remix/tempo", {"audio_file_id": aid, "target_bpm": 20}, format="json")
+    assert far.status_code == 400 and far.json()["detail"] == (
+        "From 105 BPM the tempo can go to 26-300 BPM (a quarter to four times its speed); 20 BPM is out of reach.")
 
 
 def test_remix_command(tmp_path, capsys):

@@ -22,6 +22,21 @@ class StretchError(MusicInputError):
     """Invalid tempo or stretch request."""
 
 
+def target_bpm_range(source_bpm: float | None) -> tuple[float, float]:
+    """The target tempi a song at ``source_bpm`` can be set to: ``BPM_RANGE`` within ``RATE_RANGE`` of its tempo."""
+    if not source_bpm or not np.isfinite(source_bpm) or source_bpm <= 0:
+        return BPM_RANGE
+    return max(BPM_RANGE[0], source_bpm * RATE_RANGE[0]), min(BPM_RANGE[1], source_bpm * RATE_RANGE[1])
+
+
+def check_target_bpm(target_bpm: float, source_bpm: float) -> None:
+    """A target tempo a song at ``source_bpm`` cannot reach, refused in a musician's words."""
+    lo, hi = target_bpm_range(source_bpm)
+    if not lo - 1e-6 <= float(target_bpm) <= hi + 1e-6:
+        raise StretchError(f"From {source_bpm:.0f} BPM the tempo can go to {lo:.0f}-{hi:.0f} BPM (a quarter to four "
+                           f"times its speed); {float(target_bpm):g} BPM is out of reach.")
+
+
 def tempo_ratio(
     percent: float | None = None, target_bpm: float | None = None, source_bpm: float | None = None
 ) -> float:
@@ -39,6 +54,7 @@ def tempo_ratio(
     if source_bpm is None or not np.isfinite(source_bpm) or source_bpm <= 0:
         raise StretchError("no steady beat was found in this song, so it cannot be set to a BPM; change its tempo "
                            "by a percentage instead")
+    check_target_bpm(target_bpm, float(source_bpm))
     return target_bpm / float(source_bpm)
 
 

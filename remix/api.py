@@ -95,6 +95,8 @@ class EffectsRequest(RemixRequest):
         chain = checked_effects(value)
         if not chain:
             raise serializers.ValidationError("Add at least one effect.")
+        if not any(e.get("enabled", True) for e in chain):  # it rendered a copy of the song, named "(effects)"
+            raise serializers.ValidationError("Every effect in the chain is switched off: switch one on.")
         return chain
 
 

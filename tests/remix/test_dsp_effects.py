@@ -83,6 +83,9 @@ def test_reverb_tail_extends_output_and_disabled_effects_bypass():
     assert np.abs(out[:, x.shape[1]:]).max() > 1e-3  # the tail really rings into the extension
     bypassed = apply_chain(x, SR, [{"type": "gain", "gain_db": 12, "enabled": False}])
     np.testing.assert_array_equal(bypassed, x)
+    # a bypassed reverb adds no tail (it made the song 10 s of silence longer)
+    off = apply_chain(x, SR, [{"type": "reverb", "tail_seconds": 1.0, "enabled": False}])
+    np.testing.assert_array_equal(off, x)
 
 
 def test_reverb_dry_level_is_the_untouched_signals_gain():

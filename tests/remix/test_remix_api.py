@@ -109,6 +109,10 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
     # A tempo out of Rubber Band's reach was taken, then the job failed ("Stretch rate must be between 0.25 and 4,
     # got 0.19..."): it is refused now, in BPM.
     AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 105.0})
+    off = api.post("/api/v1/remix/effects", {"audio_file_id": aid, "effects": [
+        {"type": "reverb", "enabled": False, "tail_seconds": 10}]}, format="json")
+    assert off.status_code == 400 and off.json()["effects"] == [
+        "Every effect in the chain is switched off: switch one on."]
     far = api.post("/api/v1/remix/tempo", {"audio_file_id": aid, "target_bpm": 20}, format="json")
     assert far.status_code == 400 and far.json()["detail"] == (
         "From 105 BPM the tempo can go to 26-300 BPM (a quarter to four times its speed); 20 BPM is out of reach.")

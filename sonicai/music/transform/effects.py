@@ -306,13 +306,14 @@ def _db(ratio: float) -> float:
 def apply_chain(audio: np.ndarray, sr: int, chain: list[dict] | dict | str) -> np.ndarray:
     """Render ``audio`` through the (validated) chain in order.
 
-    The output has the input's length plus the sum of the chain's ``tail_seconds`` (0 by default).
+    The output has the input's length plus the sum of the enabled effects' ``tail_seconds`` (0 by default).
     """
     import pedalboard as pb
 
     effects = validate_chain(chain)
     x, was_mono = as_channels(audio)
-    tail = int(round(sum(e.get("tail_seconds", 0.0) for e in effects) * sr))
+    # A bypassed effect adds no tail: a disabled 10-s reverb made the song 10 s of silence longer.
+    tail = int(round(sum(e.get("tail_seconds", 0.0) for e in effects if e.get("enabled", True)) * sr))
     if tail:
         x = np.pad(x, ((0, 0), (0, tail)))
     plugins = [p for e in effects if e.get("enabled", True) for p in _plugins(e, sr)]

@@ -110,8 +110,11 @@ def clamp_gains(gains: dict, stem_types: list[str]) -> dict[str, float]:
             raise ValueError(f"Gain of {name} must be a finite number of dB.")
         settings_by_stem[name] = (min(12.0, max(-60.0, db)), mute, solo)
     any_solo = any(solo for _, _, solo in settings_by_stem.values())
-    return {name: 0.0 if mute or (any_solo and not solo) else float(10 ** (db / 20))
-            for name, (db, mute, solo) in settings_by_stem.items()}
+    gains = {name: 0.0 if mute or (any_solo and not solo) else float(10 ** (db / 20))
+             for name, (db, mute, solo) in settings_by_stem.items()}
+    if gains and not any(gains.values()):  # refused before a job is queued to fail on it
+        raise ValueError("Every stem is muted: nothing to export. Unmute a stem, or solo one that is not muted.")
+    return gains
 
 
 def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> dict:

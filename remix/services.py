@@ -13,6 +13,21 @@ from sonicai.music.remix.pipeline import RemixParams, run_remix
 from .models import Remix
 
 
+def rendered_key_and_tempo(params: RemixParams, summary: dict, source_bpm: float | None
+                           ) -> tuple[tuple[str, str] | None, float | None]:
+    """What a render was set to, stated by its analysis instead of estimated again (a remix named "53 BPM" was
+    analysed at 105, a 180-BPM one at 90): the arranger's key and tempo for a genre remix; for the others the
+    source's tempo times the stretch (pitch and effects leave it as it was). A MusicGen render keeps neither."""
+    if params.genre:
+        if params.genre_engine != ARRANGER or not summary.get("tempo_bpm"):
+            return None, None
+        key = (summary["key"], summary["mode"]) if summary.get("key") and summary.get("mode") else None
+        return key, float(summary["tempo_bpm"])
+    if not source_bpm:
+        return None, None
+    return None, float(source_bpm) * float(summary.get("tempo_ratio") or 1.0)
+
+
 def params_from(data: dict) -> RemixParams:
     return RemixParams(
         genre=data.get("genre") or None, tempo_change=data.get("tempo_change"), target_bpm=data.get("target_bpm"),
@@ -51,7 +66,9 @@ def remix_audio_file(ctx, af: AudioFile) -> dict:
                     progress=ctx.scaled(0.05, 0.90), models_dir=settings.MODELS_DIR)
     ctx.progress(0.92, "saving")
     name = remix_name(song_title(af.original_name), ctx.job.job_type, ctx.params, _jsonable(out.summary))
-    result = audio_services.save_job_result(ctx, out.audio, out.sr, name, source=AudioFile.Source.REMIX, parent=af)
+    known_key, known_tempo = rendered_key_and_tempo(params, out.summary, source_bpm)
+    result = audio_services.save_job_result(ctx, out.audio, out.sr, name, source=AudioFile.Source.REMIX, parent=af,
+                                            known_key=known_key, known_tempo=known_tempo)
     remix = ctx.track_row(Remix.objects.create(
         user=ctx.job.user, job=ctx.job, original_file=af, result_file=result, genre=params.genre or "",
         tempo_change=_percent(out.summary), pitch_change=params.pitch, effects_applied=params.effects or None))

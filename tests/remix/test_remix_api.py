@@ -38,6 +38,10 @@ def test_tempo_change_makes_a_new_library_file(api, other_api, client, upload, r
     assert remix.tempo_change == pytest.approx(25.0)
     # the result is analysed like an upload and can be remixed again
     assert result.analysis is not None
+    # at the tempo it was set to: the source's times 1.25 (a render named "53 BPM" was analysed at 105)
+    source = AudioFile.objects.get(pk=body["id"]).analysis["tempo_bpm"]
+    assert source > 0 and result.analysis["tempo_method"] == "written"
+    assert result.analysis["tempo_bpm"] == pytest.approx(source * 1.25, abs=0.01)
     again = run(api, run_jobs, "/api/v1/remix/pitch", {"audio_file_id": str(result.id), "semitones": -2})
     assert AudioFile.objects.get(pk=again["result"]["result_file_id"]).duration == pytest.approx(3.2, abs=0.01)
     assert api.get("/api/v1/remix/history").json()["count"] == 2
@@ -154,6 +158,9 @@ def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, up
     assert result.source == "remix" and Remix.objects.get(pk=job["remix"]["id"]).genre == "edm"
     audio, sr = audio_services.load(result)
     assert estimate_tempo(audio.mean(axis=0), sr).bpm == pytest.approx(job["result"]["tempo_bpm"], abs=2.0)
+    # its analysis states the tempo and key the arranger wrote, as a composed track's does
+    assert (result.analysis["tempo_bpm"], result.analysis["tempo_method"]) == (job["result"]["tempo_bpm"], "written")
+    assert (result.analysis["key"], result.analysis["key_method"]) == (job["result"]["key"], "written")
 
 
 def test_tempo_with_pitch_and_effects_applies_all_three(api, upload, run_jobs):

@@ -145,6 +145,10 @@ def test_remix_command(tmp_path, capsys):
         call_command("remix", str(src), "--out", str(out), "--effects", '{"chain": [')
     with pytest.raises(CommandError, match="unknown preset"):
         call_command("remix", str(src), "--out", str(out), "--effects", "no-such-preset")
+    with pytest.raises(CommandError, match="nothing to do"):  # it wrote a copy of the song
+        call_command("remix", str(src), "--out", str(out))
+    with pytest.raises(CommandError, match="--seed must be 0 or more"):
+        call_command("remix", str(src), "--out", str(out), "--genre", "lofi", "--seed", "-5")
 
 
 def test_genre_remix_through_the_job_makes_a_new_file_at_the_genre_tempo(api, upload, run_jobs):

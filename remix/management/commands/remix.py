@@ -39,6 +39,12 @@ class Command(AudioCommand):
             except json.JSONDecodeError as exc:
                 raise CommandError(f"--effects is not valid JSON ({exc.msg} at character {exc.pos})") from None
         # anything else is a preset name, which validate() checks against the list
+        if not (opts["genre"] or opts["tempo_change"] is not None or opts["target_bpm"] is not None or opts["pitch"]
+                or effects):
+            # it wrote a copy of the song (the API refuses a render that changes nothing, too)
+            raise CommandError("nothing to do: give --genre, --tempo-change or --target-bpm, --pitch, or --effects")
+        if opts["seed"] < 0:
+            raise CommandError(f"--seed must be 0 or more, got {opts['seed']}")  # as generate and the API say
         params = RemixParams(genre=opts["genre"], tempo_change=opts["tempo_change"], target_bpm=opts["target_bpm"],
                              pitch=opts["pitch"], preserve_formants=opts["preserve_formants"], effects=effects,
                              start=opts["start"], end=opts["end"], seed=opts["seed"],

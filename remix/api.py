@@ -105,7 +105,7 @@ def checked_effects(value):
 
     The DSP clamps out-of-range numbers the way a knob stops (the CLI relies on that); a request that asks for
     ``room_size: 999`` would silently get 1.0, so the API refuses it and says the range instead."""
-    from sonicai.music.transform.effects import EFFECT_SPECS, PRESETS, validate_chain
+    from sonicai.music.transform.effects import EFFECT_SPECS, validate_chain
 
     if value in (None, "", []):
         return None
@@ -119,9 +119,8 @@ def checked_effects(value):
         raise serializers.ValidationError(problems)
     try:
         return validate_chain(value)
-    except ValueError as exc:
-        hint = f" Presets: {', '.join(PRESETS)}." if isinstance(value, str) else ""
-        raise serializers.ValidationError(f"The effects chain is not valid: {exc}.{hint}") from None
+    except ValueError as exc:  # an unknown preset's sentence lists the presets already
+        raise serializers.ValidationError(f"The effects chain is not valid: {exc}.") from None
 
 
 def _out_of_range(item: dict, specs: dict, where: str) -> list[str]:

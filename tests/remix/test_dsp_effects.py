@@ -32,6 +32,7 @@ def test_validation_clamps_fills_defaults_and_names_bad_fields():
         validate_chain([{"type": "gain", "gain_db": "loud"}])
     with pytest.raises(EffectsError, match="unknown preset"):
         validate_chain("nope")
+    assert validate_chain(" Radio ") == validate_chain("radio")  # a preset is named in any case
 
 
 def test_every_preset_validates_and_renders():

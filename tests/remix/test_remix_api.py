@@ -113,6 +113,8 @@ def test_invalid_parameters_are_refused_before_queueing(api, other_api, upload):
     # A tempo out of Rubber Band's reach was taken, then the job failed ("Stretch rate must be between 0.25 and 4,
     # got 0.19..."): it is refused now, in BPM.
     AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 105.0})
+    kazoo = api.post("/api/v1/remix/effects", {"audio_file_id": aid, "effects": "kazoo"}, format="json").json()
+    assert str(kazoo["effects"]).count("radio") == 1  # the presets listed once (they were listed twice)
     off = api.post("/api/v1/remix/effects", {"audio_file_id": aid, "effects": [
         {"type": "reverb", "enabled": False, "tail_seconds": 10}]}, format="json")
     assert off.status_code == 400 and off.json()["effects"] == [

@@ -205,6 +205,7 @@ def validate_chain(chain: list[dict] | dict | str) -> list[dict]:
     into range and missing parameters get their defaults. Items may carry ``"enabled": false`` to bypass.
     """
     if isinstance(chain, str):
+        chain = chain.strip().lower() if chain.strip().lower() in PRESETS else chain  # "Radio" is the radio preset
         if chain not in PRESETS:
             raise EffectsError(f"unknown preset {chain!r}; expected one of: {', '.join(PRESETS)}")
         chain = copy.deepcopy(PRESETS[chain])

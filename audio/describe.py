@@ -147,6 +147,9 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
         out.append({"stems": "every stem", "mix": "the mix"}.get(source, f"the {source}"))
     if job_type not in ("stem_mix", "stem_separation"):
         out.append(region_label(p))
+    if job_type in ("remix", "tempo", "pitch", "effects") and float(r.get("turned_down_db") or 0) <= -0.5:
+        # the gain the render was turned down by (negative dB): +24 dB of gain came out 1 dB louder, unexplained
+        out.append(f"turned down {-float(r['turned_down_db']):.0f} dB to stay under full scale")
     return [x for x in out if x]
 
 

@@ -28,6 +28,8 @@ def test_job_details_read_like_a_musician_would_say_them():
     assert job_details("pitch", {"pitch": -3}) == ["−3 semitones"]
     assert [job_details("transcription", {"source": s}) for s in ("stems", "mix", "bass")] == [
         ["every stem"], ["the mix"], ["the bass"]]
+    assert job_details("effects", {"effects": [{"type": "gain", "gain_db": 24}]}, {"turned_down_db": -23.2})[-1] == (
+        "turned down 23 dB to stay under full scale")
 
 
 def test_download_and_result_names_say_whose_song_and_what_was_done():

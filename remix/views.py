@@ -52,6 +52,10 @@ def alignment(remix: Remix) -> dict:
             "name": remix.result_file.original_name if remix.result_file else ""}
 
 
+#: The newest remixes listed on a song's remix page; the library lists every version under the song.
+REMIXES_SHOWN = 20
+
+
 @login_required
 def studio(request, pk):
     from sonicai.music.remix.pipeline import genre_engines
@@ -59,8 +63,9 @@ def studio(request, pk):
     from sonicai.music.transform.stretch import target_bpm_range
 
     af = get_owned(AudioFile.objects.all(), request.user, pk)
-    remixes = list(Remix.objects.filter(original_file=af, user=request.user)
-                   .select_related("result_file", "job")[:20])
+    all_remixes = Remix.objects.filter(original_file=af, user=request.user)
+    remixes = list(all_remixes.select_related("result_file", "job")[:REMIXES_SHOWN])
+    older = all_remixes.count() - len(remixes) if len(remixes) == REMIXES_SHOWN else 0
     for r in remixes:
         r.summary = describe.job_summary(r.job)
         r.align = alignment(r)
@@ -74,7 +79,8 @@ def studio(request, pk):
     return render(request, "remix/studio.html", {
         "jobs": annotate_jobs(running[:10]),
         "af": af, "genres": genre_tempos(source_bpm), "presets": PRESETS, "effect_specs": EFFECT_SPECS,
-        "remixes": remixes, "source_bpm": source_bpm, "bpm_min": bpm_range[0], "bpm_max": bpm_range[1],
+        "remixes": remixes, "older_remixes": older, "source_bpm": source_bpm,
+        "bpm_min": bpm_range[0], "bpm_max": bpm_range[1],
         "key_name": describe.analysis_key(analysis),
         "source_lufs": analysis.get("loudness_lufs"), "preview_seconds": PREVIEW_SECONDS,
         "alignments": {str(r.result_file_id): r.align for r in remixes if r.result_file_id},

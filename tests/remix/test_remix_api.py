@@ -261,3 +261,19 @@ def test_the_genre_engine_menu_names_engines_and_describes_the_chosen_one_beneat
     assert all(text.split(" (")[0] == name for name, text in options)
     first = escape(genre_engines(None)[0]["description"])
     assert f'<p class="muted small" id="engine-description">{first}</p>' in page
+
+
+def test_the_remix_page_says_how_many_older_remixes_it_leaves_out(client, user, upload):
+    # It listed the 20 newest and nothing more: earlier renders seemed gone.
+    from audio.models import ProcessingJob
+    from remix import views
+
+    body = upload("wav", seconds=2.0)
+    af = AudioFile.objects.get(pk=body["id"])
+    for _ in range(views.REMIXES_SHOWN + 3):
+        job = ProcessingJob.objects.create(user=user, audio_file=af, job_type="tempo", status="completed",
+                                           input_params={"tempo_change": 10})
+        Remix.objects.create(user=user, job=job, original_file=af, tempo_change=10)
+    client.force_login(user)
+    page = client.get(f"/remix/{af.id}/").content.decode()
+    assert page.count('class="remix-item"') == views.REMIXES_SHOWN and "3 older remixes" in page

@@ -55,6 +55,7 @@ class QueueUnavailable(Exception):
 #: key order of ``result_s3_keys`` cannot say it: PostgreSQL's jsonb keeps keys shortest first ("midi" before
 #: "audio", "bass" before "vocals"), SQLite as written.
 RESULT_ORDER = ("audio", "mix", "multitrack", *STEM_NAMES, "midi", "notes")
+_RESULT_RANK = {name: i for i, name in enumerate(RESULT_ORDER)}
 
 
 #: What a request about the results of a deleted song's job is told.
@@ -63,8 +64,7 @@ SONG_DELETED = "The song this job worked on has been deleted, and the job's resu
 
 def result_names(keys: dict[str, str] | None) -> list[str]:
     """The names of a job's stored results in ``RESULT_ORDER`` (names it does not list last, alphabetically)."""
-    rank = {name: i for i, name in enumerate(RESULT_ORDER)}
-    return sorted(keys or {}, key=lambda name: (rank.get(name, len(rank)), name))
+    return sorted(keys or {}, key=lambda name: (_RESULT_RANK.get(name, len(_RESULT_RANK)), name))
 
 
 def job_payload(job: ProcessingJob) -> dict[str, Any]:

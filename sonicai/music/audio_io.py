@@ -150,15 +150,17 @@ def load_audio(
     select a region. Raises :class:`AudioDecodeError` when the data is not audio.
     """
     path = os.fspath(path)
+    audio = None
     try:
         info = sf.info(path)
-        if _is_mp3(info):
-            raise TypeError("decoded by FFmpeg")
-        start = int(round(offset * info.samplerate))
-        frames = -1 if duration is None else int(round(duration * info.samplerate))
-        data, file_sr = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
-        audio = np.ascontiguousarray(data.T)
+        if not _is_mp3(info):
+            start = int(round(offset * info.samplerate))
+            frames = -1 if duration is None else int(round(duration * info.samplerate))
+            data, file_sr = sf.read(path, start=start, frames=frames, dtype="float32", always_2d=True)
+            audio = np.ascontiguousarray(data.T)
     except (sf.LibsndfileError, RuntimeError, TypeError):
+        pass
+    if audio is None:  # an MP3, or a container libsndfile does not read
         audio, file_sr = _load_av(path)
         start = int(round(offset * file_sr))
         stop = None if duration is None else start + int(round(duration * file_sr))
@@ -191,9 +193,9 @@ def probe(path: str | os.PathLike) -> AudioInfo:
             fmt = "opus"
         # Some containers report an estimate: decode to be sure, a block at a time: held whole (and transposed)
         # a 6-minute stereo WAV cost the web process 270 MB per upload.
-        frames, rate = 0, info.samplerate
+        frames = 0
         if _is_mp3(info):
-            blocks = (block for block, rate in _av_blocks(path))
+            blocks = (block for block, _ in _av_blocks(path))  # at the stream's first rate, info.samplerate
         else:
             blocks = (b.T for b in sf.blocks(path, blocksize=1 << 16, dtype="float32", always_2d=True))
         for block in blocks:
@@ -202,7 +204,7 @@ def probe(path: str | os.PathLike) -> AudioInfo:
             frames += block.shape[1]
         if frames == 0:
             raise AudioDecodeError("the file holds no audio samples")
-        return AudioInfo(fmt, frames / rate, rate, info.channels, bit_depth, codec)
+        return AudioInfo(fmt, frames / info.samplerate, info.samplerate, info.channels, bit_depth, codec)
     except (sf.LibsndfileError, RuntimeError, TypeError):
         pass
     import av

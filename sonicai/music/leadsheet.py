@@ -120,7 +120,9 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
         bars[-1].end = ring_out.end
     if bars and downbeats and bars[0].end <= downbeats[0] + 0.05 and not any(t < downbeats[0] - 0.05 for t in beats):
         # Less than a beat before the first one (a breath, a count-off's tail): not a bar of the song.
-        bars = [Bar(b.number - 1, b.start, b.end, b.chords, b.section, b.beats, b.chord_beats) for b in bars[1:]]
+        bars = bars[1:]
+        for bar in bars:
+            bar.number -= 1
     sections = list(analysis.get("sections") or [])
     for s in sections:
         first = next((b for b in bars if b.end > s["start"] + 0.05), None)

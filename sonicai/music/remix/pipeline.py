@@ -148,9 +148,11 @@ def _transpose_summary(summary: dict, semitones: float) -> None:
     steps = round(float(semitones))
     if not steps or steps != float(semitones):
         return  # a fraction of a semitone leaves no key to name
-    if summary.get("key"):
-        summary["key"] = NOTE_NAMES[(pitch_class(summary["key"]) + steps) % 12]
-    summary["chords"] = [label if label == "N" or ":" not in label else
-                         f"{NOTE_NAMES[(pitch_class(label.split(':')[0]) + steps) % 12]}:{label.split(':', 1)[1]}"
-                         for label in summary.get("chords") or []] if "chords" in summary else summary.get("chords")
+    def moved(name: str) -> str:
+        return NOTE_NAMES[(pitch_class(name) + steps) % 12]
 
+    if summary.get("key"):
+        summary["key"] = moved(summary["key"])
+    if "chords" in summary:  # Harte labels, "C:maj"; "N" (no chord) stays
+        summary["chords"] = [label if ":" not in label else f"{moved(label.split(':')[0])}:{label.split(':', 1)[1]}"
+                             for label in summary["chords"]]

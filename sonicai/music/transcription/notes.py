@@ -247,4 +247,3 @@ def one_line(notes: list[NoteEvent], cover: float = 0.5, weaker: float = 0.5) ->
         if not dropped:
             kept.append(n)
     return kept
-

@@ -129,7 +129,7 @@ def job_details(job_type: str, params: dict | None, result: dict | None = None) 
     elif job_type == "generate":
         prompt = " ".join(str(p.get("prompt", "")).split())
         out += [f"“{prompt[:60]}{'…' if len(prompt) > 60 else ''}”" if prompt else "", str(p.get("model", "")),
-                f"{float(p['duration']):.0f} s" if p.get("duration") else "",
+                f"{float(p['duration']):g} s" if p.get("duration") else "",  # 12.5 s was "12 s"
                 f"seed {p['seed']}" if p.get("seed") is not None else ""]
     elif job_type in ("remix", "tempo", "pitch", "effects"):
         if p.get("genre"):
@@ -161,6 +161,9 @@ def analysis_key(analysis: dict | None) -> str:
     """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling); "B♭ major
     (uncertain)" when the analysis flags the key as more likely wrong than right."""
     analysis = analysis or {}
+    loudness = analysis.get("loudness")
+    if isinstance(loudness, dict) and "true_peak_dbtp" in loudness and loudness["true_peak_dbtp"] is None:
+        return "none (silent)"  # the estimators answer something for digital silence too ("C major")
     name = key_display(analysis.get("key"), analysis.get("mode"))
     return f"{name} (uncertain)" if name and analysis.get("key_uncertain") else name
 

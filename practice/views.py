@@ -62,7 +62,8 @@ def transcription(request, pk):
 def sheet(request, pk):
     af = _owned(request, pk)
     ready = "chords" in (af.analysis or {})
-    return render(request, "practice/sheet.html", {"af": af, "sheet": services.lead_sheet(af) if ready else None})
+    return render(request, "practice/sheet.html", {"af": af, "sheet": services.lead_sheet(af) if ready else None,
+                                                   "key_uncertain": bool((af.analysis or {}).get("key_uncertain"))})
 
 
 @login_required

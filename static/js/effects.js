@@ -84,6 +84,7 @@
 
   function Rack(root, specs) {
     const items = [];
+    if (!root.hasAttribute("tabindex")) root.tabIndex = -1;  // somewhere for focus to go when the last effect goes
 
     function render() {
       root.innerHTML = "";
@@ -142,7 +143,14 @@
       on.checked = values.enabled !== false;
       on.addEventListener("change", () => el.classList.toggle("off", !on.checked));
       el.classList.toggle("off", !on.checked);
-      el.querySelector(".fx-remove").addEventListener("click", () => { items.splice(items.indexOf(item), 1); render(); });
+      on.setAttribute("aria-label", `${what} on`);
+      el.querySelector(".fx-remove").addEventListener("click", () => {
+        const i = items.indexOf(item);
+        items.splice(i, 1); render();
+        // Re-rendering takes the focused button out of the page: hand focus to the neighbour, or the rack.
+        const next = items[i] || items[i - 1];
+        if (next) next.el.querySelector(".fx-remove").focus(); else root.focus();
+      });
       el.querySelector(".fx-up").addEventListener("click", () => move(item, -1));
       el.querySelector(".fx-down").addEventListener("click", () => move(item, 1));
       item.on = on;
@@ -155,6 +163,10 @@
       if (j < 0 || j >= items.length) return;
       [items[i], items[j]] = [items[j], items[i]];
       render();
+      // Focus follows the moved effect (its other arrow once it reaches the end of the chain).
+      const [same, other] = d < 0 ? [".fx-up", ".fx-down"] : [".fx-down", ".fx-up"];
+      const btn = item.el.querySelector(same);
+      (btn.disabled ? item.el.querySelector(other) : btn).focus();
     }
 
     return {

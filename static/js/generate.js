@@ -17,7 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   chips.forEach((chip) => chip.addEventListener("click", () => {
     const word = chip.dataset.word;
-    const words = prompt.value.split(/,\s*/).filter(Boolean);
+    const words = prompt.value.split(/,\s*/).map((w) => w.trim()).filter(Boolean);  // "   , pop" was kept
     const i = words.indexOf(word);
     if (i >= 0) words.splice(i, 1); else words.push(word);
     prompt.value = words.join(", ");
@@ -58,11 +58,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("gallery").addEventListener("click", (e) => {
     const b = e.target.closest(".reuse");
     if (!b) return;
-    prompt.value = b.dataset.prompt; $("duration").value = Math.round(Number(b.dataset.duration) || 30);
+    prompt.value = b.dataset.prompt; $("duration").value = Number(b.dataset.duration) || 30;
     $("seed").value = b.dataset.seed; $("guidance").value = b.dataset.guidance;
     $("guidance-value").textContent = Number(b.dataset.guidance).toFixed(1);
     if ([...$("model").options].some((o) => o.value === b.dataset.model)) $("model").value = b.dataset.model;
     syncChips();
     prompt.scrollIntoView({ behavior: "smooth", block: "center" });
+    prompt.focus({ preventScroll: true });  // the keyboard goes where the settings went, not to the page's top
   });
 });

@@ -21,7 +21,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (res.status !== 202) { err.textContent = out.detail || Object.values(out).flat().join(" "); return; }
     const row = document.createElement("div");
     row.className = "job"; row.dataset.jobId = out.job_id; row.dataset.jobStatus = "pending";
-    row.innerHTML = '<span class="job-type">Transcription</span><div class="progress"><div class="bar"></div><span class="label">0 %</span></div><span class="job-status">pending</span><span class="job-stage muted"></span><span class="job-error error"></span><button class="link job-cancel" type="button">Cancel</button>';
+    row.innerHTML = '<span class="job-type">Transcription</span><div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" aria-label="Transcription: progress"><div class="bar"></div><span class="label">0 %</span></div><span class="job-status" role="status">pending</span><span class="job-stage muted"></span><span class="job-error error" role="alert"></span><button class="link job-cancel" type="button" aria-label="Cancel Transcription">Cancel</button>';
     $("jobs").prepend(row);
     window.SonicAI.bindJobs($("jobs"));
   });

@@ -116,7 +116,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const loading = document.querySelector("#waveform .loading");
     if (loading) loading.textContent = `The waveform could not be drawn: ${e && e.message ? e.message : e}`;
   });
-  ws.on("timeupdate", (t) => { time.textContent = `${TV.fmtTime(t)} / ${TV.fmtTime(ws.getDuration())}`; });
+  const view = document.getElementById("track-view");
+  ws.on("timeupdate", (t) => {
+    time.textContent = `${TV.fmtTime(t)} / ${TV.fmtTime(ws.getDuration())}`;
+    view.setAttribute("aria-valuenow", t.toFixed(1));
+    view.setAttribute("aria-valuetext", `${TV.fmtTime(t)} of ${TV.fmtTime(ws.getDuration())}`);
+  });
   ws.on("play", () => { play.textContent = "❚❚ Pause"; play.setAttribute("aria-label", "Pause"); });
   ws.on("pause", () => { play.textContent = "▶ Play"; play.setAttribute("aria-label", "Play"); });
   // Play with "Loop selection" on starts in the selection when the play head is outside it: the musician
@@ -130,7 +135,11 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   play.addEventListener("click", playOrPause);
   document.addEventListener("keydown", (e) => {
-    if (e.code === "Space" && !["INPUT", "TEXTAREA", "BUTTON", "SELECT"].includes(document.activeElement.tagName)) {
+    // Space on anything that Space itself works (a link, a "Rename" summary, a button) is left to it.
+    const el = document.activeElement;
+    const own = el && (["INPUT", "TEXTAREA", "BUTTON", "SELECT", "A", "SUMMARY"].includes(el.tagName) || el.isContentEditable
+      || el.getAttribute("role") === "button");
+    if (e.code === "Space" && !own) {
       e.preventDefault(); playOrPause();
     }
   });
@@ -150,7 +159,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("zoom-out").addEventListener("click", () => nudge(-10));
   document.getElementById("show-spec").addEventListener("change", (e) => showSpectrogram(e.target.checked));
 
-  regions.enableDragSelection({ color: "rgba(255, 209, 102, 0.22)" });
+  const REGION_COLOR = "rgba(255, 209, 102, 0.22)";
+  regions.enableDragSelection({ color: REGION_COLOR });
   const announce = (r) => {
     info.textContent = r ? `${TV.fmtTime(r.start)} – ${TV.fmtTime(r.end)}` : "";
     box.dispatchEvent(new CustomEvent("region", { detail: r ? { start: r.start, end: r.end } : null }));
@@ -164,6 +174,25 @@ document.addEventListener("DOMContentLoaded", () => {
   regions.on("region-clicked", (r, e) => { e.stopPropagation(); active = r; r.play(); });
   document.getElementById("clear-region").addEventListener("click", () => {
     regions.clearRegions(); active = null; announce(null);
+  });
+
+  // The keyboard's way through the song, and to a selection (a drag is the mouse's and the finger's).
+  function markSelection(edge) {
+    const t = ws.getCurrentTime(), end = ws.getDuration();
+    let start = active ? active.start : 0, stop = active ? active.end : end;
+    if (edge === "start") { start = t; if (stop <= start) stop = end; } else { stop = t; if (stop <= start) start = 0; }
+    if (stop - start < 0.05) return;
+    if (!active) { regions.addRegion({ start, end: stop, color: REGION_COLOR }); return; }  // announced on creation
+    active.setOptions({ start, end: stop });
+    announce(active);
+  }
+  view.addEventListener("keydown", (e) => {
+    if (!ws.getDuration()) return;
+    const step = e.shiftKey ? 1 : 5, t = ws.getCurrentTime(), end = ws.getDuration();
+    const to = { ArrowRight: t + step, ArrowUp: t + step, ArrowLeft: t - step, ArrowDown: t - step, Home: 0, End: end }[e.key];
+    if (to !== undefined) { e.preventDefault(); ws.setTime(Math.max(0, Math.min(end, to))); return; }
+    if (e.key === "[") { e.preventDefault(); markSelection("start"); }
+    if (e.key === "]") { e.preventDefault(); markSelection("end"); }
   });
 
   // Beat click track: while the player runs, a click is scheduled on every detected beat ahead of

@@ -52,8 +52,11 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!bpmTouched) bpm.value = t.bpm;
     showBpm();
     const change = sourceBpm ? feltChange(t) : "";
+    const outside = t.bpm < g.range[0] || t.bpm > g.range[1]
+      ? ` That is outside ${g.label}'s usual ${g.range[0]}–${g.range[1]} BPM: its drums and bass lines were written for that range.`
+      : "";
     note.textContent = bpmTouched
-      ? `${g.label} at your tempo of ${t.bpm.toFixed(0)} BPM${change}.`
+      ? `${g.label} at your tempo of ${t.bpm.toFixed(0)} BPM${change}.${outside}`
       : `${g.label} plays at ${t.bpm.toFixed(0)} BPM${change} unless you set a tempo below; range ${g.range[0]}–${g.range[1]} BPM.`;
   }
   root.querySelectorAll(".chip").forEach((chip) => chip.addEventListener("click", () => {
@@ -71,13 +74,16 @@ document.addEventListener("DOMContentLoaded", () => {
     $("bpm-value").textContent = `${Number(bpm.value).toFixed(1)} BPM`;
     const note = $("tempo-note");
     if (!sourceBpm) { note.textContent = "The song's tempo is not known yet."; return; }
-    const ratio = Number(bpm.value) / sourceBpm;
+    let ratio = Number(bpm.value) / sourceBpm;
     if (!bpmTouched && !genre) { note.textContent = `The song's own tempo (${sourceBpm.toFixed(1)} BPM) is kept.`; return; }
     if (genre && !bpmTouched) { note.textContent = "The genre's tempo (see above); move the slider to choose another."; return; }
     // The length of what is rendered: the region if one is set, at the genre's half/normal/double time if any.
     const r = region(), from = Math.max(0, r.start || 0), to = Math.min(duration, r.end ?? duration);
     const length = Math.max(0, to - from), t = genre ? genreTempo() : null;
     const what = r.start !== undefined || r.end !== undefined ? "the region" : "the song";
+    // In a genre the song is felt in half, normal or double time: the speed change is the render's, as the
+    // genre's note says (a 120-BPM song at 30 BPM is half time slowed by 50 %, not 75 %).
+    if (t) ratio = 1 / t.factor;
     note.textContent = `${pct(ratio)}: ${what} becomes ${TV.fmtTime(t ? length * t.factor : length / ratio, 0)} long instead of ${TV.fmtTime(length, 0)}.`;
   }
   ["start", "end"].forEach((id) => $(id).addEventListener("input", () => { showBpm(); if (genre) showGenre(); }));
@@ -109,7 +115,15 @@ document.addEventListener("DOMContentLoaded", () => {
   // ---- effects
   const rack = window.EffectsRack($("rack"), json("effect-specs"));
   const presets = json("effect-presets");
-  $("preset").addEventListener("change", (e) => { if (e.target.value) rack.load(presets[e.target.value]); });
+  // A preset replaces the chain only when asked (browsing the list with the arrow keys used to load each one
+  // it passed), and asks first when that would throw away effects the musician set up.
+  $("preset-load").addEventListener("click", () => {
+    const name = $("preset").value;
+    if (!name) { $("preset").focus(); return; }
+    const n = rack.length;
+    if (n && !window.confirm(`Replace the ${n} effect${n === 1 ? "" : "s"} in the chain with the "${name}" preset?`)) return;
+    rack.load(presets[name]);
+  });
   $("fx-add").addEventListener("click", () => rack.add($("fx-type").value));
 
   // The chosen engine's description sits under the menu: inside it, a phone cut it short.

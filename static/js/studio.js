@@ -101,6 +101,8 @@ function renderJob(el, job) {
   const label = el.querySelector(".label");
   if (bar) bar.style.width = `${job.progress}%`;
   if (label) label.textContent = `${job.progress} %`;
+  const meter = el.querySelector(".progress");
+  if (meter) meter.setAttribute("aria-valuenow", String(job.progress));
   const status = el.querySelector(".job-status");
   if (status) { status.textContent = job.status; status.className = `job-status status-${job.status}`; }
   const stage = el.querySelector(".job-stage");
@@ -108,7 +110,11 @@ function renderJob(el, job) {
   const err = el.querySelector(".job-error");
   if (err) err.textContent = job.error_message || "";
   const cancel = el.querySelector(".job-cancel");
-  if (cancel && !["pending", "processing"].includes(job.status)) cancel.remove();
+  if (cancel && !["pending", "processing"].includes(job.status)) {
+    // A focused Cancel that goes away would drop the keyboard's place to the top of the page.
+    if (document.activeElement === cancel) { status.tabIndex = -1; status.focus(); }
+    cancel.remove();
+  }
   const links = el.querySelector(".job-links");
   const link = job.status === "completed" ? resultLink(job) : null;
   if (links && link && !links.querySelector(".job-result")) {
@@ -126,11 +132,14 @@ function jobRow(jobId, label, summary) {
   if (shown) return shown;  // the same job asked for twice (see postJSON): one row
   const row = document.createElement("div");
   row.className = "job"; row.dataset.jobId = jobId; row.dataset.jobStatus = "pending";
-  row.innerHTML = '<div class="job-head"><span class="job-type"></span><span class="job-status status-pending">pending</span></div>' +
-    '<p class="job-params small"></p><div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div>' +
-    '<span class="job-stage muted small"></span><span class="job-error error small"></span>' +
+  row.innerHTML = '<div class="job-head"><span class="job-type"></span><span class="job-status status-pending" role="status">pending</span></div>' +
+    '<p class="job-params small"></p><div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
+    '<div class="bar" style="width:0%"></div><span class="label">0 %</span></div>' +
+    '<span class="job-stage muted small"></span><span class="job-error error small" role="alert"></span>' +
     '<span class="job-links small"><button class="link job-cancel" type="button">Cancel</button></span>';
   row.querySelector(".job-type").textContent = label;
+  row.querySelector(".progress").setAttribute("aria-label", `${label}: progress`);
+  row.querySelector(".job-cancel").setAttribute("aria-label", `Cancel ${label}`);
   const p = row.querySelector(".job-params");
   if (summary) p.textContent = summary; else p.remove();
   return row;
@@ -202,13 +211,14 @@ function uploadOne(zone, file, row) {
       if (!ev.lengthComputable) return;
       const pct = Math.round((ev.loaded / ev.total) * 100);
       bar.style.width = `${pct}%`; label.textContent = pct < 100 ? `${pct} %` : "checking the audio…";
+      bar.parentElement.setAttribute("aria-valuenow", String(pct));
     };
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
       if (xhr.status === 201) {
         row.dataset.state = "done"; state.textContent = "uploaded";
-        bar.style.width = "100%"; label.textContent = "100 %";
+        bar.style.width = "100%"; label.textContent = "100 %"; bar.parentElement.setAttribute("aria-valuenow", "100");
         msg.innerHTML = "";
         const a = document.createElement("a");
         a.href = `/files/${body.id}/`; a.textContent = "Open it — analysing now";
@@ -238,9 +248,11 @@ async function uploadFiles(zone, files) {
   const rows = Array.from(files).map((file) => {
     const row = document.createElement("li");
     row.className = "upload"; row.dataset.state = "waiting";
-    row.innerHTML = '<span class="upload-name"></span><span class="upload-state muted small">waiting</span>' +
-      '<div class="progress"><div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="upload-msg"></span>';
+    row.innerHTML = '<span class="upload-name"></span><span class="upload-state muted small" role="status">waiting</span>' +
+      '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
+      '<div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="upload-msg"></span>';
     row.querySelector(".upload-name").textContent = `${file.name} · ${fmtSize(file.size)}`;
+    row.querySelector(".progress").setAttribute("aria-label", `Upload of ${file.name}`);
     list.appendChild(row);
     return [file, row];
   });
@@ -279,7 +291,10 @@ function bindDropzone() {
   ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
   zone.addEventListener("drop", (e) => { if (e.dataTransfer.files.length) uploadFiles(zone, e.dataTransfer.files); });
-  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
+  // Only the zone itself opens the picker: the upload list inside it holds links to the uploaded songs.
+  zone.addEventListener("keydown", (e) => {
+    if (e.target === zone && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); input.click(); }
+  });
 }
 
 // Download links ask the API for a signed link (with the file's meaningful name) and follow it; one answer can
@@ -319,7 +334,21 @@ document.addEventListener("DOMContentLoaded", () => {
   bindDropzone();
   bindDownloads();
   watchForNewJobs();
-  document.body.addEventListener("htmx:afterSwap", (e) => { bindJobs(e.target); bindDownloads(e.target); });
+  // A list that refreshes itself (the library when an analysis ends) keeps the keyboard's place: the link or
+  // button that had focus is found again in the new content by what it points at or is named.
+  let refocus = null;
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const el = document.activeElement;
+    refocus = el && el !== document.body && e.detail.target.contains(el)
+      ? (el.getAttribute("href") ? `${el.tagName}[href="${CSS.escape(el.getAttribute("href"))}"]` : el.id ? `#${CSS.escape(el.id)}` : null)
+      : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    bindJobs(e.target); bindDownloads(e.target);
+    const again = refocus && e.target.querySelector(refocus);
+    if (again) again.focus();
+    refocus = null;
+  });
   // A page that waits for an analysis reloads its facts when the job completes.
   document.body.addEventListener("job-completed", (e) => {
     if (e.detail.job_type === "analysis" && document.getElementById("analysis-pending")) window.location.reload();

@@ -99,6 +99,7 @@ def test_effect_rack_values_below_1_hz_and_named_buttons(s):
     page = s.page
     page.goto(f"{s.studio.url}/remix/{s.song_id}/")
     page.select_option("#preset", "lofi-tape")
+    page.click("#preset-load")
     chorus = page.locator("#rack .fx[data-type=chorus]")
     rate = chorus.locator("label.control", has=page.locator("input[data-param=rate_hz]"))
     assert rate.locator("output").text_content() == "0.4 Hz"
@@ -108,12 +109,53 @@ def test_effect_rack_values_below_1_hz_and_named_buttons(s):
     assert chorus.locator(".fx-remove").get_attribute("aria-label") == "Remove chorus"
 
 
+def test_a_preset_replaces_the_chain_only_when_asked(s):
+    """Browsing the preset list with the arrow keys loaded every preset it passed, throwing away the chain the
+    musician had built; now the list only chooses, "Load preset" loads, and asks first over a chain."""
+    page = s.page
+    page.goto(f"{s.studio.url}/remix/{s.song_id}/")
+    types = lambda: page.eval_on_selector_all("#rack .fx", "els => els.map((e) => e.dataset.type)")  # noqa: E731
+    for fx in ("delay", "chorus"):
+        page.select_option("#fx-type", fx)
+        page.click("#fx-add")
+    page.focus("#preset")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.input_value("#preset") != "" and types() == ["delay", "chorus"]
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#preset-load")
+    assert asked and "Replace the 2 effects" in asked[0] and types() == ["delay", "chorus"]
+    page.once("dialog", lambda d: d.accept())
+    page.select_option("#preset", "telephone")
+    page.click("#preset-load")
+    assert "distortion" in types() and "delay" not in types()
+
+
+def test_focus_stays_with_an_effect_moved_or_removed_from_the_keyboard(s):
+    page = s.page
+    page.goto(f"{s.studio.url}/remix/{s.song_id}/")
+    for fx in ("reverb", "eq", "delay"):
+        page.select_option("#fx-type", fx)
+        page.click("#fx-add")
+    focused = lambda: page.evaluate("document.activeElement.getAttribute('aria-label')")  # noqa: E731
+    page.focus('#rack .fx[data-type=delay] .fx-up')
+    page.keyboard.press("Enter")
+    assert focused() == "Move delay up"
+    page.keyboard.press("Enter")  # now first: its up arrow is disabled, so focus goes to its down arrow
+    assert focused() == "Move delay down"
+    page.focus('#rack .fx[data-type=eq] .fx-remove')
+    page.keyboard.press("Enter")
+    assert focused() == "Remove reverb"  # the neighbour that took the removed one's place
+
+
 def test_a_region_too_short_to_render_is_refused_before_sending(s):
     from playwright.sync_api import expect
 
     page = s.page
     page.goto(f"{s.studio.url}/remix/{s.song_id}/")
     page.select_option("#preset", "lofi-tape")
+    page.click("#preset-load")
     sent = []
     page.on("request", lambda r: sent.append(r.url) if "/api/v1/remix/" in r.url and r.method == "POST" else None)
     page.fill("#start", "5.5")

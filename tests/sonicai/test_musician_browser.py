@@ -118,6 +118,17 @@ def test_upload_several_songs_with_a_bar_each_and_limits_shown_first(s):
     s.song_id = files["My Song.wav"]
     for job in s.jobs(job_type="analysis"):
         assert s.wait_job(job["id"])["status"] == "completed"
+    # keyboard: the list refreshing itself keeps the focused song link focused (it went back to the page's top)
+    link = page.locator(f'#library-items a[href="/files/{s.song_id}/"]').first
+    link.focus()
+    with page.expect_response(lambda r: r.url.endswith("/library/") and r.request.headers.get("hx-request")):
+        page.evaluate("document.body.dispatchEvent(new CustomEvent('library-changed'))")
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.activeElement.getAttribute('href')") == f"/files/{s.song_id}/"
+    # Enter on an upload row's link opens the song (the drop zone around it opened the file picker instead)
+    rows.nth(0).locator("a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/files/**", timeout=10_000)
 
 
 def test_track_view_layers_zoom_ruler_spectrogram_and_one_playhead(s):
@@ -163,6 +174,50 @@ def test_track_view_layers_zoom_ruler_spectrogram_and_one_playhead(s):
     # key spelled as musicians write it; dark native controls
     assert "#" not in page.locator("#key").text_content()
     assert page.evaluate("getComputedStyle(document.documentElement).colorScheme") == "dark"
+
+
+def test_the_track_view_moves_and_selects_from_the_keyboard_and_a_finger(s):
+    """Without a mouse the file page could neither move through the song nor select a part; on a phone a drag
+    across the waveform scrolled the page (the browser cancelled the pointer) instead of selecting."""
+    from playwright.sync_api import expect
+
+    page = s.page
+    page.goto(f"{s.studio.url}/files/{s.song_id}/")
+    expect(page.locator("#player")).to_have_attribute("data-ready", "1", timeout=30_000)
+    view = page.locator("#track-view")
+    # the player's own copy of the song is decoded a moment after the waveform is drawn; a seek before that
+    # is clamped to 0 (wavesurfer's), which a musician's first key press never meets
+    for _ in range(50):
+        if page.evaluate("(() => { const ws = window.sonicPlayer; ws.setTime(0.5); const t = ws.getCurrentTime(); "
+                         "ws.setTime(0); return t; })()") > 0:
+            break
+        page.wait_for_timeout(100)
+    view.focus()
+    now = lambda: page.evaluate("window.sonicPlayer.getCurrentTime()")  # noqa: E731
+    page.keyboard.press("ArrowRight")
+    assert now() == pytest.approx(5.0, abs=0.05)
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("[")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("]")
+    assert page.locator("#region-info").text_content() == "0:06.0 – 0:11.0"
+    assert view.get_attribute("aria-valuetext").startswith("0:11.0 of ")
+    page.keyboard.press("End")
+    assert now() == pytest.approx(page.evaluate("window.sonicPlayer.getDuration()"), abs=0.05)
+    page.keyboard.press("Home")
+    assert now() == 0
+    page.click("#clear-region")
+    assert page.evaluate("getComputedStyle(document.getElementById('waveform')).touchAction") == "pan-y"
+
+
+def test_the_menu_marks_where_the_musician_is(s):
+    page = s.page
+    for path, current in ((f"/files/{s.song_id}/", "Library"), ("/mood/", "Moods"), (f"/mood/{s.song_id}/", "Library"),
+                          (f"/practice/{s.song_id}/", "Library"), ("/jobs/", "Jobs")):
+        page.goto(f"{s.studio.url}{path}")
+        active = page.locator("nav[aria-label=Studio] a.active")
+        assert active.count() == 1 and active.text_content() == current, path
+        assert active.get_attribute("aria-current") in ("page", "true")
 
 
 def test_stem_lanes_share_one_playhead_and_click_to_seek(s):
@@ -299,6 +354,20 @@ def test_genre_says_its_tempo_and_the_preview_lasts_what_it_says(s):
         assert ("in half time" if r["beats_per_source_beat"] == 0.5 else "in double time") in note, note
 
 
+def test_the_tempo_and_genre_notes_state_one_change_and_warn_outside_the_genres_range(s):
+    """At 30 BPM in jazz the genre note said the song slows by 50 % (half time) and the tempo note by 75 %."""
+    page = s.page
+    page.goto(f"{s.studio.url}/remix/{s.song_id}/")
+    page.click("#genres .chip:has-text('Jazz')")
+    page.focus("#bpm")
+    page.keyboard.press("Home")
+    genre_note, tempo_note = page.locator("#genre-note").text_content(), page.locator("#tempo-note").text_content()
+    stated = re.search(r"by ([+−][\d.]+ %)", genre_note).group(1)
+    assert tempo_note.startswith(f"{stated}:"), (genre_note, tempo_note)
+    assert "outside Jazz's usual" in genre_note
+    page.click("#bpm-reset")
+
+
 def test_versions_are_listed_under_their_song_and_jobs_say_what_they_did(s):
     page = s.page
     page.goto(f"{s.studio.url}/library/")
@@ -367,6 +436,7 @@ def test_a_preset_renders_as_it_is_defined(s):
     page = s.page
     page.goto(f"{s.studio.url}/remix/{s.song_id}/")
     page.select_option("#preset", "telephone")
+    page.click("#preset-load")
     sent = []
 
     def hold(route):

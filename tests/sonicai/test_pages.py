@@ -99,4 +99,22 @@ def test_silence_is_described_in_words_not_as_zero_bpm(client, user, upload):
              ("/library/", f"/files/{aid}/", f"/practice/{aid}/", f"/practice/{aid}/sheet/")}
     assert all("0 BPM" not in html and "0.0 BPM" not in html for html in pages.values()), pages
     assert "silent" in pages[f"/files/{aid}/"] and "no steady beat found" in pages[f"/files/{aid}/"]
+    assert "none (silent)" in pages["/library/"] and "major" not in pages["/library/"]  # it said "C major"
     assert "no steady beat" in pages[f"/practice/{aid}/sheet/"] and " 1 bars" not in pages[f"/practice/{aid}/sheet/"]
+
+
+def test_a_job_row_tells_a_screen_reader_its_progress_and_status(client, user, upload):
+    """The bar was plain boxes: a screen reader heard neither how far a job was nor that it had finished."""
+    import re
+
+    from audio.models import ProcessingJob
+
+    song = upload("wav", seconds=0.5)
+    ProcessingJob.objects.filter(audio_file_id=song["id"]).update(status="processing", progress=40)
+    client.force_login(user)
+    page = client.get("/jobs/").content.decode()
+    bar = re.search(r'<div class="progress"[^>]*>', page).group(0)
+    assert 'role="progressbar"' in bar and 'aria-valuenow="40"' in bar and 'aria-label="' in bar
+    assert re.search(r'class="job-status status-processing" role="status"', page)
+    cancel = re.search(r'<button class="link job-cancel"[^>]*>', page).group(0)
+    assert 'aria-label="Cancel ' in cancel and 'aria-label="Cancel "' not in cancel

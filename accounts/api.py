@@ -4,11 +4,12 @@ from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
+
+from sonicai.throttling import AuthRateThrottle
 
 from .forms import CLOSED
 from .serializers import (
@@ -24,7 +25,7 @@ _TOKENS = inline_serializer("TokenPair", {"access": serializers.CharField(), "re
 
 
 class _AuthThrottled:
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AuthRateThrottle]
     throttle_scope = "auth"
 
 

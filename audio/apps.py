@@ -12,5 +12,7 @@ class AudioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)
+
         for ext, content_type in CONTENT_TYPES.items():
             mimetypes.add_type(content_type, ext)

@@ -150,9 +150,21 @@ class JobContext:
         return self.job.input_params or {}
 
     def check_cancelled(self) -> None:
-        status = ProcessingJob.objects.filter(pk=self.job.pk).values_list("status", flat=True).first()
+        try:
+            status = ProcessingJob.objects.filter(pk=self.job.pk).values_list("status", flat=True).first()
+        except DatabaseError as exc:  # cannot tell now; the next look will (see progress)
+            self._database_away(exc)
+            return
         if status == Status.CANCELLED:
             raise JobCancelled()
+
+    def _database_away(self, exc: DatabaseError) -> None:
+        # A dropped connection (a failover, a restarted pooler) cost the whole job: minutes of separation failed
+        # on a progress line. Progress is not worth a job; reconnect at the next write.
+        if connection.in_atomic_block:  # a transaction cannot go on without its connection: end the work
+            raise exc
+        log.warning("job %s: progress not recorded, the database did not answer (%s)", self.job.pk, exc)
+        connection.close()
 
     def progress(self, fraction: float, stage: str | None = None) -> None:
         """Record progress (a fraction 0..1, shown as a percent) and push it to listeners; raises JobCancelled
@@ -166,7 +178,11 @@ class JobContext:
         fields = {"progress": percent, "heartbeat_at": timezone.now()}
         if stage is not None:
             fields["stage"] = stage[:200]
-        updated = ProcessingJob.objects.filter(pk=self.job.pk, status=Status.PROCESSING).update(**fields)
+        try:
+            updated = ProcessingJob.objects.filter(pk=self.job.pk, status=Status.PROCESSING).update(**fields)
+        except DatabaseError as exc:
+            self._database_away(exc)
+            return
         if not updated:
             self.check_cancelled()
             return
@@ -194,7 +210,8 @@ class JobContext:
     def _write_stored(self) -> None:
         # On the row as well as here: a worker killed mid-job cannot clean up, the studio's sweep does it then.
         stored = {"keys": list(self.saved_keys), "rows": [[row._meta.label, str(row.pk)] for row in self.saved_rows]}
-        ProcessingJob.objects.filter(pk=self.job.pk).update(stored=stored)
+        _with_database_retries(lambda: ProcessingJob.objects.filter(pk=self.job.pk).update(stored=stored),
+                               f"recording what job {self.job.pk} stored", give_up=True)
 
     def record_results(self, keys: dict[str, str]) -> None:
         """The stored objects a user can download from this job (``/jobs/{id}/download?name=``)."""
@@ -339,6 +356,9 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
             log.exception("job %s failed", job_id)
             error = ("A stored file this job needs is missing from the file storage (deleted while the job ran "
                      "or waited, or lost by the storage).")
+        elif isinstance(exc, DatabaseError):
+            log.warning("job %s failed: the database did not answer (%s)", job_id, exc)
+            error = DATABASE_AWAY
         elif is_storage_outage(exc):
             log.warning("job %s failed: the file storage did not answer (%s)", job_id, exc)
             error = "The file storage did not answer while this job ran; start it again once it is back."
@@ -372,17 +392,25 @@ def _finite(value: Any, where: str) -> Any:
 DATABASE_RETRY_PAUSES = (1.0, 3.0, 10.0)
 
 
-def _with_database_retries(write: Callable[[], None], what: str) -> None:
+DATABASE_AWAY = "The studio's database did not answer while this job ran; start it again in a minute."
+
+
+def _with_database_retries(write: Callable[[], Any], what: str, give_up: bool = False) -> None:
     """Run ``write``, reconnecting after a dropped connection: the work failed on the dead connection, and the
     write of that failure would fail on it again and leave the job "processing". If the database stays away,
-    the job's heartbeat has stopped and the sweep fails it once the database is back."""
+    the job's heartbeat has stopped and the sweep fails it once the database is back. ``give_up``: raise the
+    last error instead (a write the job cannot go on without)."""
     for pause in (*DATABASE_RETRY_PAUSES, None):
         try:
             write()
             return
         except DatabaseError as exc:
+            if connection.in_atomic_block:  # a transaction cannot go on without its connection
+                raise
             connection.close()
             if pause is None:
+                if give_up:
+                    raise
                 log.error("%s: the database did not answer (%s); the sweep will end it", what, exc)
                 return
             log.warning("%s: %s; reconnecting in %.0f s", what, exc, pause)
@@ -584,5 +612,7 @@ def start_analysis(user, audio_file, known_key: tuple[str, str] | None = None,
 
 def retry_job(job: ProcessingJob) -> ProcessingJob:
     """Start a fresh job with the same type, file and parameters as an ended one."""
+    if job.song_deleted:  # it would fail at once in the worker, with "AudioFile matching query does not exist"
+        raise JobError("Its song has been deleted, so there is nothing to run it on.")
     return start_job(job.user, job.job_type, actor_for(job.job_type), audio_file=job.audio_file,
                      params=job.input_params)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -17,7 +15,7 @@ from sonicai.music.progress import Progress
 
 from . import dsp, storage
 from .models import AudioFile, ProcessingJob
-from .validation import check_audio_file, check_size, clean_filename
+from .validation import check_audio_file, check_size, clean_filename, uploaded_filename
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ def accept_upload(user, uploaded) -> AudioFile:
     try:
         return AudioFile.objects.create(
             user=user,
-            original_name=clean_filename(getattr(uploaded, "name", "") or "audio"),
+            original_name=uploaded_filename(getattr(uploaded, "name", "") or "audio"),
             s3_key=key,
             s3_bucket=storage.bucket_name(),
             file_size=size,
@@ -68,16 +66,13 @@ def save_result_audio(user, audio: np.ndarray, sr: int, name: str, source: str, 
                       fmt: str = "wav", ctx=None) -> AudioFile:
     """Store engine output as a new library item that can itself be analysed, separated
     or remixed. ``ctx`` (a JobContext) deletes the object again if the job fails."""
-    tmpdir = tempfile.mkdtemp(prefix="result-")
-    try:
-        path = write_audio(Path(tmpdir) / f"out.{fmt}", audio, sr)
+    with storage.scratch_dir("result-") as tmpdir:
+        path = write_audio(tmpdir / f"out.{fmt}", audio, sr)
         info = probe(path)
         key = storage.save_path(storage.new_key(user.pk, "audio", fmt), path)
         if ctx is not None:
             ctx.track(key)
         size = path.stat().st_size
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
     return AudioFile.objects.create(
         user=user,
         original_name=clean_filename(name),

@@ -95,6 +95,41 @@ def exists(key: str) -> bool:
     return bool(key) and default_storage.exists(key)
 
 
+def _scratch_root() -> Path:
+    root = Path(settings.VAR_DIR) / "scratch"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A folder for a job's files on their way to the storage, removed afterwards. Under ``var/scratch`` rather
+    than /tmp: a worker killed mid-save left its half-written stems in /tmp for good (tens of MB a song), and
+    here the next worker to start sweeps what is left (:func:`sweep_scratch`)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=_scratch_root()))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_scratch(older_than_s: float) -> int:
+    """Remove what jobs left in ``var/scratch`` over ``older_than_s`` ago (no job runs longer than its time
+    limit, so older files belong to a process that died); returns how many entries went."""
+    import time
+
+    cutoff, removed = time.time() - older_than_s, 0
+    for entry in _scratch_root().iterdir():
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            removed += 1
+        except FileNotFoundError:  # another worker starting at the same time took it
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def local_copy(key: str) -> Iterator[Path]:
     """A local path to the stored object: the file itself on disk storage, a temporary
@@ -105,7 +140,7 @@ def local_copy(key: str) -> Iterator[Path]:
     except NotImplementedError:
         pass
     suffix = Path(key).suffix
-    fd, tmp = tempfile.mkstemp(suffix=suffix)
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=_scratch_root())
     try:
         with os.fdopen(fd, "wb") as out, default_storage.open(key, "rb") as src:
             shutil.copyfileobj(src, out, 1024 * 1024)

@@ -143,6 +143,19 @@ def typed_title(text: str) -> str:
     return " ".join(str(text).replace("/", "-").replace("\\", "-").split())
 
 
+#: How browsers write a file name in a multipart form (WHATWG HTML, "multipart/form-data encoding algorithm"):
+#: a double quote as %22, line breaks as %0A and %0D. Django passes them on as they are.
+_FORM_ESCAPES = {"%22": '"', "%0A": " ", "%0D": " "}
+
+
+def uploaded_filename(name: str) -> str:
+    """The name a browser's upload form sent, as the musician named the file: '"Heroes" (live).wav', not
+    '%22Heroes%22 (live).wav'."""
+    for escaped, char in _FORM_ESCAPES.items():
+        name = name.replace(escaped, char)
+    return clean_filename(name)
+
+
 def clean_filename(name: str, fallback: str = "audio") -> str:
     """A display name safe to store and show: no path, no control characters, ≤255 chars."""
     name = unicodedata.normalize("NFC", name or "")

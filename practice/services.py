@@ -4,9 +4,6 @@ the lead sheet. Stems are found through the separation job's result keys (the st
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -130,9 +127,8 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
                                   progress=lambda f, stage, part=part, name=name: part(f, f"{name}: {stage}"))
     ctx.progress(0.92, "writing MIDI")
     duration = next(iter(inputs.values())).shape[-1] / sr
-    tmp = Path(tempfile.mkdtemp(prefix="midi-"))
     keys_out: dict[str, str] = {}
-    try:
+    with storage.scratch_dir("midi-") as tmp:
         for name, events in tracks.items():
             path = write_midi(stem_midi(name, events, tempo=tempo, beats_per_bar=meter), tmp / f"{name}.mid")
             keys_out[name] = ctx.track(storage.save_path(storage.new_key(af.user_id, "midi", "mid"), path))
@@ -142,8 +138,6 @@ def transcribe_audio_file(ctx, af: AudioFile) -> dict:
             keys_out[MULTITRACK] = ctx.track(storage.save_path(storage.new_key(af.user_id, "midi", "mid"), path))
         notes = json.dumps(notes_json(tracks, tempo, duration), separators=(",", ":")).encode()
         keys_out[NOTES] = ctx.track(storage.save_bytes(storage.new_key(af.user_id, "midi", "json"), notes))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     ctx.record_results(keys_out)
     return {"source": source, "tracks": {name: len(events) for name, events in tracks.items()},
             "tempo_bpm": round(tempo, 2), "duration": round(duration, 3),

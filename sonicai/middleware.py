@@ -10,8 +10,9 @@ from django.utils.deprecation import MiddlewareMixin
 
 log = logging.getLogger(__name__)
 
-QUEUE_DOWN = ("The studio's job queue (Redis) is not answering; it is being restarted. "
-              "Try again in a few seconds.")
+QUEUE_DOWN = ("The studio's job queue (Redis) is not answering; nothing was lost. Try again in a few seconds; "
+              "if it goes on, whoever runs the studio should look at Redis.")
+DATABASE_DOWN = "The studio's database is not answering; nothing was lost. Try again in a minute."
 
 
 def is_api_request(request) -> bool:
@@ -34,9 +35,12 @@ def is_storage_outage(exc: BaseException) -> bool:
 def outage_reason(exc: BaseException) -> str | None:
     """What a musician is told when ``exc`` says a service the studio depends on is away, else None."""
     import redis
+    from django.db import InterfaceError, OperationalError
 
     if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
         return QUEUE_DOWN
+    if isinstance(exc, (OperationalError, InterfaceError)):  # a restart, a failover, a dropped connection
+        return DATABASE_DOWN
     return STORAGE_DOWN if is_storage_outage(exc) else None
 
 

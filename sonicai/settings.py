@@ -26,6 +26,21 @@ def setting(name: str, default: str) -> str:
     return env(name, default="") or default
 
 
+def count(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting, refused in one sentence that names it (``env.int`` gave a traceback ending in
+    "invalid literal for int()", and took MAX_FILE_SIZE=-5, which then refused every upload)."""
+    raw = env(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, got {value}")
+    return value
+
+
 VAR_DIR = Path(setting("SONICAI_VAR_DIR", str(BASE_DIR / "var")))
 
 # Debug pages list URLs, settings and tracebacks: only for a developer who asks for them.
@@ -124,7 +139,7 @@ TEMPLATES = [
 EMBEDDED_DATABASE = VAR_DIR / "sonicai.sqlite3"  # the laptop default, which `manage.py studio` migrates itself
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{EMBEDDED_DATABASE}")}
 # Web requests run on a fixed set of threads (sonicai/asgi.py), so connections are kept and reused.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", count("DATABASE_CONN_MAX_AGE", 60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web and worker processes write to the same file: wait for locks instead of failing, and
@@ -172,7 +187,7 @@ STORAGES = {
 MEDIA_ROOT = Path(setting("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 S3_BUCKET_NAME = env("S3_BUCKET_NAME", default="")
-DOWNLOAD_URL_EXPIRY = env.int("S3_PRESIGNED_URL_EXPIRY", default=3600)
+DOWNLOAD_URL_EXPIRY = count("S3_PRESIGNED_URL_EXPIRY", 3600, minimum=1)
 if S3_BUCKET_NAME:
     from sonicai.s3 import s3_storage
 
@@ -187,7 +202,7 @@ else:
     }
 
 # --- Uploads
-MAX_UPLOAD_SIZE = env.int("MAX_FILE_SIZE", default=100 * 1024 * 1024)
+MAX_UPLOAD_SIZE = count("MAX_FILE_SIZE", 100 * 1024 * 1024, minimum=1)
 MAX_AUDIO_DURATION_SECONDS = env.float("MAX_AUDIO_DURATION_SECONDS", default=600.0)
 ALLOWED_AUDIO_FORMATS = env.list("ALLOWED_AUDIO_FORMATS", default=["mp3", "wav", "flac", "ogg", "opus", "m4a", "aac"])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -225,12 +240,12 @@ if env.bool("CACHE_USE_REDIS", default=CHANNEL_LAYER == "redis"):
                           "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1}}}
 
 # --- Jobs
-JOB_TIMEOUT_SECONDS = env.int("JOB_TIMEOUT_SECONDS", default=env.int("JOB_TIMEOUT_MS", default=600_000) // 1000)
-JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=5)
-MAX_CONCURRENT_JOBS = env.int("MAX_CONCURRENT_JOBS", default=2)
-WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
-WEB_PROCESSES = env.int("WEB_PROCESSES", default=2)
-WEB_THREADS = env.int("WEB_THREADS", default=8)  # requests handled at once per web process
+JOB_TIMEOUT_SECONDS = count("JOB_TIMEOUT_SECONDS", count("JOB_TIMEOUT_MS", 600_000, minimum=1000) // 1000, minimum=1)
+JOB_HEARTBEAT_SECONDS = count("JOB_HEARTBEAT_SECONDS", 5, minimum=1)
+MAX_CONCURRENT_JOBS = count("MAX_CONCURRENT_JOBS", 2, minimum=1)
+WORKER_PROCESSES = count("WORKER_PROCESSES", 1, minimum=1)
+WEB_PROCESSES = count("WEB_PROCESSES", 2, minimum=1)
+WEB_THREADS = count("WEB_THREADS", 8, minimum=1)  # requests handled at once per web process
 MODELS_DIR = Path(setting("SONICAI_MODELS_DIR", str(BASE_DIR / "models")))
 TORCH_DEVICE = env("DEVICE", default="auto")  # auto | cpu | cuda
 # Model manager (`manage.py models`, the admin's Models page): downloads are staged (and resumed) here, outside
@@ -243,10 +258,10 @@ HF_TOKEN = setting("HF_TOKEN", "")
 MODEL_MEMORY_GB = float(setting("SONICAI_MODEL_MEMORY_GB", "0")) or None
 
 # --- API
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = count("TRUSTED_PROXY_COUNT", 0)
 # Failed sign-ins per account and client address before that pair is refused for a while.
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_FAILURE_LIMIT = count("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_LOCKOUT_SECONDS = count("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 # "open": anyone who reaches the studio may create an account; "closed": only operators make accounts (admin or
 # `manage.py createsuperuser` / the admin's Users page), for a studio served beyond this machine.
 REGISTRATION = env("SONICAI_REGISTRATION", default="open").strip().lower()
@@ -259,7 +274,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
+    "PAGE_SIZE": count("API_PAGE_SIZE", 20, minimum=1),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -270,7 +285,7 @@ REST_FRAMEWORK = {
         "anon": env("RATE_LIMIT_ANON", default="120/minute"),
         # Reads (job status, library) are cheap and polled; writes start work.
         "user_read": env("RATE_LIMIT_USER_READ", default="12000/minute"),
-        "user": env("RATE_LIMIT_USER", default=f"{env.int('RATE_LIMIT_PER_MINUTE', default=600)}/minute"),
+        "user": env("RATE_LIMIT_USER", default=f"{count('RATE_LIMIT_PER_MINUTE', 600, minimum=1)}/minute"),
         "auth": env("RATE_LIMIT_AUTH", default="30/minute"),
     },
     # Client addresses come from X-Forwarded-For only behind this many trusted proxies;
@@ -279,8 +294,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "sonicai.exceptions.exception_handler",
 }
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=7)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=count("ACCESS_TOKEN_EXPIRE_MINUTES", 30, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=count("REFRESH_TOKEN_EXPIRE_DAYS", 7, minimum=1)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
@@ -291,7 +306,7 @@ SIMPLE_JWT = {
 }
 #: A chain of refreshed tokens ends this many days after the sign-in that began it (rotation alone would
 #: renew a copied refresh token for ever).
-SIGN_IN_MAX_DAYS = env.int("SIGN_IN_MAX_DAYS", default=30)
+SIGN_IN_MAX_DAYS = count("SIGN_IN_MAX_DAYS", 30, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SonicAI API",
     "DESCRIPTION": "Upload, analyse, separate, remix and generate music.",
@@ -341,7 +356,7 @@ if SONICAI_HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^health$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = count("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 

@@ -8,9 +8,59 @@ or let writes flood the queue.
 from __future__ import annotations
 
 from django.core.cache.backends.locmem import LocMemCache
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class CountedRateThrottle(SimpleRateThrottle):
+    """DRF's throttle with a count the cache keeps atomically (Redis INCR).
+
+    DRF keeps each client's request times in one cache entry, read, appended to and written back: requests that
+    arrive together all read the same history, so 1,500 writes sent from 16 threads all passed a 600-a-minute
+    limit, and concurrent sign-ins passed theirs (band probe). Here each window's count is one counter that
+    every request increments, and the rate is estimated over a sliding window from this window's count and the
+    last one's share of it (the "sliding window counter" of Cloudflare's and nginx's limiters)."""
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        counter = f"{self.key}:{window}"
+        count = self._increment(counter)
+        elapsed = now - window * self.duration
+        previous = self.cache.get(f"{self.key}:{window - 1}", 0)
+        if previous * (1 - elapsed / self.duration) + count <= self.num_requests:
+            return True
+        self._decrement(counter)  # a refused request is not one the client made use of
+        self._wait = self.duration - elapsed
+        return False
+
+    def _increment(self, counter: str) -> int:
+        if self.cache.add(counter, 1, 2 * self.duration):
+            return 1
+        try:
+            return self.cache.incr(counter)
+        except ValueError:  # expired between add and incr
+            self.cache.add(counter, 1, 2 * self.duration)
+            return 1
+
+    def _decrement(self, counter: str) -> None:
+        try:
+            self.cache.decr(counter)
+        except ValueError:
+            pass
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+
+class AuthRateThrottle(ScopedRateThrottle, CountedRateThrottle):
+    """Sign-ins and registrations per client address (the ``auth`` rate)."""
 
 
 class UserReadThrottle(UserRateThrottle):
@@ -24,7 +74,7 @@ class UserReadThrottle(UserRateThrottle):
         return request.method not in SAFE_METHODS or super().allow_request(request, view)
 
 
-class UserWriteThrottle(UserRateThrottle):
+class UserWriteThrottle(CountedRateThrottle, UserRateThrottle):
     scope = "user"
 
     def allow_request(self, request, view):
@@ -37,8 +87,6 @@ def throttled_posts(scope: str):
     import functools
 
     from django.shortcuts import render
-    from rest_framework.throttling import ScopedRateThrottle
-
     class _View:
         throttle_scope = scope
 
@@ -46,7 +94,7 @@ def throttled_posts(scope: str):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method == "POST":
-                throttle = ScopedRateThrottle()
+                throttle = AuthRateThrottle()
                 if not throttle.allow_request(request, _View()):
                     wait = max(1, round(throttle.wait() or 60))
                     response = render(request, "429.html", {"retry_after": wait}, status=429)

@@ -24,6 +24,9 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sonicai.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+from audio import storage  # noqa: E402
 from sonicai.broker import (  # noqa: E402  (needs the apps loaded)
     PRESENCE_EVERY,
     announce_worker,
@@ -46,6 +49,9 @@ try:
         log.info(_line)
     if multiprocessing.parent_process() is not None:  # a worker process, about to take jobs
         check_database()
+        # What a killed worker was writing (half-saved stems) is older than any job may run: nobody owns it now.
+        if _swept := storage.sweep_scratch(older_than_s=2 * settings.JOB_TIMEOUT_SECONDS + 60):
+            log.info("removed %d file(s) and folder(s) that stopped jobs left in var/scratch", _swept)
 except WorkerRefused as _exc:
     log.critical(str(_exc))
     raise

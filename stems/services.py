@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -65,16 +62,13 @@ def separate_audio_file(ctx, af) -> dict:
     ctx.progress(0.05, f"separating with {eng.name}")
     stems = eng.separate(audio, sr, progress=ctx.scaled(0.05, 0.85))
     ctx.progress(0.86, "saving stems")
-    tmpdir = Path(tempfile.mkdtemp(prefix="stems-"))
     saved: list[tuple[str, str, dict]] = []
-    try:
+    with storage.scratch_dir("stems-") as tmpdir:
         for name, stem_audio in stems.items():
             path = write_audio(tmpdir / f"{name}.flac", stem_audio, sr, fmt=STEM_FORMAT)
             key = ctx.track(storage.save_path(storage.new_key(af.user_id, "stems", "flac"), path))
             saved.append((name, key, dsp.waveform_peaks(stem_audio, sr, n_peaks=1200)))
             ctx.progress(0.86 + 0.12 * len(saved) / len(stems), "saving stems")
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
     duration = audio.shape[1] / sr
     with transaction.atomic():
         rows = [ctx.track_row(Stem.objects.create(job=ctx.job, audio_file=af, stem_type=name, s3_key=key,
@@ -134,11 +128,8 @@ def mix_stems(ctx, job_stems: list[Stem], gains: dict[str, float], fmt: str) -> 
     if total is None:
         raise JobError("Every stem is muted: nothing to export.")
     total, turned_down_db = under_full_scale(total)
-    tmpdir = Path(tempfile.mkdtemp(prefix="mix-"))
-    try:
+    with storage.scratch_dir("mix-") as tmpdir:
         path = write_audio(tmpdir / f"mix.{fmt}", total, sr, fmt=fmt)
         key = ctx.track(storage.save_path(storage.new_key(ctx.job.user_id, "mixes", fmt), path))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
     ctx.record_results({"mix": key})
     return {"format": fmt, "gains": gains, "key": key, "normalised": turned_down_db < 0}

@@ -199,7 +199,40 @@ def test_a_dropped_database_connection_still_ends_the_job_failed(user, run_jobs,
     job = start_job(user, "analysis", t_loses_db)
     run_jobs()
     job.refresh_from_db()
-    assert job.status == "failed" and job.error_message.startswith("Internal error"), job.error_message
+    assert job.status == "failed" and job.error_message == audio.jobs.DATABASE_AWAY, job.error_message
+
+
+def _drops_progress_once(ctx):
+    ctx.progress(0.2, "first step")
+    ctx.progress(0.6, "second step")  # meets the dropped connection
+    ctx.progress(0.9, "third step")
+    return {"done": True}
+
+
+@dramatiq.actor(queue_name=DEFAULT_QUEUE, max_retries=0)
+def t_drops_progress(job_id):
+    run_job(job_id, _drops_progress_once)
+
+
+def test_a_progress_line_that_meets_a_dropped_connection_does_not_fail_the_job(user, run_jobs, monkeypatch):
+    """One dropped connection (a failover, a restarted pooler) failed a five-minute separation on a progress
+    write, with "Internal error: OperationalError ..." (operator probe); progress is skipped and reconnected."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    real_update, dropped = QuerySet.update, []
+
+    def update(self, **fields):
+        if fields.get("stage") == "second step" and not dropped:
+            dropped.append(True)
+            raise OperationalError("terminating connection due to administrator command")
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    job = start_job(user, "analysis", t_drops_progress)
+    run_jobs()
+    job.refresh_from_db()
+    assert dropped and job.status == "completed" and job.result == {"done": True}, job.error_message
 
 
 def test_what_a_dead_worker_stored_is_removed_with_its_job(user, run_jobs, media_root):

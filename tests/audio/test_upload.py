@@ -140,3 +140,10 @@ def test_the_drop_zone_says_how_a_long_wav_fits(client, django_user_model, setti
     assert "FLAC keeps the same sound" in client.get("/library/").content.decode()
     settings.MAX_UPLOAD_SIZE = 120 * 2 ** 20  # a 10-minute WAV fits: nothing to say
     assert "FLAC keeps the same sound" not in client.get("/library/").content.decode()
+
+
+def test_a_browsers_escaped_quotes_in_a_file_name_are_read_back(upload):
+    """Browsers send '"Heroes" (live).wav' from an upload form as '%22Heroes%22 (live).wav' (WHATWG's multipart
+    encoding); the library listed and downloaded it under the escaped name."""
+    body = upload("wav", seconds=0.5, name="%22Heroes%22 (live).wav")
+    assert body["audio_file"]["original_name"] == '"Heroes" (live).wav'

@@ -151,6 +151,12 @@ def test_admin_reads_jobs_but_neither_makes_nor_edits_them(admin_client, user):
     # retry is for jobs that ended badly: a completed one is left alone (no second copy of its result)
     admin_client.post("/admin/audio/processingjob/", {"action": "retry_jobs", "_selected_action": [done.pk]})
     assert ProcessingJob.objects.count() == 1
+    # a job whose song was deleted has nothing to run on: refused with the reason (it failed in the worker with
+    # "Internal error: DoesNotExist: AudioFile matching query does not exist.")
+    orphan = ProcessingJob.objects.create(user=user, job_type="pitch", status="cancelled")
+    res = admin_client.post("/admin/audio/processingjob/", {"action": "retry_jobs", "_selected_action": [orphan.pk]},
+                            follow=True)
+    assert ProcessingJob.objects.count() == 2 and b"Its song has been deleted" in res.content
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -283,3 +289,54 @@ def test_a_refused_request_is_logged_in_one_line_and_a_server_error_with_its_tra
     forbidden, crashed = record(403), record(500)
     assert keep.filter(forbidden) and keep.filter(crashed)
     assert forbidden.exc_info is None and crashed.exc_info is not None
+
+
+def test_a_form_sent_after_signing_in_elsewhere_gets_the_studios_expired_page(user, upload, settings):
+    """A page left open while the musician signed out and in again in another tab posts a stale CSRF token:
+    the answer is the studio's page saying what to do, not Django's bare 'CSRF verification failed'."""
+    from django.test import Client
+
+    settings.DEBUG = False
+    aid = upload("wav", seconds=1.0)["id"]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    res = client.post(f"/files/{aid}/rename", {"name": "New name", "csrfmiddlewaretoken": "stale" * 8})
+    assert res.status_code == 403
+    html = res.content.decode()
+    assert "This page has expired" in html and "reload the page" in html and "DEBUG" not in html
+    assert 'name="viewport"' in html  # fits a phone instead of laying out at 980 px
+
+
+@pytest.mark.parametrize(("var", "value", "says"), [
+    ("MAX_FILE_SIZE", "abc", "MAX_FILE_SIZE must be a whole number, not 'abc'"),
+    ("MAX_FILE_SIZE", "-5", "MAX_FILE_SIZE must be 1 or more, got -5"),  # was taken: every upload then refused
+    ("MAX_CONCURRENT_JOBS", "0", "MAX_CONCURRENT_JOBS must be 1 or more, got 0"),  # a worker that never ran a job
+])
+def test_a_setting_out_of_range_is_refused_in_one_line_that_names_it(tmp_path, var, value, says):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_", "SONICAI_"))}
+    env.update(DJANGO_SETTINGS_MODULE="sonicai.settings", SONICAI_VAR_DIR=str(tmp_path), **{var: value})
+    from tests.studio import ROOT
+
+    res = subprocess.run([sys.executable, "manage.py", "check"], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=ROOT)
+    assert res.returncode == 1
+    assert res.stderr.strip() == f"SonicAI cannot start: {says}"
+
+
+@pytest.mark.django_db
+def test_a_database_that_stops_answering_is_a_503_with_a_reason_not_a_500(api, user, upload, monkeypatch):
+    """While PostgreSQL restarted, job status and new separations answered 500 "internal error" with a
+    traceback in the log (operator probe): the database is a service like Redis and S3, and says so."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    from sonicai.middleware import DATABASE_DOWN
+
+    song = upload("wav", seconds=0.5)
+
+    def away(self, *args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    monkeypatch.setattr(QuerySet, "get", away)
+    res = api.get(f"/api/v1/audio/{song['id']}")
+    assert res.status_code == 503 and res.json() == {"detail": DATABASE_DOWN} and res["Retry-After"] == "5"

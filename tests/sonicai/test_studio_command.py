@@ -25,8 +25,10 @@ def test_counts_below_one_are_refused(args, says, monkeypatch):
     assert says in str(refused.value)
 
 
-def test_the_worker_counts_do_not_matter_without_workers(monkeypatch):
+def test_the_worker_counts_do_not_matter_without_workers(monkeypatch, settings, tmp_path):
     import sonicai.management.commands.studio as studio
+
+    settings.VAR_DIR = tmp_path / "var"  # not the checkout's, where a studio may be running
 
     class Started(Exception):
         pass
@@ -38,6 +40,24 @@ def test_the_worker_counts_do_not_matter_without_workers(monkeypatch):
     monkeypatch.setattr(studio.Command, "_check_migrations", lambda self: None)  # (no database in this test)
     with pytest.raises(Started):  # got as far as opening its port
         call_command("studio", "--no-workers", "--threads", "0")
+
+
+def test_a_second_studio_on_the_same_folder_is_refused_before_it_starts_anything(monkeypatch, settings, tmp_path):
+    """A second `make run` on one checkout started a second embedded Redis on the first's socket and, stopped,
+    removed that socket: the first studio then refused every job until restarted (operator probe)."""
+    import sonicai.management.commands.studio as studio
+
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir(parents=True)
+    first = studio.hold_folder(settings.VAR_DIR, "http://127.0.0.1:8201/")
+    monkeypatch.setattr(studio, "listen", lambda *a: pytest.fail("the second studio went on to open its port"))
+    monkeypatch.setattr(studio, "redis_child", lambda *a: pytest.fail("the second studio started a Redis"))
+    with pytest.raises(CommandError) as refused:
+        call_command("studio", "--no-workers", "--port", "8202")
+    assert "a studio is already running from" in str(refused.value)
+    assert "http://127.0.0.1:8201/" in str(refused.value) and "SONICAI_VAR_DIR" in str(refused.value)
+    first.close()  # the first one stopped: the folder is free again
+    studio.hold_folder(settings.VAR_DIR, "http://127.0.0.1:8202/").close()
 
 
 def test_an_impossible_port_or_host_is_named_as_such():

@@ -98,6 +98,28 @@ def keep_private(*folders: Path) -> list[Path]:
     return changed
 
 
+def hold_folder(var_dir: Path, url: str):
+    """One studio per var folder: a second one on the same checkout shared the first's Redis socket, database
+    and job sweeps, and on stopping removed the socket under the first, whose every job was then refused.
+    Returns the open lock file (the lock lasts as long as it stays open; the children do not inherit it)."""
+    import fcntl
+
+    lock = open(var_dir / "studio.lock", "a+")  # noqa: SIM115 -- held open for the studio's lifetime
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        owner = lock.read().strip() or "another process"
+        lock.close()
+        raise CommandError(f"a studio is already running from {var_dir} ({owner}); stop it first, or give this one "
+                           "a folder of its own (SONICAI_VAR_DIR)") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"pid {os.getpid()}, {url}")
+    lock.flush()
+    return lock
+
+
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -141,11 +163,12 @@ class Command(BaseCommand):
                 check_device(settings.TORCH_DEVICE)
             except DeviceUnavailable as exc:
                 raise CommandError(f"refusing to start the studio's ai_heavy worker: {exc}") from None
-        self._check_migrations()
         var_dir = Path(settings.VAR_DIR)
         local_media = [Path(settings.MEDIA_ROOT)] if not settings.S3_BUCKET_NAME else []
         for folder in keep_private(var_dir, *local_media):
             self.say(f"{folder} is no longer readable by other accounts (it holds the database or the uploads)")
+        lock = hold_folder(var_dir, f"http://{opts['host']}:{opts['port']}/")
+        self._check_migrations()
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="sonicai.settings", PYTHONUNBUFFERED="1")
         cwd = str(settings.BASE_DIR)
         supervisor = Supervisor(log=lambda message: self.say(message, error=True))
@@ -193,6 +216,7 @@ class Command(BaseCommand):
             supervisor.stop()
             listener.close()
             self._reap(reap_stale_jobs, "that were running when the studio stopped")
+            lock.close()
         self.say("studio stopped")
 
     def _check_migrations(self) -> None:

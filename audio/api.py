@@ -310,7 +310,7 @@ class JobDownloadView(JobDetailView):
 
         filename = result_filename(job, name, key)
         return Response({"url": storage.download_url(request, key, filename), "name": name,
-                         "expires_in": settings.DOWNLOAD_URL_EXPIRY})
+                         "expires_in": settings.DOWNLOAD_URL_EXPIRY, "filename": filename})
 
 
 def result_filename(job: ProcessingJob, name: str, key: str) -> str:
@@ -320,6 +320,10 @@ def result_filename(job: ProcessingJob, name: str, key: str) -> str:
     ext = key.rsplit(".", 1)[-1] if "." in key else "bin"
     title = song_title(job.audio_file.original_name) if job.audio_file_id else "SonicAI"
     what = name
+    made = AudioFile.objects.filter(pk=(job.result or {}).get("result_file_id"), user_id=job.user_id).first() \
+        if job.job_type == ProcessingJob.Type.GENERATE else None
+    if made is not None:  # a generated track and its MIDI are named as the track is in the library and gallery
+        return download_name(song_title(made.original_name), None, ext)
     if job.job_type == ProcessingJob.Type.STEM_MIX:
         gains = (job.input_params or {}).get("gains") or {}
         on = [stem for stem, g in gains.items() if g]

@@ -46,6 +46,10 @@ def test_the_same_prompt_twice_gives_two_names_and_each_track_a_midi_download(ap
     downloads = [api.get(f"/api/v1/generate/jobs/{i}/download").json() for i in ids]
     assert {d["filename"] for d in downloads} == {f"{title}.wav", f"{title} (2).wav"}
     assert all(d["midi_url"] for d in downloads)
+    # the jobs API names the same file the same way (it was "SonicAI - “...”, composer, 5 s, seed 3.wav")
+    for i, d in zip(ids, downloads, strict=True):
+        assert api.get(f"/api/v1/jobs/{i}/download").json()["filename"] == d["filename"]
+        assert api.get(f"/api/v1/jobs/{i}/download?name=midi").json()["filename"] == d["filename"][:-4] + ".mid"
     client.force_login(user)
     page = client.get("/generate/").content.decode()
     for i in ids:  # the gallery's MIDI link asks the same download answer for its midi_url

@@ -45,6 +45,17 @@ def test_the_relative_major_progression_stays_major(tonic):
     assert res.label == f"{tonic} major", sorted(res.scores.items(), key=lambda kv: -kv[1])[:3]
 
 
+@pytest.mark.parametrize(("tonic", "chords"), [
+    ("G", [[0, 4, 7], [7, 11, 14], [4, 7, 11], [-7, -3, 0]]),   # G - D - Em - C
+    ("C", [[0, 4, 7], [-3, 0, 4], [-7, -3, 0], [-5, -1, 2]]),   # C - Am - F - G
+])
+def test_a_major_pop_loop_is_not_read_in_its_parallel_minor(tonic, chords):
+    """G-D-Em-C was read as G minor: the minor offset outweighed profiles that say B and E natural. A minor key
+    whose profile fits far worse than its parallel major's gets no offset."""
+    res = estimate_key(progression(tonic, chords), SR)
+    assert res.label == f"{tonic} major", sorted(res.scores.items(), key=lambda kv: -kv[1])[:3]
+
+
 def test_confidence_is_a_probability_that_grows_with_the_ensembles_certainty():
     values = [calibrated_confidence(p, METHOD_ENSEMBLE) for p in (0.05, 0.3, 0.5, 0.8, 0.99)]
     assert all(0.0 <= v <= 1.0 for v in values)

@@ -37,6 +37,18 @@ def _owned_job(user, job_id) -> tuple[dict, str] | None:
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        # Redis going away under open sockets ended each with 1011 and a traceback, and every refused reconnect
+        # logged another while the channel layer's receive kept failing: 17 tracebacks in 30 s from one page.
+        try:
+            await super().__call__(scope, receive, send)
+        except (RedisError, OSError) as exc:
+            log.warning("live job updates stopped (%s): the client is told to reconnect", exc)
+            try:
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            except Exception:  # noqa: BLE001 -- already closed by the client or the server: nothing to tell
+                pass
+
     async def connect(self):
         job_id = self.scope["url_route"]["kwargs"]["job_id"]
         owned = await _owned_job(self.scope.get("user"), job_id)

@@ -452,7 +452,11 @@ def _settle(job: ProcessingJob, ctx: JobContext, status: str, error: str, result
                 log.warning("follow-up of job %s failed", job.pk, exc_info=True)
 
 
-def reap_stale_jobs(now=None) -> int:
+WORKER_GONE = "The worker running this job stopped responding (crash, restart or out of memory); start it again."
+STUDIO_STOPPED = "The studio was stopped while this job ran; start it again."
+
+
+def reap_stale_jobs(now=None, reason: str = WORKER_GONE) -> int:
     """Fail jobs whose worker is gone: at once when it ran on this host and its process
     has exited, otherwise after three missed heartbeats (plus slack). Returns how many."""
     now = now or timezone.now()
@@ -461,7 +465,6 @@ def reap_stale_jobs(now=None) -> int:
     for job in ProcessingJob.objects.filter(status=Status.PROCESSING).only("pk", "worker", "heartbeat_at"):
         if job.heartbeat_at and job.heartbeat_at >= now - silence and not process_gone(job.worker):
             continue
-        reason = "The worker running this job stopped responding (crash, restart or out of memory); start it again."
         if ProcessingJob.objects.filter(pk=job.pk, status=Status.PROCESSING, worker=job.worker).update(
             status=Status.FAILED, error_message=reason, completed_at=now
         ):

@@ -187,6 +187,18 @@ def test_dead_worker_leaves_failed_job(user):
     assert job.status == "failed" and "stopped responding" in job.error_message
 
 
+def test_jobs_stopped_with_the_studio_say_so_not_that_a_worker_crashed(user):
+    """Ctrl-C on the studio failed its running jobs with "stopped responding (crash, restart or out of memory)"."""
+    from audio.jobs import STUDIO_STOPPED
+
+    job = start_job(user, "analysis", t_steps)
+    ProcessingJob.objects.filter(pk=job.pk).update(
+        status="processing", heartbeat_at=timezone.now() - timedelta(minutes=10))
+    assert reap_stale_jobs(reason=STUDIO_STOPPED) == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error_message == "The studio was stopped while this job ran; start it again."
+
+
 def test_a_dropped_database_connection_still_ends_the_job_failed(user, run_jobs, monkeypatch):
     from django.db import connection
 

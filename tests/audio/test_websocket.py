@@ -92,6 +92,33 @@ async def test_live_updates_down_closes_with_try_again_not_a_500(user, monkeypat
 
 
 @pytest.mark.asyncio
+async def test_redis_lost_under_an_open_socket_closes_it_with_try_again_and_no_traceback(user, monkeypatch, caplog):
+    """Open sockets closed with 1011 and "Exception inside application" when Redis died (operator probe)."""
+    import asyncio
+
+    import channels.consumer
+    from channels.layers import InMemoryChannelLayer
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    job = await make_job(user)
+    gone = asyncio.Event()
+
+    class DyingLayer(InMemoryChannelLayer):
+        async def receive(self, channel):
+            await gone.wait()
+            raise RedisConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(channels.consumer, "get_channel_layer", lambda alias=None: DyingLayer())
+    comm = WebsocketCommunicator(application, f"/ws/jobs/{job.id}/?token={await token(user)}")
+    assert (await comm.connect())[0]
+    await comm.receive_json_from(timeout=5)
+    gone.set()
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4503}
+    await comm.wait(timeout=5)  # the application ended without raising
+    assert "Exception inside application" not in caplog.text
+
+
+@pytest.mark.asyncio
 async def test_a_new_password_closes_the_live_updates_of_other_sign_ins(user):
     job = await make_job(user)
     old_token = await token(user)

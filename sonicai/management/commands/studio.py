@@ -146,7 +146,7 @@ class Command(BaseCommand):
         (self.stderr if error else self.stdout).write(line)
 
     def handle(self, *args, **opts):
-        from audio.jobs import reap_stale_jobs
+        from audio.jobs import STUDIO_STOPPED, reap_stale_jobs
 
         counted = [("web", "WEB_PROCESSES")]
         if not opts["no_workers"]:
@@ -215,7 +215,8 @@ class Command(BaseCommand):
             self.say("stopping")
             supervisor.stop()
             listener.close()
-            self._reap(reap_stale_jobs, "that were running when the studio stopped")
+            # Ctrl-C is no crash: the jobs it stopped say so.
+            self._reap(lambda: reap_stale_jobs(reason=STUDIO_STOPPED), "that were running when the studio stopped")
             lock.close()
         self.say("studio stopped")
 

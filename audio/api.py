@@ -37,9 +37,13 @@ class UploadView(APIView):
 
     @extend_schema(request=UploadSerializer, responses={201: _UPLOADED})
     def post(self, request):
-        uploaded = request.FILES.get("file")
-        if uploaded is None:
+        files = request.FILES.getlist("file")
+        if not files:
             raise UploadRejected("Send the audio in a multipart field named 'file'.")
+        if len(files) > 1:  # all but the last were dropped without a word
+            raise UploadRejected(f"Send one song per upload; this request held {len(files)} files. "
+                                 "Upload them one after another.")
+        uploaded = files[0]
         af = services.accept_upload(request.user, uploaded)
         try:
             job = start_analysis(request.user, af)

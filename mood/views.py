@@ -34,8 +34,11 @@ def dashboard(request, pk):
             # the radar's numbers in words too, for screen readers and for reading them exactly
             "ranked": sorted(((m, latest.mood_scores.get(m, 0)) for m in MOODS), key=lambda kv: -kv[1]),
         }
+    # Digital silence still gets scores from the model ("energetic 0.58"): a musician is told what it is instead.
+    loudness = analysis.get("loudness") if isinstance(analysis.get("loudness"), dict) else {}
+    silent = "true_peak_dbtp" in loudness and loudness["true_peak_dbtp"] is None
     return render(request, "mood/dashboard.html", {"af": af, "latest": latest, "chart": chart, "jobs": jobs,
-                                                   "beats": (af.analysis or {}).get("beats")})
+                                                   "beats": (af.analysis or {}).get("beats"), "silent": silent})
 
 
 @login_required

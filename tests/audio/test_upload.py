@@ -147,3 +147,16 @@ def test_a_browsers_escaped_quotes_in_a_file_name_are_read_back(upload):
     encoding); the library listed and downloaded it under the escaped name."""
     body = upload("wav", seconds=0.5, name="%22Heroes%22 (live).wav")
     assert body["audio_file"]["original_name"] == '"Heroes" (live).wav'
+
+
+def test_two_files_in_one_upload_are_refused_not_one_dropped(api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audio.models import AudioFile
+    from tests.conftest import SR, encode, tone
+
+    song = encode(tone(0.5), SR, "wav")
+    both = [SimpleUploadedFile("a.wav", song), SimpleUploadedFile("b.wav", song)]
+    res = api.post("/api/v1/audio/upload", {"file": both}, format="multipart")
+    assert res.status_code == 400 and "one song per upload" in res.json()["detail"]
+    assert not AudioFile.objects.exists()

@@ -100,6 +100,11 @@ def test_silence_is_described_in_words_not_as_zero_bpm(client, user, upload):
     assert all("0 BPM" not in html and "0.0 BPM" not in html for html in pages.values()), pages
     assert "silent" in pages[f"/files/{aid}/"] and "no steady beat found" in pages[f"/files/{aid}/"]
     assert "none (silent)" in pages["/library/"] and "major" not in pages["/library/"]  # it said "C major"
+    from mood.models import MoodClassification  # the model scores silence too: "energetic 0.58"
+
+    MoodClassification.objects.create(audio_file_id=aid, primary_mood="energetic", confidence=0.58,
+                                      mood_scores={"energetic": 0.58}, valence=0.5, arousal=0.65)
+    assert "none: the song is silent" in client.get(f"/mood/{aid}/").content.decode()
     assert "no steady beat" in pages[f"/practice/{aid}/sheet/"] and " 1 bars" not in pages[f"/practice/{aid}/sheet/"]
 
 

@@ -157,13 +157,18 @@ def job_summary(job) -> str:
     return " · ".join(job_details(job.job_type, job.input_params, job.result))
 
 
+def is_silent(analysis: dict | None) -> bool:
+    """Whether the analysis heard digital silence (no true peak); the estimators still answer something for it."""
+    loudness = (analysis or {}).get("loudness")
+    return isinstance(loudness, dict) and "true_peak_dbtp" in loudness and loudness["true_peak_dbtp"] is None
+
+
 def analysis_key(analysis: dict | None) -> str:
     """ "B♭ major" from a stored analysis (whose ``key`` is the contract's sharp spelling); "B♭ major
     (uncertain)" when the analysis flags the key as more likely wrong than right."""
     analysis = analysis or {}
-    loudness = analysis.get("loudness")
-    if isinstance(loudness, dict) and "true_peak_dbtp" in loudness and loudness["true_peak_dbtp"] is None:
-        return "none (silent)"  # the estimators answer something for digital silence too ("C major")
+    if is_silent(analysis):
+        return "none (silent)"  # not "C major"
     name = key_display(analysis.get("key"), analysis.get("mode"))
     return f"{name} (uncertain)" if name and analysis.get("key_uncertain") else name
 

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from audio.describe import is_silent
 from audio.models import AudioFile, ProcessingJob
 from sonicai.api import get_owned
 from sonicai.music.notes import note_names
@@ -35,8 +36,7 @@ def dashboard(request, pk):
             "ranked": sorted(((m, latest.mood_scores.get(m, 0)) for m in MOODS), key=lambda kv: -kv[1]),
         }
     # Digital silence still gets scores from the model ("energetic 0.58"): a musician is told what it is instead.
-    loudness = analysis.get("loudness") if isinstance(analysis.get("loudness"), dict) else {}
-    silent = "true_peak_dbtp" in loudness and loudness["true_peak_dbtp"] is None
+    silent = is_silent(analysis)
     return render(request, "mood/dashboard.html", {"af": af, "latest": latest, "chart": chart, "jobs": jobs,
                                                    "beats": (af.analysis or {}).get("beats"), "silent": silent})
 

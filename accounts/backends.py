@@ -3,14 +3,25 @@
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from .lockout import SignInLocked, check_not_locked
+from .lockout import SignInLocked, attempt_succeeded, claim_attempt
 
 
 class LockoutModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is not None:
-            try:
-                check_not_locked(request, username)
-            except SignInLocked:
-                raise PermissionDenied from None  # Django then stops and reports a failed sign-in
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        if request is None:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        try:
+            keys = claim_attempt(request, username if username is not None else
+                                 kwargs.get(self.user_model_field()))
+        except SignInLocked:
+            raise PermissionDenied from None  # Django then stops and reports a failed sign-in
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            attempt_succeeded(*keys)
+        return user
+
+    @staticmethod
+    def user_model_field() -> str:
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().USERNAME_FIELD

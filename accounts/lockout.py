@@ -77,17 +77,55 @@ def _locked(pair: str, address: str) -> bool:
         counts.get(address, 0) >= settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR
 
 
-def _count(key: str) -> None:
-    if not cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+def _count(key: str) -> int:
+    if cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        return 1
+
+
+def _uncount(key: str) -> None:
+    try:
+        cache.decr(key)
+    except ValueError:  # expired meanwhile: nothing to give back
+        pass
+
+
+#: Set on a request whose password check was counted in advance (:func:`claim_attempt`).
+_COUNTED = "_sonicai_signin_counted"
+
+
+def claim_attempt(request, username: str | None) -> tuple[str, str]:
+    """Count a password check as a failure before it runs, and refuse it when that passes a limit.
+
+    Counted after the check, guesses sent at once all passed the lock before the first failure was written
+    (200 concurrent wrong passwords got 16 tries through a limit of 10, band probe); counted first, with the
+    cache's atomic increment, the 11th is refused however they are timed. A check that succeeds gives its count
+    back (:func:`attempt_succeeded`)."""
+    pair, address = _keys(request, username)
+    if _locked(pair, address):
+        raise SignInLocked()
+    if _count(pair) > settings.LOGIN_FAILURE_LIMIT or \
+            _count(address) > settings.LOGIN_FAILURE_LIMIT * SPRAY_FACTOR:
+        _uncount(pair)
+        _uncount(address)
+        raise SignInLocked()
+    setattr(request, _COUNTED, True)
+    return pair, address
+
+
+def attempt_succeeded(pair: str, address: str) -> None:
+    cache.delete(pair)
+    _uncount(address)
 
 
 @receiver(user_login_failed)
 def record_failure(sender, credentials, request=None, **kwargs) -> None:
-    if request is None:
+    """Failures of checks that did not claim their attempt first (the current password on a password change)."""
+    if request is None or getattr(request, _COUNTED, False):
         return
     keys = _keys(request, credentials.get("username"))
     if _locked(*keys):  # a try refused unread is no new failure: a locked musician retrying would otherwise

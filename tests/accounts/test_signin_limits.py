@@ -164,3 +164,33 @@ def test_the_download_token_never_reaches_the_log():
                                ("Requested Range Not Satisfiable", "/d/.eJwdzEs:1xaW:fBNM"), None)
     WithoutDownloadTokens().filter(record)
     assert record.getMessage() == "Requested Range Not Satisfiable: /d/…"
+
+
+def test_guesses_sent_at_once_get_no_more_password_checks_than_the_limit(user, settings, monkeypatch, rf):
+    """200 wrong passwords sent together got 16 checks through a limit of 10 (band probe): each was let in before
+    any failure was written. Each check is now counted before it runs."""
+    import threading
+    import time
+
+    from django.contrib.auth import authenticate
+    from django.contrib.auth.backends import ModelBackend
+
+    checked, lock = [], threading.Lock()
+
+    def slow_check(self, request, username=None, password=None, **kwargs):  # Argon2 takes a while
+        with lock:
+            checked.append(password)
+        time.sleep(0.02)
+        return None
+
+    monkeypatch.setattr(ModelBackend, "authenticate", slow_check)
+
+    def guess(i):
+        authenticate(rf.post("/api/v1/auth/login", REMOTE_ADDR="198.51.100.9"), username="alice", password=f"g{i}")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) == settings.LOGIN_FAILURE_LIMIT

@@ -72,6 +72,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const pct = (ratio) => `${ratio >= 1 ? "+" : "−"}${Math.abs((ratio - 1) * 100).toFixed(1)} %`;
   function showBpm() {
     $("bpm-value").textContent = `${Number(bpm.value).toFixed(1)} BPM`;
+    if (document.activeElement !== $("bpm-typed")) $("bpm-typed").value = Number(bpm.value).toFixed(1);
     const note = $("tempo-note");
     if (!sourceBpm) { note.textContent = "The song's tempo is not known yet."; return; }
     let ratio = Number(bpm.value) / sourceBpm;
@@ -88,6 +89,14 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   ["start", "end"].forEach((id) => $(id).addEventListener("input", () => { showBpm(); if (genre) showGenre(); }));
   bpm.addEventListener("input", () => { bpmTouched = true; showBpm(); showGenre(); });
+  // The slider spans 30-300 BPM in 0.1 steps: on a phone that is 1.3 BPM a pixel and 2,700 key presses, so the
+  // tempo can be typed too. A typed value takes effect once it is a tempo the slider can hold.
+  $("bpm-typed").addEventListener("input", (e) => {
+    const v = Number(e.target.value);
+    if (e.target.value === "" || !(v >= Number(bpm.min) && v <= Number(bpm.max))) return;
+    bpm.value = String(v); bpm.dispatchEvent(new Event("input"));
+  });
+  $("bpm-typed").addEventListener("change", (e) => { e.target.value = Number(bpm.value).toFixed(1); });
   $("bpm-reset").addEventListener("click", () => { bpmTouched = false; if (sourceBpm) bpm.value = sourceBpm; showBpm(); showGenre(); });
   let taps = [];
   $("tap").addEventListener("click", () => {

@@ -213,7 +213,11 @@ def rename_file(request, pk):
 @login_required
 @require_POST
 def delete_file(request, pk):
-    services.delete_audio(get_owned(AudioFile.objects.all(), request.user, pk))
+    af = get_owned(AudioFile.objects.all(), request.user, pk)
+    name = af.original_name
+    services.delete_audio(af)
+    messages.success(request, f"Deleted “{name}” and what was made from it (stems, exports, MIDI). Remixes and "
+                              "versions saved as songs of their own stay in the library.")
     return redirect("audio:library")
 
 

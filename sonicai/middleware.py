@@ -66,3 +66,21 @@ class ServiceUnavailableMiddleware(MiddlewareMixin):
             response = render(request, "503.html", {"reason": reason}, status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class PrivatePagesMiddleware(MiddlewareMixin):
+    """A signed-in musician's pages are never kept for the Back button: after deleting a song, Back showed its
+    page again from the browser's cache, playing and offering to rename a song that no longer existed (phone and
+    keyboard probe), and after signing out, Back showed the library to whoever used the machine next.
+    Synchronous, like the middleware above, so the chain stays one hop."""
+
+    async_capable = False
+
+    def process_response(self, request, response):
+        from django.utils.cache import add_never_cache_headers
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and response.get("Content-Type", "").startswith("text/html") \
+                and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sonicai.middleware.PrivatePagesMiddleware",
     "sonicai.middleware.ServiceUnavailableMiddleware",
 ]
 

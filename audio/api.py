@@ -185,8 +185,9 @@ class ChordsView(APIView):
 
 
 def _mood_summary(mood) -> dict:
-    return {"primary": mood.primary_mood, "confidence": mood.confidence, "scores": mood.mood_scores,
-            "valence": mood.valence, "arousal": mood.arousal, "model_version": mood.model_version}
+    return {"primary": mood.primary_mood, "confidence": mood.confidence, "uncertain": bool(mood.uncertain),
+            "scores": mood.mood_scores, "valence": mood.valence, "arousal": mood.arousal,
+            "model_version": mood.model_version}
 
 
 class JobListView(generics.ListAPIView):

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from audio.describe import is_silent
 from audio.http import serve_stored
 from audio.models import AudioFile
 from sonicai.api import get_owned
@@ -17,13 +18,19 @@ def _owned(request, pk) -> AudioFile:
 
 
 def _chord_data(af: AudioFile) -> dict:
-    from sonicai.music.notes import key_name
+    from sonicai.music.notes import key_name, note_names
 
     a = af.analysis or {}
+    mode = a.get("mode") or "major"
+    known = bool(a.get("key")) and not is_silent(a)
     return {"ready": "chords" in a, "beats": a.get("beats", []), "chords": a.get("chords", []),
             "tempo_bpm": a.get("tempo_bpm"), "duration": a.get("duration") or af.duration,
-            "key": key_name(a["key"], a["mode"], unicode=True) if a.get("key") else None, "mode": a.get("mode"),
-            "key_uncertain": bool(a.get("key_uncertain"))}
+            "key": key_name(a["key"], mode, unicode=True) if known else None, "mode": mode if known else None,
+            "key_uncertain": bool(a.get("key_uncertain")),
+            # Transposed chords are spelled by the server's one rule (scale degrees, sonicai.music.notes.spell)
+            # for the key they land in: the page's sharp-or-flat lists wrote A♭dim for G♯dim in A minor.
+            "spellings": [list(note_names(tonic, mode)) for tonic in range(12)] if known else None,
+            "key_names": [key_name(tonic, mode, unicode=True) for tonic in range(12)] if known else None}
 
 
 @login_required
@@ -63,7 +70,8 @@ def sheet(request, pk):
     af = _owned(request, pk)
     ready = "chords" in (af.analysis or {})
     return render(request, "practice/sheet.html", {"af": af, "sheet": services.lead_sheet(af) if ready else None,
-                                                   "key_uncertain": bool((af.analysis or {}).get("key_uncertain"))})
+                                                   "key_uncertain": bool((af.analysis or {}).get("key_uncertain")),
+                                                   "silent": is_silent(af.analysis)})
 
 
 @login_required

@@ -79,7 +79,7 @@ def studio(request, pk):
     return render(request, "remix/studio.html", {
         "jobs": annotate_jobs(running[:10]),
         "af": af, "genres": genre_tempos(source_bpm), "presets": PRESETS, "effect_specs": EFFECT_SPECS,
-        "remixes": remixes, "older_remixes": older, "source_bpm": source_bpm,
+        "remixes": remixes, "older_remixes": older, "source_bpm": source_bpm, "analysed": bool(analysis),
         "bpm_min": bpm_range[0], "bpm_max": bpm_range[1],
         "key_name": describe.analysis_key(analysis),
         "source_lufs": analysis.get("loudness_lufs"), "preview_seconds": PREVIEW_SECONDS,

@@ -16,10 +16,14 @@ import { noteName, pitchClass } from "./keys.js";
 
 "use strict";
 
-/** A chord symbol ("F♯m7", "B♭/D", "N.C.") moved by ``semitones``: its root and any bass note. */
-export function transposeChord(symbol, semitones, useFlats) {
+/** A chord symbol ("F♯m7", "B♭/D", "N.C.") moved by ``semitones``: its root and any bass note, named from
+ * ``names`` (the twelve pitch classes, C first, as the server spells them in the key the song lands in). */
+export function transposeChord(symbol, semitones, names) {
   if (!semitones || !symbol) return symbol;
-  const move = (note) => { const pc = pitchClass(note); return pc < 0 ? note : noteName(pc + semitones, useFlats); };
+  const move = (note) => {
+    const pc = pitchClass(note);
+    return pc < 0 ? note : names ? names[(((pc + semitones) % 12) + 12) % 12] : noteName(pc + semitones, false);
+  };
   return symbol.replace(/^([A-G][♯♭#b]?)/, (m) => move(m)).replace(/\/([A-G][♯♭#b]?)$/, (m, bass) => `/${move(bass)}`);
 }
 
@@ -129,8 +133,8 @@ export function chordLane(element, chords, options = {}) {
   }
 
   // Transposing the audio transposes the names: a player reading along plays what they hear.
-  let shift = 0, flats = false;
-  const named = (c) => transposeChord(c.symbol || c.label, shift, flats);
+  let shift = 0, names = null;
+  const named = (c) => transposeChord(c.symbol || c.label, shift, names);
   function relabel() {
     cells.forEach((cell, i) => {
       cell.textContent = named(list[i]);
@@ -146,7 +150,7 @@ export function chordLane(element, chords, options = {}) {
     new ResizeObserver(() => { if (element.clientWidth !== width) { width = element.clientWidth; layout(); } }).observe(element);
   }
   return {
-    transpose(semitones, useFlats) { shift = semitones; flats = useFlats; relabel(); },
+    transpose(semitones, spelling) { shift = semitones; names = spelling || null; relabel(); },
     setRange(a, b) { start = a; end = Math.max(a + 1e-3, b); layout(); },
     setTime(t) { time = t; place(); },
     chordAt(t) { const i = chordAt(t); return i >= 0 ? { ...list[i], symbol: named(list[i]) } : null; },

@@ -15,7 +15,7 @@
 "use strict";
 
 import { chordLane } from "./chord_lane.js";
-import { keyName, pitchClass, spelledWithFlats } from "./keys.js";
+import { pitchClass } from "./keys.js";
 import { SoundTouch } from "../vendor/soundtouch/soundtouch.js";
 import { PitchCore, PRIME } from "./practice_pitch_core.js";
 
@@ -225,8 +225,8 @@ async function start(root) {
   const songPc = pitchClass(data.key);
   function showKey() {
     const pc = songPc < 0 ? -1 : (songPc + st.semis + 12) % 12;
-    if ($("key-name") && pc >= 0) $("key-name").textContent = keyName(pc, data.mode);
-    if (lane) lane.transpose(st.semis, pc >= 0 && spelledWithFlats(pc, data.mode));
+    if ($("key-name") && pc >= 0 && data.key_names) $("key-name").textContent = `${data.key_names[pc]} ${data.mode}`;
+    if (lane) lane.transpose(st.semis, pc >= 0 && data.spellings ? data.spellings[pc] : null);
   }
   const what = data.stems.length ? `the ${data.stems.length} stems of the latest separation` : "the whole mix";
   const STATUS = { ready: () => `Ready to play ${what}.`, playing: () => `Playing ${what}.`, paused: () => `Paused: ${what}.`,

@@ -229,3 +229,15 @@ def test_songs_and_accounts_deleted_from_the_admin_leave_nothing_on_the_storage(
         res = admin_client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
     assert res.status_code == 302
     assert not any(os.path.exists(p) for p in paths)
+
+
+def test_the_features_answer_flags_an_uncertain_mood_as_the_pages_do(api, upload):
+    """The file page, the mood page and the CLI said "calm 0.34, uncertain"; the features answer left it out."""
+    from mood.models import MoodClassification
+
+    aid = upload("wav", seconds=0.5)["id"]
+    AudioFile.objects.filter(pk=aid).update(analysis={"tempo_bpm": 100.0, "key": "C", "mode": "major"})
+    MoodClassification.objects.create(audio_file_id=aid, primary_mood="calm", confidence=0.34,
+                                      mood_scores={"calm": 0.34}, valence=0.4, arousal=0.3, is_uncertain=True)
+    res = api.get(f"/api/v1/audio/{aid}/features")
+    assert res.status_code == 200 and res.json()["mood"]["uncertain"] is True

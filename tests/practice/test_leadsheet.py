@@ -2,6 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from sonicai.music.leadsheet import build, infer_meter, to_chordpro, to_musicxml
 
 
@@ -60,6 +62,9 @@ def test_musicxml_puts_each_chord_on_its_beat_and_a_pickup_in_a_short_first_meas
     assert root.find(".//key/fifths").text == "-6"
     measures = root.findall("part/measure")
     assert (measures[0].get("number"), measures[0].get("implicit")) == ("0", "yes")
+    # the page and the JSON number the bars as the score does: the pickup is bar 0 (it was bar 1 on the page)
+    assert [str(b.number) for b in sheet.bars] == [m.get("number") for m in measures]
+    assert sheet.pickup and sheet.full_bars == len(measures) - 1
     lengths = [[int(d.text) for d in m.findall("note/duration")] for m in measures]
     assert lengths[0] == [2] and all(sum(m) == 4 for m in lengths[1:])
     second = measures[2]  # E♭m for three beats, then C♭ on beat 4
@@ -85,3 +90,48 @@ def test_a_chord_ringing_past_the_last_downbeat_is_not_a_bar_of_its_own():
     sheet = build({"tempo_bpm": 96.0, "beats": beats, "key": "A", "mode": "minor", "duration": 40.95,
                    "chords": [*chords[:-1], dict(chords[-1], end=40.0), ending]})
     assert len(sheet.bars) == 17 and sheet.bars[-1].chords == ["Am"]
+
+
+@pytest.mark.django_db
+def test_the_practice_page_spells_transposed_chords_by_the_servers_rule(client, user, upload):
+    """Transposed +2, a G minor song's F♯dim was shown as A♭dim: the page named notes from one sharp or flat list.
+    It now gets, for each key the song can land in, the twelve names the server's spelling rule gives."""
+    import json
+    import re
+
+    from audio.models import AudioFile
+
+    aid = upload("wav", seconds=0.5)["id"]
+    AudioFile.objects.filter(pk=aid).update(analysis={"key": "G", "mode": "minor", "chords": [], "beats": [],
+                                                      "loudness": {"true_peak_dbtp": -3.0}})
+    client.force_login(user)
+    page = client.get(f"/practice/{aid}/").content.decode()
+    data = json.loads(re.search(r'<script id="practice-data" type="application/json">(.*?)</script>', page).group(1))
+    a_minor = data["spellings"][9]
+    assert a_minor[8] == "G♯" and a_minor[5] == "F" and data["key_names"][9] == "A"
+
+
+def test_the_tempo_is_rounded_once_and_as_the_pages_round_it():
+    """114.53 BPM was "115 BPM" on the pages and {tempo: 114} in ChordPro (rounded to 114.5, then to even);
+    157.25 was 157.3 on the pages and 157.2 in the MusicXML."""
+    for bpm, whole, tenth in ((114.53, "115", "114.5"), (157.25, "157", "157.3")):
+        a = analysis(4, 2)
+        a["tempo_bpm"] = bpm
+        sheet = build(a, title="Song")
+        assert f"{{tempo: {whole}}}" in to_chordpro(sheet)
+        xml = to_musicxml(sheet)
+        assert f"<per-minute>{whole}</per-minute>" in xml and f'<sound tempo="{tenth}"/>' in xml
+
+
+def test_changes_too_scattered_to_tell_the_meter_give_the_commonest_one_marked_assumed():
+    """A jazz excerpt's nine changes put 44 % on a bar of three and 33 % on a bar of four: it was written in 3/4
+    (and its count-in clicked threes) on that evidence."""
+    beats = [0.5 * i for i in range(48)]
+    starts = [0, 3, 6, 9, 12, 13, 17, 22, 26, 31]
+    chords = [{"start": beats[a], "end": beats[b], "root": (5 * k) % 12, "quality": "maj"}
+              for k, (a, b) in enumerate(zip(starts, [*starts[1:], 47], strict=True))]
+    from sonicai.music.leadsheet import _change_beats
+
+    assert len(_change_beats(beats, chords)) >= 8  # enough changes to weigh, none of them ambiguous
+    meter, _, confident = infer_meter(beats, chords)
+    assert (meter, confident) == (4, False)

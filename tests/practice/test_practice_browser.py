@@ -89,11 +89,15 @@ def test_loop_at_70_percent_keeps_pitch_and_clicks_on_the_beat(tmp_path):
         assert page.locator("#key-name").text_content().split()[0] in {
             n for n, pc in sharp.items() if pc == (sharp[tonic] + 2) % 12}
         moved = page.locator("#chord-lane .chord-cell").all_text_contents()
+        # spelled as the server spells the key they land in (the page's sharp-or-flat lists gave A♭dim in A minor)
+        names = page.evaluate("JSON.parse(document.getElementById('practice-data').textContent).spellings")
+        landed = names[(sharp[tonic] + 2) % 12]
         for before, after in zip(chords_before, moved, strict=True):
             root_before = before[:2] if before[1:2] in ("♯", "♭") else before[:1]
             root_after = after[:2] if after[1:2] in ("♯", "♭") else after[:1]
             if root_before in sharp:
                 assert sharp[root_after] == (sharp[root_before] + 2) % 12, (before, after)
+                assert root_after == landed[sharp[root_after]], (before, after, landed)
         page.keyboard.press("-")
         page.keyboard.press("-")
         assert page.locator("#chord-lane .chord-cell").all_text_contents() == chords_before

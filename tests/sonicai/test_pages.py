@@ -96,10 +96,14 @@ def test_silence_is_described_in_words_not_as_zero_bpm(client, user, upload):
     AudioFile.objects.filter(pk=aid).update(analysis=analyze_signal(np.zeros((2, 44100 * 5), np.float32), 44100))
     client.force_login(user)
     pages = {path: client.get(path).content.decode() for path in
-             ("/library/", f"/files/{aid}/", f"/practice/{aid}/", f"/practice/{aid}/sheet/")}
+             ("/library/", f"/files/{aid}/", f"/practice/{aid}/", f"/practice/{aid}/sheet/", f"/remix/{aid}/")}
     assert all("0 BPM" not in html and "0.0 BPM" not in html for html in pages.values()), pages
     assert "silent" in pages[f"/files/{aid}/"] and "no steady beat found" in pages[f"/files/{aid}/"]
     assert "none (silent)" in pages["/library/"] and "major" not in pages["/library/"]  # it said "C major"
+    assert "no key (silent)" in pages[f"/practice/{aid}/"]  # and "C major (uncertain)" here
+    assert "none (silent)" in pages[f"/practice/{aid}/sheet/"]
+    # the remix page said the analysis was still running (a tempo of 0 read as no analysis)
+    assert "still running" not in pages[f"/remix/{aid}/"] and "no steady beat" in pages[f"/remix/{aid}/"]
     from mood.models import MoodClassification  # the model scores silence too: "energetic 0.58"
 
     MoodClassification.objects.create(audio_file_id=aid, primary_mood="energetic", confidence=0.58,

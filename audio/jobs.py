@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from sonicai.broker import process_gone, process_identity
@@ -34,6 +34,8 @@ from .models import ProcessingJob
 from .storage import delete_quietly
 
 log = logging.getLogger(__name__)
+#: A database that stopped answering or dropped the connection (not a query the database refused: that is a bug).
+DATABASE_GONE = (OperationalError, InterfaceError)
 
 Status = ProcessingJob.Status
 
@@ -152,13 +154,13 @@ class JobContext:
     def check_cancelled(self) -> None:
         try:
             status = ProcessingJob.objects.filter(pk=self.job.pk).values_list("status", flat=True).first()
-        except DatabaseError as exc:  # cannot tell now; the next look will (see progress)
+        except DATABASE_GONE as exc:  # cannot tell now; the next look will (see progress)
             self._database_away(exc)
             return
         if status == Status.CANCELLED:
             raise JobCancelled()
 
-    def _database_away(self, exc: DatabaseError) -> None:
+    def _database_away(self, exc: Exception) -> None:
         # A dropped connection (a failover, a restarted pooler) cost the whole job: minutes of separation failed
         # on a progress line. Progress is not worth a job; reconnect at the next write.
         if connection.in_atomic_block:  # a transaction cannot go on without its connection: end the work
@@ -180,7 +182,7 @@ class JobContext:
             fields["stage"] = stage[:200]
         try:
             updated = ProcessingJob.objects.filter(pk=self.job.pk, status=Status.PROCESSING).update(**fields)
-        except DatabaseError as exc:
+        except DATABASE_GONE as exc:
             self._database_away(exc)
             return
         if not updated:
@@ -356,7 +358,7 @@ def run_job(job_id, work: Callable[[JobContext], dict | None]) -> None:
             log.exception("job %s failed", job_id)
             error = ("A stored file this job needs is missing from the file storage (deleted while the job ran "
                      "or waited, or lost by the storage).")
-        elif isinstance(exc, DatabaseError):
+        elif isinstance(exc, DATABASE_GONE):
             log.warning("job %s failed: the database did not answer (%s)", job_id, exc)
             error = DATABASE_AWAY
         elif is_storage_outage(exc):

@@ -1,5 +1,6 @@
 """Password sign-in that refuses an account and address locked by failed attempts."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
@@ -12,16 +13,10 @@ class LockoutModelBackend(ModelBackend):
             return super().authenticate(request, username=username, password=password, **kwargs)
         try:
             keys = claim_attempt(request, username if username is not None else
-                                 kwargs.get(self.user_model_field()))
+                                 kwargs.get(get_user_model().USERNAME_FIELD))
         except SignInLocked:
             raise PermissionDenied from None  # Django then stops and reports a failed sign-in
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None:
             attempt_succeeded(*keys)
         return user
-
-    @staticmethod
-    def user_model_field() -> str:
-        from django.contrib.auth import get_user_model
-
-        return get_user_model().USERNAME_FIELD

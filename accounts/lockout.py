@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 from rest_framework.throttling import BaseThrottle
 
+from sonicai.cache import count_down, count_up
+
 #: An address may fail this many times more often over all accounts than for one.
 SPRAY_FACTOR = 5
 
@@ -78,20 +80,11 @@ def _locked(pair: str, address: str) -> bool:
 
 
 def _count(key: str) -> int:
-    if cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-        return 1
+    return count_up(cache, key, settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def _uncount(key: str) -> None:
-    try:
-        cache.decr(key)
-    except ValueError:  # expired meanwhile: nothing to give back
-        pass
+    count_down(cache, key)
 
 
 #: Set on a request whose password check was counted in advance (:func:`claim_attempt`).

@@ -81,3 +81,23 @@ def _fail_soft(name: str):
 
 for _name in _FAIL_SOFT:
     setattr(FailSoftRedisCache, _name, _fail_soft(_name))
+
+
+def count_up(cache, key: str, timeout: float) -> int:
+    """Add one to the counter ``key`` (made with ``timeout`` if new) and return its value, atomically where the
+    cache is Redis (INCR): the sign-in lockout and the write limits count requests that arrive together."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def count_down(cache, key: str) -> None:
+    """Take one back from the counter ``key`` (nothing when it has expired meanwhile)."""
+    try:
+        cache.decr(key)
+    except ValueError:
+        pass

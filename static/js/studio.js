@@ -95,14 +95,21 @@ function resultLink(job) {
   return null;
 }
 
+// One progress bar, as _job_row.html draws it: a progressbar a screen reader reads, its width and its words.
+const PROGRESS_BAR = '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
+  '<div class="bar" style="width:0%"></div><span class="label">0 %</span></div>';
+
+function showProgress(root, pct, words) {
+  const box = root.querySelector(".progress");
+  if (!box) return;
+  box.setAttribute("aria-valuenow", String(pct));
+  box.querySelector(".bar").style.width = `${pct}%`;
+  box.querySelector(".label").textContent = words || `${pct} %`;
+}
+
 function renderJob(el, job) {
   el.dataset.jobStatus = job.status;
-  const bar = el.querySelector(".bar");
-  const label = el.querySelector(".label");
-  if (bar) bar.style.width = `${job.progress}%`;
-  if (label) label.textContent = `${job.progress} %`;
-  const meter = el.querySelector(".progress");
-  if (meter) meter.setAttribute("aria-valuenow", String(job.progress));
+  showProgress(el, job.progress);
   const status = el.querySelector(".job-status");
   if (status) { status.textContent = job.status; status.className = `job-status status-${job.status}`; }
   const stage = el.querySelector(".job-stage");
@@ -133,8 +140,7 @@ function jobRow(jobId, label, summary) {
   const row = document.createElement("div");
   row.className = "job"; row.dataset.jobId = jobId; row.dataset.jobStatus = "pending";
   row.innerHTML = '<div class="job-head"><span class="job-type"></span><span class="job-status status-pending" role="status">pending</span></div>' +
-    '<p class="job-params small"></p><div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
-    '<div class="bar" style="width:0%"></div><span class="label">0 %</span></div>' +
+    `<p class="job-params small"></p>${PROGRESS_BAR}` +
     '<span class="job-stage muted small"></span><span class="job-error error small" role="alert"></span>' +
     '<span class="job-links small"><button class="link job-cancel" type="button">Cancel</button></span>';
   row.querySelector(".job-type").textContent = label;
@@ -200,7 +206,6 @@ function probeDuration(file) {
 }
 
 function uploadOne(zone, file, row) {
-  const bar = row.querySelector(".bar"), label = row.querySelector(".label");
   const state = row.querySelector(".upload-state"), msg = row.querySelector(".upload-msg");
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
@@ -210,15 +215,14 @@ function uploadOne(zone, file, row) {
     xhr.upload.onprogress = (ev) => {
       if (!ev.lengthComputable) return;
       const pct = Math.round((ev.loaded / ev.total) * 100);
-      bar.style.width = `${pct}%`; label.textContent = pct < 100 ? `${pct} %` : "checking the audio…";
-      bar.parentElement.setAttribute("aria-valuenow", String(pct));
+      showProgress(row, pct, pct < 100 ? "" : "checking the audio…");
     };
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
       if (xhr.status === 201) {
         row.dataset.state = "done"; state.textContent = "uploaded";
-        bar.style.width = "100%"; label.textContent = "100 %"; bar.parentElement.setAttribute("aria-valuenow", "100");
+        showProgress(row, 100);
         msg.innerHTML = "";
         const a = document.createElement("a");
         a.href = `/files/${body.id}/`; a.textContent = "Open it — analysing now";
@@ -249,8 +253,7 @@ async function uploadFiles(zone, files) {
     const row = document.createElement("li");
     row.className = "upload"; row.dataset.state = "waiting";
     row.innerHTML = '<span class="upload-name"></span><span class="upload-state muted small" role="status">waiting</span>' +
-      '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
-      '<div class="bar" style="width:0%"></div><span class="label">0 %</span></div><span class="upload-msg"></span>';
+      `${PROGRESS_BAR}<span class="upload-msg"></span>`;
     row.querySelector(".upload-name").textContent = `${file.name} · ${fmtSize(file.size)}`;
     row.querySelector(".progress").setAttribute("aria-label", `Upload of ${file.name}`);
     list.appendChild(row);
